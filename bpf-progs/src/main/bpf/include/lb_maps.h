@@ -1,0 +1,41 @@
+/* Service maps. Every object that includes this header shares them once the loader pins them. */
+#ifndef SLUICE_LB_MAPS_H
+#define SLUICE_LB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "sluice_consts.h"
+#include "lb_types.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB4_SERVICES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lb4_key);
+	__type(value, struct lb4_service);
+} lb4_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB4_SLOTS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lb4_slot_key);
+	__type(value, __u32);		/* backend id */
+} lb4_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB4_BACKENDS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);		/* backend id */
+	__type(value, struct lb4_backend);
+} lb4_backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB4_SOCK_REV_MAX);
+	__type(key, struct lb4_sock_rev_key);
+	__type(value, struct lb4_sock_rev_value);
+} lb4_sock_rev SEC(".maps");
+
+#endif
