@@ -1,0 +1,21 @@
+package io.sluice.maps;
+
+/**
+ * The slots of the per-CPU array {@code sluice_counters}, in the order of {@code enum sluice_counter}
+ * (sluice_consts.h): the ordinal is the slot. Append only; never renumber.
+ */
+public enum DatapathCounter {
+    PACKETS,
+    SERVICE_NEW,
+    SERVICE_ESTABLISHED,
+    REVERSE_NAT,
+    DROP_NO_BACKEND,
+    DROP_MALFORMED,
+    SOCK_CONNECT_NAT,
+    SOCK_REFUSED;
+
+    /** The C enumerator's name, e.g. {@code CNT_SERVICE_NEW}. */
+    public String cName() {
+        return "CNT_" + name();
+    }
+}

@@ -1,0 +1,104 @@
+package io.sluice.maps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+/** What user space writes is what it reads back, and network-order fields are big endian on the wire. */
+class StructCodecRoundTripTest {
+
+    @Property
+    void lb4KeyRoundTrips(@ForAll("lb4Keys") Lb4Key key) {
+        assertThat(roundTrip(Lb4Key.CODEC, key)).isEqualTo(key);
+    }
+
+    @Property
+    void ct4KeyRoundTrips(@ForAll("ct4Keys") Ct4Key key) {
+        assertThat(roundTrip(Ct4Key.CODEC, key)).isEqualTo(key);
+    }
+
+    @Property
+    void ct4EntryRoundTrips(@ForAll("ipv4") Ipv4 address, @ForAll("ports") int port, @ForAll int backendId, @ForAll int serviceId) {
+        Ct4Entry entry = new Ct4Entry(address, port, DatapathConstants.CT_F_SERVICE, backendId, serviceId);
+        assertThat(roundTrip(Ct4Entry.CODEC, entry)).isEqualTo(entry);
+    }
+
+    @Property
+    void serviceAndBackendRoundTrip(@ForAll int serviceId, @ForAll("ports") int count, @ForAll("ipv4") Ipv4 address,
+            @ForAll("ports") int port, @ForAll long cookie) {
+        Lb4Service service = new Lb4Service(serviceId, count, DatapathConstants.LB_F_AFFINITY, 10800);
+        assertThat(roundTrip(Lb4Service.CODEC, service)).isEqualTo(service);
+        Lb4Backend backend = new Lb4Backend(address, port, IpProtocol.UDP, 0);
+        assertThat(roundTrip(Lb4Backend.CODEC, backend)).isEqualTo(backend);
+        Lb4SlotKey slot = new Lb4SlotKey(serviceId, count);
+        assertThat(roundTrip(Lb4SlotKey.CODEC, slot)).isEqualTo(slot);
+        Lb4SockRevKey revKey = new Lb4SockRevKey(cookie, address, port);
+        assertThat(roundTrip(Lb4SockRevKey.CODEC, revKey)).isEqualTo(revKey);
+        Lb4SockRevValue revValue = new Lb4SockRevValue(address, port);
+        assertThat(roundTrip(Lb4SockRevValue.CODEC, revValue)).isEqualTo(revValue);
+    }
+
+    @Test
+    void addressAndPortAreWrittenInNetworkOrder() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(Lb4Key.CODEC.layout());
+            Lb4Key.CODEC.encode(new Lb4Key(Ipv4.parse("10.96.0.10"), 53, IpProtocol.UDP, LbScope.INTERNAL), seg);
+            assertThat(seg.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                    .containsExactly(10, 96, 0, 10, 0, 53, 17, 1);
+        }
+    }
+
+    @Test
+    void valuesThatDoNotFitTheirFieldAreRefusedWithTheFieldName() {
+        assertThatThrownBy(() -> new Lb4Key(Ipv4.parse("10.0.0.1"), 70000, IpProtocol.TCP, LbScope.INTERNAL))
+                .hasMessageContaining("lb4_key.port").hasMessageContaining("70000");
+        assertThatThrownBy(() -> new Lb4Service(1, 65536, 0, 0)).hasMessageContaining("lb4_service.backend_count");
+        assertThatThrownBy(() -> Ipv4.parse("10.0.0.256")).hasMessageContaining("10.0.0.256");
+        assertThatThrownBy(() -> Ipv4.parse("10.0.0")).hasMessageContaining("not an IPv4 address");
+    }
+
+    @Property
+    void ipv4TextRoundTrips(@ForAll("ipv4") Ipv4 address) {
+        assertThat(Ipv4.parse(address.toString())).isEqualTo(address);
+        assertThat(Ipv4.of(address.toInetAddress())).isEqualTo(address);
+    }
+
+    private static <T> T roundTrip(StructCodec<T> codec, T value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(codec.layout());
+            seg.fill((byte) 0x5a);
+            codec.encode(value, seg);
+            return codec.decode(seg);
+        }
+    }
+
+    @Provide
+    Arbitrary<Ipv4> ipv4() {
+        return Arbitraries.integers().map(Ipv4::new);
+    }
+
+    @Provide
+    Arbitrary<Integer> ports() {
+        return Arbitraries.integers().between(0, 65535);
+    }
+
+    @Provide
+    Arbitrary<Lb4Key> lb4Keys() {
+        return Combinators.combine(ipv4(), ports(), Arbitraries.of(IpProtocol.class), Arbitraries.of(LbScope.class))
+                .as(Lb4Key::new);
+    }
+
+    @Provide
+    Arbitrary<Ct4Key> ct4Keys() {
+        return Combinators.combine(ipv4(), ipv4(), ports(), ports(), Arbitraries.of(IpProtocol.class)).as(Ct4Key::new);
+    }
+}
