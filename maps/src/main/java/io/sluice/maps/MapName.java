@@ -1,0 +1,25 @@
+package io.sluice.maps;
+
+/**
+ * The names of the data path's maps: the contract between C and Java ({@code SEC(".maps")} variables in
+ * {@code bpf-progs/src/main/bpf/include/*_maps.h}); also the file names of their pins.
+ */
+public enum MapName {
+    LB4_SERVICES("lb4_services"),
+    LB4_SLOTS("lb4_slots"),
+    LB4_BACKENDS("lb4_backends"),
+    LB4_SOCK_REV("lb4_sock_rev"),
+    CT4_ENTRIES("ct4_entries"),
+    SLUICE_COUNTERS("sluice_counters");
+
+    private final String cName;
+
+    MapName(String cName) {
+        this.cName = cName;
+    }
+
+    /** The map's name in C, in the object and in bpffs. */
+    public String cName() {
+        return cName;
+    }
+}

@@ -1,0 +1,137 @@
+package io.sluice.maps;
+
+import io.sluice.loader.BpfMap;
+import io.sluice.loader.UpdateFlag;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A BPF map read and written as Java values through the codecs of its C key and value structs. The key and
+ * value segments are allocated once and reused, so single operations allocate no native memory.
+ *
+ * <p>Confined to one thread (the agent's writer): the reused segments are not shared.
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public final class TypedMap<K, V> implements AutoCloseable {
+    private final BpfMap map;
+    private final Codec<K> keyCodec;
+    private final Codec<V> valueCodec;
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment key;
+    private final MemorySegment value;
+
+    /**
+     * Wraps {@code map}; refuses codecs whose sizes differ from the map's key and value sizes, naming the map.
+     */
+    public TypedMap(BpfMap map, Codec<K> keyCodec, Codec<V> valueCodec) {
+        this.map = map;
+        this.keyCodec = keyCodec;
+        this.valueCodec = valueCodec;
+        checkSize("key", keyCodec.layout().byteSize(), map.keySize());
+        checkSize("value", valueCodec.layout().byteSize(), map.valueSize());
+        this.key = arena.allocate(map.keySize(), 8);
+        this.value = arena.allocate(map.valueBufferSize(), 8);
+    }
+
+    private void checkSize(String what, long codecSize, int mapSize) {
+        if (codecSize != mapSize) {
+            throw new IllegalArgumentException("map '" + map.name() + "': " + what + " is " + mapSize
+                    + " bytes in the kernel but the Java layout has " + codecSize);
+        }
+    }
+
+    /** The underlying map. */
+    public BpfMap map() {
+        return map;
+    }
+
+    /** The value at {@code k}, if present. */
+    public Optional<V> get(K k) {
+        keyCodec.encode(k, key);
+        return map.lookup(key, value) ? Optional.of(valueCodec.decode(value)) : Optional.empty();
+    }
+
+    /** Creates or replaces the value at {@code k}. */
+    public void put(K k, V v) {
+        put(k, v, UpdateFlag.ANY);
+    }
+
+    /** Writes the value at {@code k} with the given create/replace rule. */
+    public void put(K k, V v, UpdateFlag flag) {
+        keyCodec.encode(k, key);
+        valueCodec.encode(v, value);
+        map.update(key, value, flag);
+    }
+
+    /** Removes {@code k}; false if it was absent. */
+    public boolean remove(K k) {
+        keyCodec.encode(k, key);
+        return map.delete(key);
+    }
+
+    /** Writes all entries with one batch syscall. */
+    public void putAll(Map<K, V> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        int n = entries.size();
+        long keySize = map.keySize();
+        long valueSize = map.valueBufferSize();
+        try (Arena batch = Arena.ofConfined()) {
+            MemorySegment keys = batch.allocate(keySize * n, 8);
+            MemorySegment values = batch.allocate(valueSize * n, 8);
+            int i = 0;
+            for (Map.Entry<K, V> e : entries.entrySet()) {
+                keyCodec.encode(e.getKey(), keys.asSlice(i * keySize, keySize));
+                valueCodec.encode(e.getValue(), values.asSlice(i * valueSize, valueSize));
+                i++;
+            }
+            map.updateBatch(keys, values, n, UpdateFlag.ANY);
+        }
+    }
+
+    /** Every entry, read with batch syscalls, in the kernel's order. */
+    public Map<K, V> entries() {
+        Map<K, V> out = new LinkedHashMap<>();
+        int chunk = 256;
+        long keySize = map.keySize();
+        long valueSize = map.valueBufferSize();
+        try (Arena batch = Arena.ofConfined()) {
+            MemorySegment keys = batch.allocate(keySize * chunk, 8);
+            MemorySegment values = batch.allocate(valueSize * chunk, 8);
+            BpfMap.BatchCursor cursor = map.batchCursor();
+            while (!cursor.isDone()) {
+                int read = map.lookupBatch(cursor, keys, values, chunk);
+                for (int i = 0; i < read; i++) {
+                    out.put(keyCodec.decode(keys.asSlice(i * keySize, keySize)),
+                            valueCodec.decode(values.asSlice(i * valueSize, valueSize)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every key (element by element, so it also works on map types without batch support). */
+    public List<K> keys() {
+        List<K> out = new ArrayList<>();
+        map.forEachKey(k -> out.add(keyCodec.decode(k)));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TypedMap[" + map.name() + "]";
+    }
+}
