@@ -1,0 +1,431 @@
+package io.sluice.agent.source;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.sluice.agent.event.EventChannel;
+import io.sluice.agent.metrics.AgentMetrics;
+import io.sluice.agent.model.ObjectKey;
+import io.sluice.agent.model.ResourceKind;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+
+/**
+ * Objects from a directory of Kubernetes YAML or JSON files (multi-document YAML allowed), the agent's source when
+ * there is no cluster. The directory is watched ({@link WatchService}) and also rescanned every poll interval, which
+ * is the fallback where notifications do not work (network file systems, symlink swaps of ConfigMap mounts).
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li>Files are the directory's regular files named {@code *.yaml}, {@code *.yml} or {@code *.json} whose name
+ *       does not start with a dot (editors' swap files, ConfigMap mounts' {@code ..data}); sub-directories are not
+ *       read.</li>
+ *   <li>A malformed file (YAML syntax, a field of the wrong type, an object without a name) is reported with file,
+ *       line and reason and skipped whole; the other files apply. A file that becomes malformed keeps its last good
+ *       objects until it is fixed or deleted, so a half-saved edit never removes services.</li>
+ *   <li>Kinds the agent does not watch (Deployments, ConfigMaps, ...) are ignored.</li>
+ *   <li>An object defined in two files is taken from the first file in name order; the other is reported.</li>
+ *   <li>A namespaced object without a namespace goes to {@code default}.</li>
+ *   <li>Like an API server, the source gives each object version its own {@code metadata.resourceVersion}; a
+ *       rescan that finds an object unchanged keeps its version, so the writer sees no change.</li>
+ * </ul>
+ *
+ * <p>Threads: one scanner thread reads the directory and publishes; {@link #snapshot}, {@link #synced} and
+ * {@link #problems()} read what it published and are safe from any thread.
+ */
+public final class ManifestDirectorySource implements ResourceSource {
+    private static final Logger LOG = LoggerFactory.getLogger(ManifestDirectorySource.class);
+    /** After a change notification, wait this long for more before reading, so an editor's burst is read once. */
+    private static final long DEBOUNCE_MILLIS = 30;
+    private static final long MAX_DEBOUNCE_MILLIS = 500;
+
+    /** One object as read from a file. */
+    private record Parsed(Path file, int line, ObjectKey key, HasMetadata object) {
+    }
+
+    /** What the scanner knows of one file; {@code objects} is its last good content (null if it never had one). */
+    private record FileState(FileTime modified, long size, List<Parsed> objects, ManifestProblem problem) {
+    }
+
+    private final Path directory;
+    private final Duration pollInterval;
+    private final AgentMetrics metrics;
+    private final Set<ResourceKind> kinds = Collections.unmodifiableSet(EnumSet.allOf(ResourceKind.class));
+    private final KubernetesSerialization serialization = new KubernetesSerialization();
+
+    // Scanner thread only.
+    private final Map<Path, FileState> files = new HashMap<>();
+    private Map<ObjectKey, HasMetadata> current = Map.of();
+    private long version;
+    private EventChannel channel;
+    private volatile WatchService watcher;
+
+    private volatile Map<ResourceKind, List<HasMetadata>> published = Map.of();
+    private volatile List<ManifestProblem> problems = List.of();
+    private volatile boolean synced;
+    private volatile boolean running;
+    private volatile long scans;
+    private Thread thread;
+
+    public ManifestDirectorySource(Path directory, Duration pollInterval, AgentMetrics metrics) {
+        this.directory = directory;
+        this.pollInterval = pollInterval;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public String name() {
+        return "manifests";
+    }
+
+    @Override
+    public Set<ResourceKind> kinds() {
+        return kinds;
+    }
+
+    @Override
+    public synchronized void start(EventChannel channel) {
+        if (thread != null) {
+            throw new IllegalStateException("ManifestDirectorySource already started");
+        }
+        this.channel = channel;
+        try {
+            watcher = directory.getFileSystem().newWatchService();
+            directory.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                    StandardWatchEventKinds.ENTRY_DELETE);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.info("no change notifications for {} ({}); polling every {}", directory, e, pollInterval);
+            closeWatcher();
+        }
+        running = true;
+        thread = Thread.ofPlatform().name("sluice-manifests").daemon().start(this::run);
+    }
+
+    private void run() {
+        scan(Set.of(), true);
+        synced = true;
+        while (running) {
+            Set<Path> touched = new HashSet<>();
+            boolean everything;
+            try {
+                everything = awaitChange(touched);
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                break;
+            }
+            if (running) {
+                scan(touched, everything);
+            }
+        }
+    }
+
+    /**
+     * Blocks until a change notification or the poll interval.
+     *
+     * @return true when everything must be reread (the notifications overflowed)
+     */
+    private boolean awaitChange(Set<Path> touched) throws InterruptedException {
+        if (watcher == null) {
+            Thread.sleep(pollInterval.toMillis());
+            return false;
+        }
+        WatchKey key = watcher.poll(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_DEBOUNCE_MILLIS);
+        boolean overflow = false;
+        while (key != null) {
+            for (WatchEvent<?> event : key.pollEvents()) {
+                if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                    overflow = true;
+                } else if (event.context() instanceof Path name) {
+                    touched.add(directory.resolve(name));
+                }
+            }
+            key.reset();
+            if (System.nanoTime() - deadline > 0) {
+                break;
+            }
+            key = watcher.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        return overflow;
+    }
+
+    /** Rereads changed files and publishes the difference. Scanner thread only. */
+    private void scan(Set<Path> touched, boolean everything) {
+        List<Path> paths;
+        try (Stream<Path> listing = Files.list(directory)) {
+            paths = listing.filter(ManifestDirectorySource::isManifestFile).sorted().toList();
+        } catch (IOException e) {
+            // The directory is gone or unreadable: keep what was applied rather than delete every object.
+            LOG.warn("cannot list {}: {}; keeping the objects read so far", directory, e.toString());
+            problems = List.of(new ManifestProblem(directory, 0, "cannot list the directory: " + e));
+            scans++;
+            return;
+        }
+        for (Path path : paths) {
+            BasicFileAttributes attrs;
+            try {
+                attrs = Files.readAttributes(path, BasicFileAttributes.class);
+            } catch (IOException e) {
+                continue; // deleted between list and read: the next scan sees it gone
+            }
+            FileState previous = files.get(path);
+            if (previous != null && !everything && !touched.contains(path)
+                    && previous.modified().equals(attrs.lastModifiedTime()) && previous.size() == attrs.size()) {
+                continue;
+            }
+            files.put(path, read(path, attrs, previous));
+        }
+        files.keySet().retainAll(new HashSet<>(paths));
+        publish(paths);
+        scans++;
+    }
+
+    private static boolean isManifestFile(Path path) {
+        String name = path.getFileName().toString();
+        return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"))
+                && Files.isRegularFile(path);
+    }
+
+    private FileState read(Path path, BasicFileAttributes attrs, FileState previous) {
+        List<Parsed> lastGood = previous == null ? null : previous.objects();
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (IOException e) {
+            return refuse(path, attrs, lastGood, new ManifestProblem(path, 0, "cannot be read: " + e));
+        }
+        List<Parsed> objects = new ArrayList<>();
+        List<String> lines = text.lines().toList();
+        int docStart = 0;
+        for (int i = 0; i <= lines.size(); i++) {
+            if (i == lines.size() || isDocumentSeparator(lines.get(i))) {
+                ManifestProblem problem = parseDocument(path, lines.subList(docStart, i), docStart + 1, objects);
+                if (problem != null) {
+                    return refuse(path, attrs, lastGood, problem);
+                }
+                docStart = i + 1;
+            }
+        }
+        return new FileState(attrs.lastModifiedTime(), attrs.size(), List.copyOf(objects), null);
+    }
+
+    private FileState refuse(Path path, BasicFileAttributes attrs, List<Parsed> lastGood, ManifestProblem problem) {
+        LOG.warn("skipping manifest {}{}", problem,
+                lastGood == null ? "" : " (keeping its last good " + lastGood.size() + " objects)");
+        metrics.objectRefused("manifest", "malformed");
+        return new FileState(attrs.lastModifiedTime(), attrs.size(), lastGood, problem);
+    }
+
+    private static boolean isDocumentSeparator(String line) {
+        return line.startsWith("---") && (line.length() == 3 || Character.isWhitespace(line.charAt(3)));
+    }
+
+    /** Parses one YAML document starting at line {@code firstLine}, adding its objects; returns its problem, if any. */
+    private ManifestProblem parseDocument(Path path, List<String> lines, int firstLine, List<Parsed> out) {
+        int contentLine = -1;
+        for (int i = 0; i < lines.size() && contentLine < 0; i++) {
+            String l = lines.get(i).strip();
+            if (!l.isEmpty() && !l.startsWith("#")) {
+                contentLine = firstLine + i;
+            }
+        }
+        if (contentLine < 0) {
+            return null; // an empty document
+        }
+        Object parsed;
+        try {
+            parsed = serialization.unmarshal(String.join("\n", lines));
+        } catch (RuntimeException e) {
+            JacksonException cause = jacksonCause(e);
+            int line = cause != null && cause.getLocation() != null && cause.getLocation().getLineNr() > 0
+                    ? firstLine + cause.getLocation().getLineNr() - 1 : contentLine;
+            String reason = cause != null ? cause.getOriginalMessage() : e.getMessage();
+            return new ManifestProblem(path, line, reason == null ? e.getClass().getSimpleName() : firstLine(reason));
+        }
+        List<?> items = parsed instanceof KubernetesList list ? list.getItems() : parsed == null ? List.of() : List.of(parsed);
+        for (Object item : items) {
+            if (!(item instanceof HasMetadata object)) {
+                continue;
+            }
+            ResourceKind kind = ResourceKind.of(object);
+            if (kind == null) {
+                LOG.debug("{}:{}: ignoring {} {}: not a kind the agent watches", path, contentLine,
+                        object.getApiVersion(), object.getKind());
+                continue;
+            }
+            ObjectMeta meta = object.getMetadata();
+            if (meta == null || meta.getName() == null || meta.getName().isBlank()) {
+                return new ManifestProblem(path, contentLine, kind + " has no metadata.name");
+            }
+            if (kind.namespaced()) {
+                if (meta.getNamespace() == null || meta.getNamespace().isBlank()) {
+                    meta.setNamespace("default");
+                }
+            } else {
+                meta.setNamespace(null);
+            }
+            out.add(new Parsed(path, contentLine, ObjectKey.of(kind, object), object));
+        }
+        return null;
+    }
+
+    private static JacksonException jacksonCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JacksonException j) {
+                return j;
+            }
+        }
+        return null;
+    }
+
+    private static String firstLine(String text) {
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl);
+    }
+
+    /** Composes the files' objects, publishes the new snapshot, then the events for what changed. */
+    private void publish(List<Path> paths) {
+        Map<ObjectKey, Parsed> desired = new LinkedHashMap<>();
+        List<ManifestProblem> found = new ArrayList<>();
+        for (Path path : paths) {
+            FileState state = files.get(path);
+            if (state == null) {
+                continue;
+            }
+            if (state.problem() != null) {
+                found.add(state.problem());
+            }
+            if (state.objects() == null) {
+                continue;
+            }
+            for (Parsed p : state.objects()) {
+                Parsed first = desired.putIfAbsent(p.key(), p);
+                if (first != null) {
+                    found.add(new ManifestProblem(path, p.line(), p.key() + " is already defined at "
+                            + first.file() + ":" + first.line() + "; this one is ignored"));
+                }
+            }
+        }
+        Map<ObjectKey, HasMetadata> next = new HashMap<>();
+        List<HasMetadata> upserts = new ArrayList<>();
+        for (Parsed p : desired.values()) {
+            HasMetadata previous = current.get(p.key());
+            HasMetadata object = p.object();
+            if (previous != object) {
+                if (previous != null) {
+                    object.getMetadata().setResourceVersion(previous.getMetadata().getResourceVersion());
+                }
+                if (object.equals(previous)) {
+                    object = previous;
+                } else {
+                    object.getMetadata().setResourceVersion(Long.toString(++version));
+                    upserts.add(object);
+                }
+            }
+            next.put(p.key(), object);
+        }
+        List<HasMetadata> deletes = new ArrayList<>();
+        for (Map.Entry<ObjectKey, HasMetadata> e : current.entrySet()) {
+            if (!next.containsKey(e.getKey())) {
+                deletes.add(e.getValue());
+            }
+        }
+        current = next;
+        EnumMap<ResourceKind, List<HasMetadata>> byKind = new EnumMap<>(ResourceKind.class);
+        for (Map.Entry<ObjectKey, HasMetadata> e : next.entrySet()) {
+            byKind.computeIfAbsent(e.getKey().kind(), k -> new ArrayList<>()).add(e.getValue());
+        }
+        byKind.replaceAll((k, v) -> List.copyOf(v));
+        // The snapshot first: an event the queue drops must be in the snapshot the writer then reads.
+        published = Collections.unmodifiableMap(byKind);
+        problems = List.copyOf(found);
+        for (HasMetadata object : upserts) {
+            channel.publish(ResourceKind.of(object), false, object);
+        }
+        for (HasMetadata object : deletes) {
+            channel.publish(ResourceKind.of(object), true, object);
+        }
+        if (!upserts.isEmpty() || !deletes.isEmpty()) {
+            LOG.info("manifests in {}: {} objects changed, {} deleted", directory, upserts.size(), deletes.size());
+        }
+    }
+
+    /** The problems of the latest scan: malformed files and duplicate objects. Any thread. */
+    public List<ManifestProblem> problems() {
+        return problems;
+    }
+
+    /** How many scans completed; tests wait for it to advance. Any thread. */
+    public long scans() {
+        return scans;
+    }
+
+    @Override
+    public boolean synced(ResourceKind kind) {
+        return synced && kinds.contains(kind);
+    }
+
+    @Override
+    public String notSyncedReason(ResourceKind kind) {
+        return synced ? null : "first scan of " + directory + " not done";
+    }
+
+    @Override
+    public Collection<? extends HasMetadata> snapshot(ResourceKind kind) {
+        return published.getOrDefault(kind, List.of());
+    }
+
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            running = false;
+            t = thread;
+        }
+        closeWatcher();
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeWatcher() {
+        WatchService w = watcher;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (IOException e) {
+                LOG.debug("closing the watch service: {}", e.toString());
+            }
+        }
+    }
+}

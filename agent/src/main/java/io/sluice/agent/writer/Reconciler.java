@@ -1,0 +1,37 @@
+package io.sluice.agent.writer;
+
+import io.sluice.agent.model.ObjectKey;
+
+/**
+ * Turns changed objects into map writes. Called only on the writer thread, so an implementation needs no locks.
+ *
+ * <p>Contract: {@link #onChange} is called once per changed key per writer cycle, however many events the key
+ * had (bursts are coalesced); it reads the latest state from the {@link Store} ({@code null} when the object was
+ * deleted) and records what to write. {@link #flush} then applies everything recorded, in the safe order, and
+ * throws when it could not; the writer retries the flush with backoff, so a flush must be idempotent and change its
+ * bookkeeping only after a write succeeded.
+ */
+public interface Reconciler {
+
+    /** A short name for logs, e.g. {@code services}. */
+    String name();
+
+    /** {@code key} changed (added, updated or deleted); {@code store} holds its latest state. */
+    void onChange(ObjectKey key, Store store);
+
+    /**
+     * Writes everything recorded since the last successful flush.
+     *
+     * @return the number of map operations done (0 when nothing was pending)
+     * @throws RuntimeException when a write failed; what failed stays pending for the next flush
+     */
+    int flush();
+
+    /**
+     * Every source is synced and every change up to now was passed to {@link #onChange}: the store is complete.
+     * The place to prune map entries nobody owns any more (after a restart, say). Called each time the store
+     * becomes complete again, before the flush that makes the agent ready.
+     */
+    default void onStoreSynced(Store store) {
+    }
+}
