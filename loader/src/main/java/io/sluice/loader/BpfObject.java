@@ -195,7 +195,7 @@ public final class BpfObject implements AutoCloseable {
             throw Native.rethrow(t);
         }
         if (rc < 0) {
-            String detail = warnings.isBlank() ? null : "libbpf said: " + warnings.strip().replace('\n', ' ');
+            String detail = warnings.isBlank() ? null : "libbpf said: " + warnings.strip().replace("\n", "; ");
             throw new BpfException("bpf_object__load", "BPF object '" + name + "'", rc, detail, verifierLog);
         }
         loaded = true;

@@ -19,6 +19,7 @@ import java.util.List;
  *
  * <p>Thread confinement: one thread at a time.
  */
+@SuppressWarnings("restricted") // native memory of libbpf and upcalls: the point of this class
 public final class Btf implements AutoCloseable {
     private static final int BTF_KIND_STRUCT = 4;
     private static final int BTF_KIND_UNION = 5;

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * call, so the capture is thread-local. Nothing thrown inside the callback leaves it: an exception escaping an
  * upcall would end the JVM.
  */
+@SuppressWarnings("restricted") // native memory of libbpf and upcalls: the point of this class
 final class LibbpfLog {
     private static final Logger LOG = LoggerFactory.getLogger("io.sluice.loader.libbpf");
     private static final String BEGIN = "-- BEGIN PROG LOAD LOG --";
@@ -138,12 +139,16 @@ final class LibbpfLog {
         /** Takes the verifier log out of {@code text}; returns what is left for the logger. */
         String accept(int level, String text) {
             StringBuilder rest = new StringBuilder();
-            for (String line : text.split("\n", -1)) {
+            String[] lines = text.split("\n", -1);
+            // A message ending in a newline leaves an empty last piece that is not a line.
+            int count = text.endsWith("\n") ? lines.length - 1 : lines.length;
+            for (int i = 0; i < count; i++) {
+                String line = lines[i];
                 int begin = line.indexOf(BEGIN);
                 int end = line.indexOf(END);
                 if (!inLog && begin >= 0) {
+                    // What precedes the marker is only libbpf's "prog 'NAME': " prefix.
                     inLog = true;
-                    rest.append(line, 0, begin).append('\n');
                     continue;
                 }
                 if (inLog && end >= 0) {

@@ -14,6 +14,7 @@ import java.lang.invoke.VarHandle;
  * Shared plumbing for the downcalls of this package: the linker, symbol lookups, errno capture and the one way
  * a {@link Throwable} from {@code invokeExact} is rethrown. Stateless apart from a per-thread capture segment.
  */
+@SuppressWarnings("restricted") // native memory of libbpf and upcalls: the point of this class
 final class Native {
     static final Linker LINKER = Linker.nativeLinker();
     static final SymbolLookup LIBC = LINKER.defaultLookup();

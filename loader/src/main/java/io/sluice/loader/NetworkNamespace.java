@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A Linux network namespace, held open by a file descriptor of {@code /run/netns/NAME} or
@@ -12,7 +13,9 @@ import java.nio.file.Path;
  * then ends, and no thread of the JVM stays in a foreign namespace. Work that already runs in this namespace
  * runs on the calling thread. Inside {@code call}, {@code if_nametoindex}, libbpf's netlink calls (tc, XDP) and
  * sockets created by Java code all see and belong to this namespace; the mount namespace (and so {@code /sys})
- * does not change.
+ * does not change. Beware {@code /proc/net} (= {@code /proc/self/net}): it shows the namespace of the process's
+ * main thread, and so does part of {@link java.net.NetworkInterface}'s enumeration (IPv6 addresses); read
+ * {@code /proc/thread-self/net} instead, as {@link #interfaceNames()} does.
  *
  * <p>Thread safety: {@link #call} may be used from any thread, concurrently; {@link #close} must not race with a
  * call.
@@ -126,6 +129,19 @@ public final class NetworkNamespace implements AutoCloseable {
             throw new IllegalArgumentException("no interface '" + ifname + "' in " + description);
         }
         return index;
+    }
+
+    /** The names of the interfaces in this namespace (from {@code /proc/thread-self/net/dev}), sorted. */
+    public List<String> interfaceNames() {
+        List<String> lines = call(() -> {
+            try {
+                return Files.readAllLines(Path.of("/proc/thread-self/net/dev"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading the interfaces of " + description, e);
+            }
+        });
+        // Two header lines, then "  NAME: counters...".
+        return lines.stream().skip(2).map(line -> line.substring(0, line.indexOf(':')).strip()).sorted().toList();
     }
 
     /** What this namespace is, for messages: {@code netns 'NAME'}, {@code netns of pid N}, {@code current netns}. */

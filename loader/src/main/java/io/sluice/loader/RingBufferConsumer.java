@@ -21,6 +21,7 @@ import java.lang.invoke.MethodType;
  * <p>Thread confinement: poll, consume, add and close from one thread at a time (libbpf's ring buffer is not
  * thread-safe); handlers run on the polling thread. Close the consumer before the maps' object.
  */
+@SuppressWarnings("restricted") // native memory of libbpf and upcalls: the point of this class
 public final class RingBufferConsumer implements AutoCloseable {
     /** Receives one event; the segment is the event's bytes and must not be kept after the call. */
     @FunctionalInterface
