@@ -86,7 +86,10 @@ public final class Store {
         return all;
     }
 
-    /** The EndpointSlices of the Service {@code namespace}/{@code serviceName} (by their service-name label). */
+    /**
+     * The EndpointSlices of the Service {@code namespace}/{@code serviceName} (by their service-name label), in no
+     * particular order: whoever builds a table from them sorts by a node-independent key.
+     */
     public List<EndpointSlice> endpointSlicesOf(String namespace, String serviceName) {
         Set<Entry> slices = slicesByService.getOrDefault(namespace, Map.of()).get(serviceName);
         if (slices == null) {
