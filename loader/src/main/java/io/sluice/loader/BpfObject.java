@@ -134,7 +134,8 @@ public final class BpfObject implements AutoCloseable {
         return open(elf, dot > 0 ? file.substring(0, dot) : file);
     }
 
-    private static InputStream openStream(String resource) {
+    /** A class-path resource by absolute name, through this library's class loader, else the thread's. */
+    static InputStream openStream(String resource) {
         InputStream in = BpfObject.class.getResourceAsStream(resource);
         ClassLoader context = Thread.currentThread().getContextClassLoader();
         if (in == null && context != null) {

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * One program of a {@link BpfObject} (libbpf's {@code struct bpf_program}): its name, section and, once loaded,
@@ -67,7 +68,7 @@ public final class BpfProgram {
     }
 
     /** The cgroup hook of this program's section, if it is a cgroup program. */
-    public java.util.Optional<CgroupHook> cgroupHook() {
+    public Optional<CgroupHook> cgroupHook() {
         return CgroupHook.of(expectedAttachType()).filter(hook -> section.startsWith("cgroup"));
     }
 

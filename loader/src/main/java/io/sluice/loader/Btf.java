@@ -101,7 +101,7 @@ public final class Btf implements AutoCloseable {
     /** Reads the BTF of an object on the class path, e.g. {@code /io/sluice/bpf/sluice_pod.bpf.o}. */
     public static Btf fromResource(String classpathResource) {
         String resource = classpathResource.startsWith("/") ? classpathResource : "/" + classpathResource;
-        try (InputStream in = Btf.class.getResourceAsStream(resource)) {
+        try (InputStream in = BpfObject.openStream(resource)) {
             if (in == null) {
                 throw new IllegalArgumentException("BPF object " + resource + " is not on the class path");
             }

@@ -86,7 +86,7 @@ public final class NetworkNamespace implements AutoCloseable {
             return work.run();
         }
         Outcome<T> outcome = new Outcome<>();
-        Thread thread = Thread.ofPlatform().name("netns-" + description).unstarted(() -> {
+        Thread thread = Thread.ofPlatform().name("sluice " + description).unstarted(() -> {
             try {
                 LibC.setnsNet(fd, description);
                 outcome.value = work.run();
