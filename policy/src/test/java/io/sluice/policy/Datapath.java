@@ -1,0 +1,54 @@
+package io.sluice.policy;
+
+import io.fabric8.kubernetes.api.model.Pod;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The kernel's decision simulated over compiled state, one {@link PolicyEngine} per node: the source's
+ * node checks egress (ipcache LPM on the destination address, then the source endpoint's policy entries:
+ * exact identity, then identity 0, port prefix match, default-deny flag) and the destination's node checks
+ * ingress the same way with the source address.
+ */
+final class Datapath {
+
+    private final Map<String, PolicyEngine> engines = new HashMap<>();
+    private final Map<String, Map<PodRef, EndpointPolicy>> policies = new HashMap<>();
+
+    Datapath(Cluster cluster) {
+        for (String node : cluster.nodeAddresses().keySet()) {
+            engines.put(node, cluster.engineFor(node));
+        }
+    }
+
+    Datapath(Map<String, PolicyEngine> engines) {
+        this.engines.putAll(engines);
+    }
+
+    private EndpointPolicy policyOf(String node, Pod pod) {
+        return policies.computeIfAbsent(node, n -> engines.get(n).endpointPolicies()).get(ref(pod));
+    }
+
+    PolicyEngine engine(String node) {
+        return engines.get(node);
+    }
+
+    boolean egressAllowed(Pod src, String dstAddress, Protocol protocol, int port) {
+        PolicyEngine engine = engines.get(src.getSpec().getNodeName());
+        EndpointPolicy policy = policyOf(src.getSpec().getNodeName(), src);
+        int identity = engine.ipcache().lookup(IpPrefix.parseAddress(dstAddress));
+        return policy.allows(Direction.EGRESS, identity, protocol.number(), port);
+    }
+
+    boolean ingressAllowed(String srcAddress, Pod dst, Protocol protocol, int port) {
+        PolicyEngine engine = engines.get(dst.getSpec().getNodeName());
+        EndpointPolicy policy = policyOf(dst.getSpec().getNodeName(), dst);
+        int identity = engine.ipcache().lookup(IpPrefix.parseAddress(srcAddress));
+        return policy.allows(Direction.INGRESS, identity, protocol.number(), port);
+    }
+
+    static PodRef ref(Pod pod) {
+        return new PodRef(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+    }
+}
