@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -73,10 +74,20 @@ public final class Proc implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             Commands.killTree(process.toHandle());
+            // A killed child is a zombie until the JDK's reaper collects it; Process.isAlive() is true until then.
+            awaitReaped(Duration.ofSeconds(2));
             if (process.isAlive()) {
                 throw new IllegalStateException("process " + pid() + " [" + String.join(" ", command)
                         + "] survived SIGKILL");
             }
+        }
+    }
+
+    private void awaitReaped(Duration bound) {
+        try {
+            process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

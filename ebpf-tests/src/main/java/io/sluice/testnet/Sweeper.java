@@ -16,9 +16,10 @@ import java.util.stream.Stream;
 
 /**
  * Removes what crashed earlier runs of the harness left behind: network namespaces, cgroups and bpffs folders whose
- * name (see {@link Topology}) carries the PID of a process that no longer exists. Objects of live JVMs, and
- * anything not named by the harness, are left alone. Processes still running inside a leftover namespace or
- * cgroup were started by that dead run's harness; they are killed by PID so the objects can go.
+ * name (see {@link Topology}) carries the PID of a process that no longer exists, or this JVM's PID without having
+ * been made by this JVM (PID reuse). Objects of live JVMs, and anything not named by the harness, are left alone.
+ * Processes still running inside a leftover namespace or cgroup were started by that dead run's harness; they are
+ * killed by PID so the objects can go.
  */
 public final class Sweeper {
     private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
@@ -58,9 +59,19 @@ public final class Sweeper {
         return new Report(removed, failures);
     }
 
+    /**
+     * Whether a harness-made object is a leftover: its owner PID is dead, or it is this JVM's PID but the name was not
+     * handed out by this JVM (an earlier process had the same PID).
+     */
     static boolean ownerIsDead(Pattern pattern, String name) {
         OptionalLong pid = TestNames.ownerPid(pattern, name);
-        return pid.isPresent() && ProcessHandle.of(pid.getAsLong()).map(h -> !h.isAlive()).orElse(true);
+        if (pid.isEmpty()) {
+            return false;
+        }
+        if (pid.getAsLong() == TestNames.PID) {
+            return !TestNames.issuedHere(name);
+        }
+        return ProcessHandle.of(pid.getAsLong()).map(h -> !h.isAlive()).orElse(true);
     }
 
     private static void sweepNamespaces(List<String> removed, List<String> failures) {

@@ -1,6 +1,8 @@
 package io.sluice.testnet;
 
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,20 +26,32 @@ final class TestNames {
 
     private static final Pattern LOGICAL = Pattern.compile("[A-Za-z0-9_-]{1,32}");
     private static final AtomicLong COUNTER = new AtomicLong();
+    /** Every name this JVM handed out: a name with this JVM's PID that is not here was left by an earlier process with the same PID. */
+    private static final Set<String> ISSUED = ConcurrentHashMap.newKeySet();
 
     private TestNames() {
     }
 
     static String netns(String logicalName) {
-        return "slc" + PID + "x" + COUNTER.incrementAndGet() + "-" + logicalName;
+        return issue("slc" + PID + "x" + COUNTER.incrementAndGet() + "-" + logicalName);
     }
 
     static String cgroup(String logicalName) {
-        return PID + "-" + COUNTER.incrementAndGet() + "-" + logicalName;
+        return issue(PID + "-" + COUNTER.incrementAndGet() + "-" + logicalName);
     }
 
     static String bpfDir(String logicalName) {
-        return "sluice-test-" + PID + "-" + COUNTER.incrementAndGet() + "-" + logicalName;
+        return issue("sluice-test-" + PID + "-" + COUNTER.incrementAndGet() + "-" + logicalName);
+    }
+
+    private static String issue(String name) {
+        ISSUED.add(name);
+        return name;
+    }
+
+    /** Whether this JVM handed out the name. */
+    static boolean issuedHere(String name) {
+        return ISSUED.contains(name);
     }
 
     /** Checks a logical name given by a test: 1 to 32 of letters, digits, '_' and '-'. */

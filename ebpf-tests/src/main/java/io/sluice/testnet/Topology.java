@@ -39,7 +39,8 @@ import java.util.stream.Stream;
  * 2001:2::/48), a route must go via an address or a device of this topology, sysctls are written only inside
  * test namespaces. All names carry this JVM's PID (see {@link Sweeper}).
  *
- * <p>Not thread-safe for building; processes may be started from any thread.
+ * <p>Building methods are synchronized; processes may be started from any thread. A shutdown hook closes
+ * topologies still open when the JVM exits; what a killed JVM leaves is removed by the next run's sweep.
  */
 public final class Topology implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Topology.class);

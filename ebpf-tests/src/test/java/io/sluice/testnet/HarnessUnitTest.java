@@ -106,6 +106,9 @@ class HarnessUnitTest {
         assertThat(TestNames.ownerPid(TestNames.NETNS, "slc12x")).isEmpty();
         assertThat(Sweeper.ownerIsDead(TestNames.NETNS, ns)).isFalse();
         assertThat(Sweeper.ownerIsDead(TestNames.NETNS, "my-own-namespace")).isFalse();
+        assertThat(Sweeper.ownerIsDead(TestNames.NETNS, "slc" + ProcessHandle.current().pid() + "x999999-old"))
+                .as("this JVM's PID on a name it never handed out: an earlier process had the PID")
+                .isTrue();
     }
 
     @Test

@@ -26,6 +26,8 @@ class TeardownTest {
         Cgroup cgroup = topo.cgroup("clients");
         Path pins = topo.bpfDirectory("pins");
         Files.createDirectory(pins.resolve("nested"));
+        Commands.run(List.of("bpftool", "map", "create", pins.resolve("nested").resolve("counts").toString(),
+                "type", "array", "key", "4", "value", "8", "entries", "4", "name", "teardown_test")).orThrow();
         Listener listener = Traffic.tcpListener(b, 8080, "b");
         Proc sleeper = a.inCgroup(cgroup).spawn("sleep", "60");
         return new Made(List.of(a.name(), b.name()), cgroup.path(), pins, List.of(listener.proc().pid(), sleeper.pid()));
@@ -47,7 +49,7 @@ class TeardownTest {
             made = buildEverything(topo);
             assertThat(HostView.namespaceNames()).containsAll(made.namespaces());
             assertThat(made.cgroup()).isDirectory();
-            assertThat(made.pins()).isDirectory();
+            assertThat(made.pins().resolve("nested").resolve("counts")).exists();
         }
         assertAllGone(made);
     }
