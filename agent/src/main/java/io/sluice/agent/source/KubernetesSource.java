@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,8 @@ public final class KubernetesSource implements ResourceSource {
     }
 
     /** Publishes informer notifications; runs on fabric8's handler threads and must not block. */
-    private record Handler(ResourceKind kind, EventChannel channel) implements ResourceEventHandler<HasMetadata> {
+    private record Handler(ResourceKind kind, EventChannel channel, LongAdder unchanged)
+            implements ResourceEventHandler<HasMetadata> {
         @Override
         public void onAdd(HasMetadata object) {
             channel.publish(kind, false, object);
@@ -59,7 +61,8 @@ public final class KubernetesSource implements ResourceSource {
         @Override
         public void onUpdate(HasMetadata old, HasMetadata current) {
             if (Objects.equals(old.getMetadata().getResourceVersion(), current.getMetadata().getResourceVersion())) {
-                return; // a periodic resync: nothing changed
+                unchanged.increment(); // a periodic resync: nothing changed
+                return;
             }
             channel.publish(kind, false, current);
         }
@@ -76,6 +79,7 @@ public final class KubernetesSource implements ResourceSource {
     private final EnumMap<ResourceKind, KindState> states = new EnumMap<>(ResourceKind.class);
     private volatile SharedInformerFactory factory;
     private volatile Future<Void> started;
+    private final LongAdder unchangedUpdates = new LongAdder();
 
     /**
      * A source of {@code kinds} through {@code client}.
@@ -122,7 +126,7 @@ public final class KubernetesSource implements ResourceSource {
                 state.lastError = message;
                 return true; // keep retrying with the informer's backoff: an outage must not end the watch
             });
-            informer.addEventHandler(new Handler(state.kind, channel));
+            informer.addEventHandler(new Handler(state.kind, channel, unchangedUpdates));
             state.informer = informer;
         }
         factory = f;
@@ -160,6 +164,11 @@ public final class KubernetesSource implements ResourceSource {
             }
         }
         return sb.toString();
+    }
+
+    /** Updates dropped because the resourceVersion did not change (informer resyncs). Any thread. */
+    public long unchangedUpdates() {
+        return unchangedUpdates.sum();
     }
 
     @Override
