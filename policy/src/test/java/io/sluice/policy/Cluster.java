@@ -26,6 +26,16 @@ record Cluster(List<Namespace> namespaces, List<Pod> pods, List<NetworkPolicy> p
         nodeAddresses = Map.copyOf(nodeAddresses);
     }
 
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Cluster{\n");
+        namespaces.forEach(n -> sb.append("  namespace ").append(n.getMetadata().getName()).append(' ')
+                .append(n.getMetadata().getLabels()).append('\n'));
+        pods.forEach(p -> sb.append("  pod ").append(ClusterArbitraries.describe(p)).append('\n'));
+        policies.forEach(p -> sb.append("  policy ").append(ClusterArbitraries.describe(p)).append('\n'));
+        return sb.append('}').toString();
+    }
+
     Cluster withPolicies(List<NetworkPolicy> newPolicies) {
         return new Cluster(namespaces, pods, newPolicies, nodeAddresses);
     }

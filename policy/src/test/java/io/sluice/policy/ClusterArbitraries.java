@@ -212,6 +212,62 @@ final class ClusterArbitraries {
                         .withMatchExpressions(exprs.isEmpty() ? null : exprs).build());
     }
 
+    // ----------------------------------------------------------- descriptions
+
+    static String describe(Pod p) {
+        StringBuilder ports = new StringBuilder();
+        p.getSpec().getContainers().forEach(c -> c.getPorts().forEach(cp -> ports.append(' ').append(cp.getName())
+                .append('/').append(cp.getProtocol() == null ? "TCP" : cp.getProtocol()).append('=').append(cp.getContainerPort())));
+        return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName() + " " + p.getMetadata().getLabels()
+                + " @" + p.getStatus().getPodIP() + " on " + p.getSpec().getNodeName() + " ports[" + ports.toString().trim() + "]";
+    }
+
+    static String describe(NetworkPolicy p) {
+        var s = p.getSpec();
+        StringBuilder sb = new StringBuilder(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
+        sb.append(" select ").append(selector(s.getPodSelector())).append(" types ").append(s.getPolicyTypes());
+        if (s.getIngress() != null) s.getIngress().forEach(r -> sb.append(" | in from ").append(peers(r.getFrom())).append(" ports ").append(ports(r.getPorts())));
+        if (s.getEgress() != null) s.getEgress().forEach(r -> sb.append(" | eg to ").append(peers(r.getTo())).append(" ports ").append(ports(r.getPorts())));
+        return sb.toString();
+    }
+
+    private static String selector(LabelSelector s) {
+        if (s == null) return "-";
+        StringBuilder sb = new StringBuilder("{");
+        if (s.getMatchLabels() != null && !s.getMatchLabels().isEmpty()) sb.append(s.getMatchLabels());
+        if (s.getMatchExpressions() != null) s.getMatchExpressions().forEach(r -> sb.append(' ').append(r.getKey()).append(' ')
+                .append(r.getOperator()).append(r.getValues() == null || r.getValues().isEmpty() ? "" : " " + r.getValues()));
+        return sb.append('}').toString();
+    }
+
+    private static String peers(List<NetworkPolicyPeer> peers) {
+        if (peers == null || peers.isEmpty()) return "[all]";
+        StringBuilder sb = new StringBuilder("[");
+        for (NetworkPolicyPeer p : peers) {
+            if (sb.length() > 1) sb.append(", ");
+            if (p.getIpBlock() != null) {
+                sb.append("ipBlock ").append(p.getIpBlock().getCidr());
+                if (p.getIpBlock().getExcept() != null && !p.getIpBlock().getExcept().isEmpty()) sb.append(" except ").append(p.getIpBlock().getExcept());
+            } else {
+                if (p.getNamespaceSelector() != null) sb.append("ns").append(selector(p.getNamespaceSelector()));
+                if (p.getPodSelector() != null) sb.append("pod").append(selector(p.getPodSelector()));
+            }
+        }
+        return sb.append(']').toString();
+    }
+
+    private static String ports(List<NetworkPolicyPort> ports) {
+        if (ports == null || ports.isEmpty()) return "[all]";
+        StringBuilder sb = new StringBuilder("[");
+        for (NetworkPolicyPort p : ports) {
+            if (sb.length() > 1) sb.append(", ");
+            sb.append(p.getProtocol() == null ? "(TCP)" : p.getProtocol()).append('/');
+            sb.append(p.getPort() == null ? "*" : p.getPort().getIntVal() != null ? p.getPort().getIntVal().toString() : p.getPort().getStrVal());
+            if (p.getEndPort() != null) sb.append("-").append(p.getEndPort());
+        }
+        return sb.append(']').toString();
+    }
+
     // --------------------------------------------------------------- queries
 
     /** Ports worth probing: every number a policy or container names, and its neighbours. */

@@ -61,7 +61,10 @@ class CompiledMatchesReferenceTest {
     }
 
     static List<String> mismatches(Cluster cluster, ReferenceEvaluator reference) {
-        Datapath datapath = new Datapath(cluster);
+        return mismatches(cluster, reference, new Datapath(cluster));
+    }
+
+    static List<String> mismatches(Cluster cluster, ReferenceEvaluator reference, Datapath datapath) {
         List<Integer> ports = ClusterArbitraries.probePorts(cluster);
         List<String> sources = new ArrayList<>(ClusterArbitraries.EXTERNAL_ADDRESSES);
         cluster.pods().forEach(p -> sources.add(p.getStatus().getPodIP()));
