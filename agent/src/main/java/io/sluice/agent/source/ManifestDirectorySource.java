@@ -35,6 +35,10 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Objects from a directory of Kubernetes YAML or JSON files (multi-document YAML allowed), the agent's source when
@@ -64,6 +68,8 @@ public final class ManifestDirectorySource implements ResourceSource {
     /** After a change notification, wait this long for more before reading, so an editor's burst is read once. */
     private static final long DEBOUNCE_MILLIS = 30;
     private static final long MAX_DEBOUNCE_MILLIS = 500;
+    /** Jackson's YAML parser, for locating problems (fabric8's own YAML path drops locations). */
+    private static final YAMLMapper YAML = new YAMLMapper();
 
     /** One object as read from a file. */
     private record Parsed(Path file, int line, ObjectKey key, HasMetadata object) {
@@ -75,6 +81,7 @@ public final class ManifestDirectorySource implements ResourceSource {
 
     private final Path directory;
     private final Duration pollInterval;
+    private final boolean watch;
     private final AgentMetrics metrics;
     private final Set<ResourceKind> kinds = Collections.unmodifiableSet(EnumSet.allOf(ResourceKind.class));
     private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -93,10 +100,17 @@ public final class ManifestDirectorySource implements ResourceSource {
     private volatile long scans;
     private Thread thread;
 
+    /** A source over {@code directory}, rescanned every {@code pollInterval} and on change notifications. */
     public ManifestDirectorySource(Path directory, Duration pollInterval, AgentMetrics metrics) {
+        this(directory, pollInterval, metrics, true);
+    }
+
+    /** As above; {@code watch} false relies on polling alone (tests of the fallback). */
+    ManifestDirectorySource(Path directory, Duration pollInterval, AgentMetrics metrics, boolean watch) {
         this.directory = directory;
         this.pollInterval = pollInterval;
         this.metrics = metrics;
+        this.watch = watch;
     }
 
     @Override
@@ -116,6 +130,9 @@ public final class ManifestDirectorySource implements ResourceSource {
         }
         this.channel = channel;
         try {
+            if (!watch) {
+                throw new UnsupportedOperationException("change notifications turned off");
+            }
             watcher = directory.getFileSystem().newWatchService();
             directory.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
                     StandardWatchEventKinds.ENTRY_DELETE);
@@ -257,15 +274,12 @@ public final class ManifestDirectorySource implements ResourceSource {
         if (contentLine < 0) {
             return null; // an empty document
         }
+        String document = String.join("\n", lines);
         Object parsed;
         try {
-            parsed = serialization.unmarshal(String.join("\n", lines));
+            parsed = serialization.unmarshal(document);
         } catch (RuntimeException e) {
-            JacksonException cause = jacksonCause(e);
-            int line = cause != null && cause.getLocation() != null && cause.getLocation().getLineNr() > 0
-                    ? firstLine + cause.getLocation().getLineNr() - 1 : contentLine;
-            String reason = cause != null ? cause.getOriginalMessage() : e.getMessage();
-            return new ManifestProblem(path, line, reason == null ? e.getClass().getSimpleName() : firstLine(reason));
+            return problemOf(path, document, firstLine, contentLine, e);
         }
         List<?> items = parsed instanceof KubernetesList list ? list.getItems() : parsed == null ? List.of() : List.of(parsed);
         for (Object item : items) {
@@ -294,6 +308,29 @@ public final class ManifestDirectorySource implements ResourceSource {
         return null;
     }
 
+    /** Where and why {@code document} (starting at {@code firstLine}) did not parse. */
+    private static ManifestProblem problemOf(Path path, String document, int firstLine, int contentLine,
+                                             RuntimeException e) {
+        JacksonException mismatch = jacksonCause(e);
+        if (mismatch != null && !mismatch.getPath().isEmpty()) {
+            // A value that does not fit the model: fabric8 converted a tree without locations, so find the
+            // field's line by walking the document along the exception's path.
+            int line = lineOfPath(document, mismatch.getPath());
+            return new ManifestProblem(path, line > 0 ? firstLine + line - 1 : contentLine,
+                    fieldPath(mismatch.getPath()) + ": " + firstLine(mismatch.getOriginalMessage()));
+        }
+        // A syntax error: fabric8's YAML parser does not say where; Jackson's does.
+        try {
+            YAML.readTree(document);
+        } catch (JacksonException syntax) {
+            TokenStreamLocation at = syntax.getLocation();
+            int line = at != null && at.getLineNr() > 0 ? firstLine + at.getLineNr() - 1 : contentLine;
+            return new ManifestProblem(path, line, "not valid YAML: " + yamlReason(syntax.getOriginalMessage()));
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+        return new ManifestProblem(path, contentLine, message);
+    }
+
     private static JacksonException jacksonCause(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof JacksonException j) {
@@ -301,6 +338,70 @@ public final class ManifestDirectorySource implements ResourceSource {
             }
         }
         return null;
+    }
+
+    /** {@code spec.ports[0].port} for a Jackson reference path. */
+    private static String fieldPath(List<JacksonException.Reference> refs) {
+        StringBuilder sb = new StringBuilder();
+        for (JacksonException.Reference ref : refs) {
+            if (ref.getPropertyName() != null) {
+                sb.append(sb.isEmpty() ? "" : ".").append(ref.getPropertyName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The 1-based line of the value at {@code refs} in {@code document}, or of its deepest ancestor found. */
+    private static int lineOfPath(String document, List<JacksonException.Reference> refs) {
+        try (JsonParser parser = YAML.createParser(document)) {
+            if (parser.nextToken() == null) {
+                return -1;
+            }
+            for (JacksonException.Reference ref : refs) {
+                if (!descend(parser, ref)) {
+                    break;
+                }
+            }
+            return parser.currentTokenLocation().getLineNr();
+        } catch (JacksonException e) {
+            return -1;
+        }
+    }
+
+    /** Moves {@code parser} from a container's start to the value {@code ref} names; false when absent. */
+    private static boolean descend(JsonParser parser, JacksonException.Reference ref) {
+        if (parser.currentToken() == JsonToken.START_OBJECT && ref.getPropertyName() != null) {
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                parser.nextToken();
+                if (name.equals(ref.getPropertyName())) {
+                    return true;
+                }
+                parser.skipChildren();
+            }
+        } else if (parser.currentToken() == JsonToken.START_ARRAY && ref.getIndex() >= 0) {
+            int index = 0;
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+                if (index++ == ref.getIndex()) {
+                    return true;
+                }
+                parser.skipChildren();
+            }
+        }
+        return false;
+    }
+
+    /** The words of a YAML parser's message, without its snippet, caret and "in reader" lines. */
+    private static String yamlReason(String message) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : message.split("\n")) {
+            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0)) && !line.startsWith("in reader")) {
+                sb.append(sb.isEmpty() ? "" : "; ").append(line.strip());
+            }
+        }
+        return sb.isEmpty() ? firstLine(message) : sb.toString();
     }
 
     private static String firstLine(String text) {

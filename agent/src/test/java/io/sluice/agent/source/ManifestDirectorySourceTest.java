@@ -1,0 +1,265 @@
+package io.sluice.agent.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.sluice.agent.event.EventQueue;
+import io.sluice.agent.metrics.AgentMetrics;
+import io.sluice.agent.model.ObjectKey;
+import io.sluice.agent.model.ResourceKind;
+import io.sluice.agent.testsupport.Await;
+import io.sluice.agent.testsupport.RecordingReconciler;
+import io.sluice.agent.writer.StateWriter;
+import io.sluice.agent.writer.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The manifest directory as a source: files added, changed, deleted, malformed; the writer on the test thread. */
+class ManifestDirectorySourceTest {
+    private static final ObjectKey WEB = new ObjectKey(ResourceKind.SERVICE, "default", "web");
+    private static final ObjectKey WEB_SLICE = new ObjectKey(ResourceKind.ENDPOINT_SLICE, "default", "web-1");
+    private static final ObjectKey API = new ObjectKey(ResourceKind.SERVICE, "shop", "api");
+
+    @TempDir
+    Path dir;
+
+    private final AgentMetrics metrics = new AgentMetrics();
+    private final RecordingReconciler reconciler = new RecordingReconciler();
+    private ManifestDirectorySource source;
+    private StateWriter writer;
+
+    @AfterEach
+    void stop() {
+        if (source != null) {
+            source.close();
+        }
+    }
+
+    private void start(boolean watch) {
+        source = new ManifestDirectorySource(dir, Duration.ofMillis(100), metrics, watch);
+        writer = new StateWriter(new EventQueue(4096, metrics), List.of(source), List.of(reconciler), metrics);
+        source.start(writer.channelOf(source));
+        runWriterUntil(() -> writer.status().ready(), "the first scan");
+    }
+
+    private void runWriterUntil(BooleanSupplier condition, String what) {
+        Await.until(() -> {
+            writer.doWork();
+            return condition.getAsBoolean();
+        }, () -> what + "; problems " + source.problems() + "; changes " + reconciler.changes);
+    }
+
+    private Store store() {
+        return writer.store();
+    }
+
+    /** Writes a file the way tools should: a hidden temporary file renamed into place, so no scan sees half of it. */
+    private void write(String name, String yaml) throws IOException {
+        Path tmp = dir.resolve("." + name + ".tmp");
+        Files.writeString(tmp, yaml);
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static String service(String namespace, String name, int port) {
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  clusterIP: 10.96.0.10
+                  ports:
+                  - name: http
+                    port: %d
+                    protocol: TCP
+                """.formatted(name, namespace, port);
+    }
+
+    private static String slice(String name, String service, String address) {
+        return """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: %s
+                  labels:
+                    kubernetes.io/service-name: %s
+                addressType: IPv4
+                endpoints:
+                - addresses: ["%s"]
+                  conditions: {ready: true}
+                ports:
+                - name: http
+                  port: 8080
+                  protocol: TCP
+                """.formatted(name, service, address);
+    }
+
+    private String addressOfWebSlice() {
+        EndpointSlice s = store().get(WEB_SLICE, EndpointSlice.class);
+        return s == null ? null : s.getEndpoints().getFirst().getAddresses().getFirst();
+    }
+
+    @Test
+    void addingChangingAndDeletingFilesAddsUpdatesAndDeletesJustTheirObjects() throws IOException {
+        write("api.yaml", service("shop", "api", 80));
+        start(true);
+        assertThat(store().get(API)).isNotNull();
+
+        write("web.yaml", service("default", "web", 80) + "---\n" + slice("web-1", "web", "10.0.0.5"));
+        runWriterUntil(() -> store().get(WEB) != null && "10.0.0.5".equals(addressOfWebSlice()), "web and its slice");
+        assertThat(store().endpointSlicesOf("default", "web")).hasSize(1);
+
+        reconciler.changes.clear();
+        write("web.yaml", service("default", "web", 80) + "---\n" + slice("web-1", "web", "10.0.0.6"));
+        runWriterUntil(() -> "10.0.0.6".equals(addressOfWebSlice()), "the slice's new address");
+        assertThat(reconciler.changes).extracting(RecordingReconciler.Change::key).containsExactly(WEB_SLICE);
+
+        reconciler.changes.clear();
+        Files.delete(dir.resolve("web.yaml"));
+        runWriterUntil(() -> store().get(WEB) == null && store().get(WEB_SLICE) == null, "web's objects deleted");
+        assertThat(reconciler.changes).extracting(RecordingReconciler.Change::key)
+                .containsExactlyInAnyOrder(WEB, WEB_SLICE);
+        assertThat(store().get(API)).isNotNull();
+    }
+
+    @Test
+    void aMalformedFileIsReportedWithFileAndLineAndSkippedWhileTheRestApplies() throws IOException {
+        write("api.yaml", service("shop", "api", 80));
+        // Line 9 opens a flow sequence that never closes.
+        write("broken.yaml", service("default", "web", 80) + "---\n"
+                + "apiVersion: v1\nkind: Service\nmetadata: {name: other, labels: [a, b\n");
+        start(true);
+
+        assertThat(store().get(API)).isNotNull();
+        assertThat(store().get(WEB)).as("the valid document of a malformed file is skipped too").isNull();
+        assertThat(source.problems()).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo(dir.resolve("broken.yaml"));
+            assertThat(p.line()).isBetween(15, 16); // the open bracket's line, or the end of input after it
+            assertThat(p.reason()).contains("flow sequence").contains("expected ',' or ']'");
+            assertThat(p.toString()).startsWith(dir.resolve("broken.yaml") + ":" + p.line() + ": ");
+        });
+
+        write("broken.yaml", service("default", "web", 80));
+        runWriterUntil(() -> store().get(WEB) != null, "the fixed file's service");
+        assertThat(source.problems()).isEmpty();
+    }
+
+    @Test
+    void aFieldOfTheWrongTypeIsReportedAtItsLine() throws IOException {
+        write("bad-port.yaml", service("default", "web", 80).replace("port: 80", "port: eighty"));
+        start(true);
+
+        assertThat(source.problems()).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo(dir.resolve("bad-port.yaml"));
+            assertThat(p.line()).isEqualTo(10);
+            assertThat(p.reason()).contains("eighty");
+        });
+        assertThat(store().get(WEB)).isNull();
+    }
+
+    @Test
+    void anObjectWithoutANameIsReportedAtItsDocument() throws IOException {
+        write("anonymous.yaml", service("default", "web", 80) + "---\n# a comment first\n"
+                + "apiVersion: v1\nkind: Namespace\nmetadata:\n  labels: {team: a}\n");
+        start(true);
+
+        assertThat(source.problems()).singleElement().satisfies(p -> {
+            assertThat(p.line()).as("the document's first line after comments").isEqualTo(14);
+            assertThat(p.reason()).isEqualTo("Namespace has no metadata.name");
+        });
+    }
+
+    @Test
+    void aFileThatBecomesMalformedKeepsItsLastGoodObjectsUntilFixedOrDeleted() throws IOException {
+        write("web.yaml", service("default", "web", 80));
+        start(true);
+        assertThat(store().get(WEB)).isNotNull();
+        reconciler.changes.clear();
+
+        long scans = source.scans();
+        write("web.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web\n");
+        runWriterUntil(() -> !source.problems().isEmpty() && source.scans() > scans, "the problem reported");
+        assertThat(store().get(WEB)).isNotNull();
+        assertThat(reconciler.changes).isEmpty();
+
+        Files.delete(dir.resolve("web.yaml"));
+        runWriterUntil(() -> store().get(WEB) == null, "the deleted file's service gone");
+        assertThat(source.problems()).isEmpty();
+    }
+
+    @Test
+    void listsAndUnwatchedKindsAndMissingNamespacesAreHandledLikeAnApiServerWould() throws IOException {
+        write("mixed.yaml", """
+                apiVersion: v1
+                kind: List
+                items:
+                - apiVersion: v1
+                  kind: Namespace
+                  metadata: {name: shop}
+                - apiVersion: v1
+                  kind: ConfigMap
+                  metadata: {name: settings}
+                  data: {a: b}
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec:
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec: {containers: [{name: web, image: nginx}]}
+                ---
+                """ + service("default", "web", 80).replace("  namespace: default\n", ""));
+        start(true);
+
+        assertThat(source.problems()).isEmpty();
+        assertThat(store().get(new ObjectKey(ResourceKind.NAMESPACE, "", "shop"))).isNotNull();
+        assertThat(store().get(WEB, Service.class).getMetadata().getNamespace()).isEqualTo("default");
+        assertThat(store().size(ResourceKind.SERVICE)).isEqualTo(1);
+    }
+
+    @Test
+    void anObjectDefinedInTwoFilesIsTakenFromTheFirstAndReported() throws IOException {
+        write("a.yaml", service("default", "web", 80));
+        write("b.yaml", service("default", "web", 81) + "---\n" + service("shop", "api", 80));
+        start(true);
+
+        assertThat(store().get(WEB, Service.class).getSpec().getPorts().getFirst().getPort()).isEqualTo(80);
+        assertThat(store().get(API)).isNotNull();
+        assertThat(source.problems()).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo(dir.resolve("b.yaml"));
+            assertThat(p.line()).isEqualTo(1);
+            assertThat(p.reason()).contains("Service default/web").contains(dir.resolve("a.yaml") + ":1");
+        });
+
+        Files.delete(dir.resolve("a.yaml"));
+        runWriterUntil(() -> store().get(WEB, Service.class) != null
+                && store().get(WEB, Service.class).getSpec().getPorts().getFirst().getPort() == 81, "b's web");
+        assertThat(source.problems()).isEmpty();
+    }
+
+    @Test
+    void withoutChangeNotificationsPollingFindsChanges() throws IOException {
+        start(false);
+        assertThat(store().size(ResourceKind.SERVICE)).isZero();
+
+        write("web.yaml", service("default", "web", 80));
+        runWriterUntil(() -> store().get(WEB) != null, "the service found by polling");
+
+        reconciler.changes.clear();
+        long scans = source.scans();
+        runWriterUntil(() -> source.scans() > scans + 2, "more polls");
+        assertThat(reconciler.changes).as("rescanning unchanged files changes nothing").isEmpty();
+    }
+}
