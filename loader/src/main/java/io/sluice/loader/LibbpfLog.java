@@ -26,10 +26,13 @@ final class LibbpfLog {
     private static final String END = "-- END PROG LOAD LOG --";
     private static final int LIBBPF_WARN = 0;
     private static final int LIBBPF_INFO = 1;
+    private static final int LIBBPF_DEBUG = 2;
     /** sizeof(va_list) on x86-64: gp_offset, fp_offset, overflow_arg_area, reg_save_area. */
     private static final long VA_LIST_SIZE = 24;
 
     private static final ThreadLocal<LoadCapture> CAPTURE = new ThreadLocal<>();
+    /** Set while a call whose failure is expected and handled runs: its warnings are only worth debug. */
+    private static final ThreadLocal<Boolean> EXPECTED_FAILURE = ThreadLocal.withInitial(() -> false);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private LibbpfLog() {
@@ -60,7 +63,7 @@ final class LibbpfLog {
     private static int onPrint(int level, MemorySegment format, MemorySegment args) {
         try {
             LoadCapture capture = CAPTURE.get();
-            if (capture == null && !enabled(level)) {
+            if (capture == null && !enabled(EXPECTED_FAILURE.get() ? LIBBPF_DEBUG : level)) {
                 return 0;
             }
             String text = format(format, args);
@@ -91,9 +94,32 @@ final class LibbpfLog {
         };
     }
 
+    /**
+     * Runs a libbpf call whose failure the caller expects and handles (e.g. creating a clsact qdisc that may exist),
+     * logging libbpf's warnings about it at debug instead of warn.
+     */
+    static int expectingFailure(NativeCall call) throws Throwable {
+        EXPECTED_FAILURE.set(true);
+        try {
+            return call.invoke();
+        } finally {
+            EXPECTED_FAILURE.set(false);
+        }
+    }
+
+    /** A libbpf call returning an int. */
+    @FunctionalInterface
+    interface NativeCall {
+        int invoke() throws Throwable;
+    }
+
     private static void log(int level, String text) {
         String line = text.stripTrailing();
         if (line.isEmpty()) {
+            return;
+        }
+        if (EXPECTED_FAILURE.get()) {
+            LOG.debug(line);
             return;
         }
         switch (level) {

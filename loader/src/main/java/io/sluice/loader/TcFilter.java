@@ -54,7 +54,8 @@ public final class TcFilter implements AutoCloseable {
                 }
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment hook = hook(arena, ifindex, LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS);
-                    int rc = (int) LibBpf.BPF_TC_HOOK_CREATE.invokeExact(hook);
+                    // The qdisc often exists already (the other direction, or a restarted agent): EEXIST is fine.
+                    int rc = LibbpfLog.expectingFailure(() -> (int) LibBpf.BPF_TC_HOOK_CREATE.invokeExact(hook));
                     if (rc < 0 && rc != -Errno.EEXIST) {
                         throw new BpfException("bpf_tc_hook_create", "clsact qdisc of interface '" + ifname + "' in "
                                 + ns.description(), rc);
