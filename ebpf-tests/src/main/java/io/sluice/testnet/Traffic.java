@@ -50,7 +50,11 @@ public final class Traffic {
         return listener(ns, Protocol.TCP, port, name, Reply.NAME);
     }
 
-    /** Starts a UDP responder on {@code port} answering each datagram with {@code name}; returns once it is bound. */
+    /**
+     * Starts a UDP responder on {@code port} answering with {@code name}; returns once it is bound. It answers the
+     * first datagram of each peer (address and port); more datagrams from the same peer within a second are
+     * absorbed without an answer. {@link #udpRequest} uses a new source port each time.
+     */
     public static Listener udpResponder(Netns ns, int port, String name) {
         return listener(ns, Protocol.UDP, port, name, Reply.NAME);
     }
