@@ -62,10 +62,11 @@ echo "KUBELET_EXTRA_ARGS=--node-ip=$NODE_IP" > /etc/default/kubelet
 systemctl enable --quiet kubelet
 
 log "bpffs at /sys/fs/bpf (Sluice pins its maps there; the DaemonSet does not mount it itself)"
+# systemd mounts it on Debian 12; an fstab line is added only where it did not.
 if ! mount -t bpf | grep -q ' /sys/fs/bpf '; then
   mount -t bpf bpf /sys/fs/bpf
+  grep -q '^bpf /sys/fs/bpf ' /etc/fstab || echo 'bpf /sys/fs/bpf bpf defaults 0 0' >> /etc/fstab
 fi
-grep -q '^bpf /sys/fs/bpf ' /etc/fstab || echo 'bpf /sys/fs/bpf bpf defaults 0 0' >> /etc/fstab
 
 log "pod network: bridge cni0 on $POD_CIDR"
 # No masquerading inside the cluster (ipMasq false): NetworkPolicy needs the pods' real source addresses
