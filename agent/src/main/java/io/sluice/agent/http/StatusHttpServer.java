@@ -87,7 +87,7 @@ public final class StatusHttpServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding " + address, e);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // bind failures arrive as Netty's checked NativeIoException, rethrown by sync()
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot serve metrics on " + address + ": " + e.getMessage(), e);
         }
