@@ -52,7 +52,8 @@ public record IpAddress(IpFamily family, long high, long low) implements Compara
      * Parses an IPv4 dotted quad ({@code 10.0.0.1}) or an IPv6 literal ({@code fd00::1}, also with a trailing
      * dotted quad). Refuses everything else with a message saying why: host names, brackets, zone indices
      * ({@code %eth0}), shortened IPv4 forms ({@code 10.1}), surrounding spaces, and IPv4-mapped IPv6 addresses
-     * ({@code ::ffff:10.0.0.1}, whose family would be ambiguous).
+     * ({@code ::ffff:10.0.0.1}, whose family would be ambiguous). Leading zeros in a dotted quad are read as
+     * decimal, as kube-proxy's parser does ({@code 010.0.0.1} is {@code 10.0.0.1}).
      *
      * @throws IllegalArgumentException if {@code text} is not such a literal
      */

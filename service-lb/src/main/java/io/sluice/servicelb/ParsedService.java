@@ -1,6 +1,5 @@
 package io.sluice.servicelb;
 
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -8,7 +7,6 @@ import java.util.List;
  *
  * @param key            the Service
  * @param ref            the Service as refusals name it
- * @param createdAt      {@code metadata.creationTimestamp}, or null if absent or unreadable
  * @param clusterIps     at most one per family, in the Service's order (primary family first)
  * @param ports          the valid ports
  * @param externalIps    the valid external IPs
@@ -21,7 +19,6 @@ import java.util.List;
 record ParsedService(
         ServiceKey key,
         ObjectRef ref,
-        Instant createdAt,
         List<SourcedIp> clusterIps,
         List<ParsedPort> ports,
         List<SourcedIp> externalIps,

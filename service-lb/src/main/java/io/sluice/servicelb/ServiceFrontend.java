@@ -30,6 +30,7 @@ public record ServiceFrontend(
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(affinity, "affinity");
+        Objects.requireNonNull(flags, "flags");
         flags = flags.isEmpty()
                 ? Collections.unmodifiableSet(EnumSet.noneOf(FrontendFlag.class))
                 : Collections.unmodifiableSet(EnumSet.copyOf(flags));

@@ -12,8 +12,6 @@ import io.fabric8.kubernetes.api.model.SessionAffinityConfig;
 import io.sluice.servicelb.ParsedService.ParsedPort;
 import io.sluice.servicelb.ParsedService.SourcedIp;
 
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -124,7 +122,6 @@ final class ServiceReader {
         return Optional.of(new ParsedService(
                 new ServiceKey(namespace, name),
                 ref,
-                creationTime(meta),
                 clusterIps,
                 readPorts(spec, ref, refusals),
                 externalIps,
@@ -321,18 +318,6 @@ final class ServiceReader {
         } catch (IllegalArgumentException e) {
             refusals.add(ref, field, RefusalReason.INVALID_IP, e.getMessage() + "; " + consequence);
             return Optional.empty();
-        }
-    }
-
-    private static Instant creationTime(ObjectMeta meta) {
-        String text = meta.getCreationTimestamp();
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            return null;
         }
     }
 }

@@ -16,6 +16,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +71,8 @@ public final class ServiceTranslator {
      * Translates one Service with the EndpointSlices that belong to it. A slice that names another Service is
      * refused.
      *
+     * @param service the Service; any field may be missing or malformed
+     * @param slices  its EndpointSlices, in any order; no null elements
      * @return at most one {@link DesiredService}, and the refusals
      */
     public TranslationResult translate(Service service, Collection<EndpointSlice> slices) {
@@ -87,6 +90,9 @@ public final class ServiceTranslator {
      * {@code kubernetes.io/service-name} label; slices of Services not in the set are ignored. When two Services
      * claim the same frontend address, the older one (by {@code creationTimestamp}, then namespace/name) keeps it
      * and the other's frontend is refused, so a new Service cannot take an address away from a running one.
+     *
+     * @param services the Services, in any order; no null elements
+     * @param slices   the EndpointSlices, in any order; no null elements
      */
     public TranslationResult translateAll(Collection<Service> services, Collection<EndpointSlice> slices) {
         Objects.requireNonNull(services, "services");
@@ -108,10 +114,11 @@ public final class ServiceTranslator {
         ordered.sort(PRECEDENCE);
         Map<ServiceKey, DesiredService> result = new TreeMap<>();
         Map<FrontendAddress, ServiceFrontend> claimed = new HashMap<>();
+        Set<ServiceKey> seen = new HashSet<>();
         for (Service service : ordered) {
             ObjectMeta meta = service.getMetadata();
             Optional<ServiceKey> key = keyOf(meta);
-            if (key.isPresent() && result.containsKey(key.get())) {
+            if (key.isPresent() && !seen.add(key.get())) {
                 refusals.add(new ObjectRef(ObjectRef.SERVICE, meta.getNamespace(), meta.getName()), "metadata.name",
                         RefusalReason.INVALID_OBJECT, "the same Service appears twice in the input; second ignored");
                 continue;
