@@ -222,6 +222,9 @@ final class ServiceReader {
 
     private static List<ParsedPort> readPorts(ServiceSpec spec, ObjectRef ref, Refusals refusals) {
         List<ServicePort> ports = spec.getPorts() == null ? List.of() : spec.getPorts();
+        if (ports.isEmpty()) {
+            refusals.add(ref, "spec.ports", RefusalReason.INVALID_PORT, "no ports; nothing to program");
+        }
         List<ParsedPort> result = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Set<String> numbers = new HashSet<>();

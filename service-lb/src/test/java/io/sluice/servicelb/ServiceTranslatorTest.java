@@ -3,6 +3,8 @@ package io.sluice.servicelb;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -25,10 +27,11 @@ import static io.sluice.servicelb.Fixtures.slice;
 import static io.sluice.servicelb.Fixtures.slicePort;
 import static io.sluice.servicelb.Fixtures.translator;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 class ServiceTranslatorTest {
 
-    private static final List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort> HTTP_8080 =
+    private static final List<EndpointPort> HTTP_8080 =
             List.of(slicePort("http", 8080, "TCP"));
 
     private static TranslationResult translate(Service service, EndpointSlice... slices) {
@@ -65,7 +68,7 @@ class ServiceTranslatorTest {
         void everyClusterIpOfADualStackServiceGetsAFrontendPerPortAndFamilyOwnBackends() {
             Service svc = service("web", List.of("10.96.0.10", "fd00:96::10"),
                     port("http", 80, "TCP"), port("dns", 53, "UDP")).build();
-            List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort> ports =
+            List<EndpointPort> ports =
                     List.of(slicePort("http", 8080, "TCP"), slicePort("dns", 5353, "UDP"));
 
             DesiredService result = only(translate(svc,
@@ -499,8 +502,8 @@ class ServiceTranslatorTest {
 
             assertThat(addresses(only(result))).containsExactly("10.96.0.10:80/TCP", "10.96.0.10:80/UDP");
             assertThat(result.refusals()).extracting(Refusal::field, Refusal::reason).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple("spec.ports[1].name", RefusalReason.DUPLICATE_PORT),
-                    org.assertj.core.groups.Tuple.tuple("spec.ports[2].port", RefusalReason.DUPLICATE_PORT));
+                    tuple("spec.ports[1].name", RefusalReason.DUPLICATE_PORT),
+                    tuple("spec.ports[2].port", RefusalReason.DUPLICATE_PORT));
         }
 
         @Test
@@ -532,10 +535,10 @@ class ServiceTranslatorTest {
 
             assertThat(addresses(only(result))).containsExactly("10.96.0.10:80/TCP", "203.0.113.7:80/TCP");
             assertThat(result.refusals()).extracting(Refusal::field, Refusal::reason).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple("spec.clusterIPs[1]", RefusalReason.INVALID_IP),
-                    org.assertj.core.groups.Tuple.tuple("spec.externalIPs[1]", RefusalReason.INVALID_IP),
-                    org.assertj.core.groups.Tuple.tuple("status.loadBalancer.ingress[0].ip", RefusalReason.INVALID_IP),
-                    org.assertj.core.groups.Tuple.tuple("status.loadBalancer.ingress[1].ipMode", RefusalReason.INVALID_IP_MODE));
+                    tuple("spec.clusterIPs[1]", RefusalReason.INVALID_IP),
+                    tuple("spec.externalIPs[1]", RefusalReason.INVALID_IP),
+                    tuple("status.loadBalancer.ingress[0].ip", RefusalReason.INVALID_IP),
+                    tuple("status.loadBalancer.ingress[1].ipMode", RefusalReason.INVALID_IP_MODE));
         }
 
         @Test
@@ -554,18 +557,18 @@ class ServiceTranslatorTest {
             Service svc = clusterIpService("web", "10.96.0.10", port("http", 80, "TCP"));
             EndpointSlice slice = slice("web-1", "web", "IPv4", HTTP_8080,
                     ready("10.1.0.5", OTHER_NODE), ready("10.1.0.999", OTHER_NODE), ready("fd00::5", OTHER_NODE),
-                    new io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder().withNodeName(OTHER_NODE).build());
+                    new EndpointBuilder().withNodeName(OTHER_NODE).build());
 
             TranslationResult result = translate(svc, slice);
 
             assertThat(backends(only(result).frontends().getFirst())).containsExactly("10.1.0.5:8080");
             assertThat(result.refusals()).extracting(r -> r.object().toString(), Refusal::field, Refusal::reason)
                     .containsExactly(
-                            org.assertj.core.groups.Tuple.tuple("EndpointSlice default/web-1", "endpoints[1].addresses[0]",
+                            tuple("EndpointSlice default/web-1", "endpoints[1].addresses[0]",
                                     RefusalReason.INVALID_IP),
-                            org.assertj.core.groups.Tuple.tuple("EndpointSlice default/web-1", "endpoints[2].addresses[0]",
+                            tuple("EndpointSlice default/web-1", "endpoints[2].addresses[0]",
                                     RefusalReason.IP_FAMILY_CONFLICT),
-                            org.assertj.core.groups.Tuple.tuple("EndpointSlice default/web-1", "endpoints[3].addresses",
+                            tuple("EndpointSlice default/web-1", "endpoints[3].addresses",
                                     RefusalReason.MISSING_ADDRESS));
         }
 
@@ -583,11 +586,11 @@ class ServiceTranslatorTest {
             assertThat(only(result).frontends().getFirst().backends()).isEmpty();
             assertThat(result.refusals()).extracting(r -> r.object().name(), Refusal::field, Refusal::reason)
                     .containsExactly(
-                            org.assertj.core.groups.Tuple.tuple("web-1", "ports[0].port", RefusalReason.INVALID_PORT),
-                            org.assertj.core.groups.Tuple.tuple("web-1", "ports[1].port", RefusalReason.INVALID_PORT),
-                            org.assertj.core.groups.Tuple.tuple("web-1", "ports[2].protocol", RefusalReason.INVALID_PROTOCOL),
-                            org.assertj.core.groups.Tuple.tuple("web-2", "addressType", RefusalReason.INVALID_ADDRESS_TYPE),
-                            org.assertj.core.groups.Tuple.tuple("api-1", "metadata.labels[kubernetes.io/service-name]",
+                            tuple("web-1", "ports[0].port", RefusalReason.INVALID_PORT),
+                            tuple("web-1", "ports[1].port", RefusalReason.INVALID_PORT),
+                            tuple("web-1", "ports[2].protocol", RefusalReason.INVALID_PROTOCOL),
+                            tuple("web-2", "addressType", RefusalReason.INVALID_ADDRESS_TYPE),
+                            tuple("api-1", "metadata.labels[kubernetes.io/service-name]",
                                     RefusalReason.SLICE_SERVICE_MISMATCH));
         }
 
@@ -619,19 +622,21 @@ class ServiceTranslatorTest {
             Service noClusterIp = service("u", List.of(), port("http", 80, "TCP")).build();
             Service badAffinity = service("v", List.of("10.96.0.13"), port("http", 80, "TCP"))
                     .editSpec().withSessionAffinity("Cookie").endSpec().build();
+            Service noPorts = service("w", List.of("10.96.0.14")).build();
 
             List<Refusal> refusals = new ArrayList<>();
-            for (Service svc : List.of(noNamespace, badType, noClusterIp, badAffinity)) {
+            for (Service svc : List.of(noNamespace, badType, noClusterIp, badAffinity, noPorts)) {
                 TranslationResult result = translate(svc);
                 assertThat(result.services()).isEmpty();
                 refusals.addAll(result.refusals());
             }
 
             assertThat(refusals).extracting(Refusal::field, Refusal::reason).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple("metadata.namespace", RefusalReason.INVALID_OBJECT),
-                    org.assertj.core.groups.Tuple.tuple("spec.type", RefusalReason.INVALID_SERVICE_TYPE),
-                    org.assertj.core.groups.Tuple.tuple("spec.clusterIP", RefusalReason.MISSING_CLUSTER_IP),
-                    org.assertj.core.groups.Tuple.tuple("spec.sessionAffinity", RefusalReason.INVALID_SESSION_AFFINITY));
+                    tuple("metadata.namespace", RefusalReason.INVALID_OBJECT),
+                    tuple("spec.type", RefusalReason.INVALID_SERVICE_TYPE),
+                    tuple("spec.clusterIP", RefusalReason.MISSING_CLUSTER_IP),
+                    tuple("spec.sessionAffinity", RefusalReason.INVALID_SESSION_AFFINITY),
+                    tuple("spec.ports", RefusalReason.INVALID_PORT));
         }
 
         @Test
