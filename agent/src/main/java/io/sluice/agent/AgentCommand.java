@@ -103,7 +103,7 @@ public final class AgentCommand implements Callable<Integer> {
             }
             return config.conclude();
         } catch (ConfigurationException e) {
-            throw new ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage(), e, null, null);
+            throw new ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage(), e);
         }
     }
 

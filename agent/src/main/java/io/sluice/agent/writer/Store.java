@@ -22,6 +22,8 @@ import java.util.function.Consumer;
  *
  * <p>Lookups take the strings the objects already carry (kind → namespace → name), so applying an event to an
  * existing key allocates nothing.
+ *
+ * <p>The objects are shared with the sources (an informer's cache, the manifest reader): treat them as immutable.
  */
 public final class Store {
     /** The label that ties an EndpointSlice to its Service. */
