@@ -55,6 +55,15 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--maglev-table-size", paramLabel = "PRIME", description = "Maglev lookup table size (default 16381).")
     private Integer maglevTableSize;
 
+    @Option(names = "--socket-cgroup", paramLabel = "DIR", description = "cgroup v2 folder whose processes get socket-level balancing (default: the cgroup2 mount).")
+    private Path socketCgroup;
+
+    @Option(names = "--pod-interface-prefix", paramLabel = "PREFIX", description = "Interfaces starting with it are pod veths (default lxc).")
+    private String podInterfacePrefix;
+
+    @Option(names = "--node-addresses", paramLabel = "IP", split = ",", description = "This node's addresses (NodePort frontends).")
+    private List<String> nodeAddresses;
+
     private final ReconcilerFactory reconcilers;
 
     /** The command with no reconcilers; the CLI registers it with the map-writing ones. */
@@ -100,6 +109,15 @@ public final class AgentCommand implements Callable<Integer> {
             }
             if (maglevTableSize != null) {
                 config.maglevTableSize(maglevTableSize);
+            }
+            if (socketCgroup != null) {
+                config.socketCgroup(socketCgroup);
+            }
+            if (podInterfacePrefix != null) {
+                config.podInterfacePrefix(podInterfacePrefix);
+            }
+            if (nodeAddresses != null) {
+                config.nodeAddresses(nodeAddresses);
             }
             return config.conclude();
         } catch (ConfigurationException e) {

@@ -1,17 +1,24 @@
 package io.sluice.agent;
 
 import io.sluice.agent.demo.DemoCommand;
+import io.sluice.agent.services.DatapathReconcilerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code sluice} command line: every command a user runs goes through {@code bin/sluice} to here. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCli.Version.class,
         description = "Kubernetes service load balancing and NetworkPolicy in eBPF.",
-        subcommands = {AgentCommand.class, DemoCommand.class})
+        subcommands = {DemoCommand.class})
 public final class SluiceCli {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SluiceCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command tree; {@code agent} writes the real kernel maps. */
+    static CommandLine commandLine() {
+        return new CommandLine(new SluiceCli())
+                .addSubcommand("agent", new AgentCommand(new DatapathReconcilerFactory()));
     }
 
     /** The version from the jar's manifest, or "development" when run from classes. */

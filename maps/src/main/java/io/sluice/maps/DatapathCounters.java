@@ -8,11 +8,11 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The per-CPU array {@code sluice_counters}, summed over CPUs. Confined to one thread.
+ * The per-CPU array {@code sluice_counters}, summed over CPUs. Used by one thread at a time.
  */
 public final class DatapathCounters implements AutoCloseable {
     private final BpfMap map;
-    private final Arena arena = Arena.ofConfined();
+    private final Arena arena = Arena.ofShared(); // handed from the start-up thread to the writer
     private final MemorySegment key;
     private final MemorySegment values;
     private final int cpus;

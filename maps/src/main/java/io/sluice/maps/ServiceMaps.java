@@ -85,6 +85,20 @@ public final class ServiceMaps implements AutoCloseable {
         return services.entries();
     }
 
+    /** All backends by id. */
+    public Map<Integer, Lb4Backend> backends() {
+        return backends.entries();
+    }
+
+    /** The backend ids in slots {@code 0..count-1} of a service; a missing slot reads as backend 0. */
+    public List<Integer> slotsOf(int serviceId, int count) {
+        List<Integer> ids = new java.util.ArrayList<>(count);
+        for (int slot = 0; slot < count; slot++) {
+            ids.add(slots.get(new Lb4SlotKey(serviceId, slot)).orElse(0));
+        }
+        return ids;
+    }
+
     @Override
     public void close() {
         services.close();

@@ -14,7 +14,7 @@ import java.util.Optional;
  * A BPF map read and written as Java values through the codecs of its C key and value structs. The key and
  * value segments are allocated once and reused, so single operations allocate no native memory.
  *
- * <p>Confined to one thread (the agent's writer): the reused segments are not shared.
+ * <p>Used by one thread at a time (the agent's writer): the reused segments are not guarded.
  *
  * @param <K> key type
  * @param <V> value type
@@ -23,7 +23,7 @@ public final class TypedMap<K, V> implements AutoCloseable {
     private final BpfMap map;
     private final Codec<K> keyCodec;
     private final Codec<V> valueCodec;
-    private final Arena arena = Arena.ofConfined();
+    private final Arena arena = Arena.ofShared(); // handed from the start-up thread to the writer
     private final MemorySegment key;
     private final MemorySegment value;
 

@@ -37,6 +37,7 @@ public final class AgentConfig {
     public static final String DEFAULT_METRICS_ADDRESS = "127.0.0.1:9964";
     /** Prime, as Maglev needs; the size Cilium uses by default. */
     public static final int DEFAULT_MAGLEV_TABLE_SIZE = 16381;
+    public static final String DEFAULT_POD_INTERFACE_PREFIX = "lxc";
     public static final int MIN_MAGLEV_TABLE_SIZE = 251;
     public static final int MAX_MAGLEV_TABLE_SIZE = 131071;
     public static final Duration DEFAULT_INFORMER_START_TIMEOUT = Duration.ofSeconds(30);
@@ -48,7 +49,8 @@ public final class AgentConfig {
 
     private static final Set<String> KNOWN_SETTINGS = Set.of("nodeName", "stateDir", "bpffsPinDir",
             "metricsAddress", "kubeconfig", "inCluster", "manifests", "nodePortAddresses", "maglevTableSize",
-            "informerStartTimeout", "manifestPollInterval", "eventQueueCapacity");
+            "informerStartTimeout", "manifestPollInterval", "eventQueueCapacity", "socketCgroup", "podInterfacePrefix",
+            "nodeAddresses");
     /** RFC 1123 subdomain, what Kubernetes requires of a Node's name. */
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -70,6 +72,9 @@ public final class AgentConfig {
     private Duration informerStartTimeout;
     private Duration manifestPollInterval;
     private Integer eventQueueCapacity;
+    private Path socketCgroup;
+    private String podInterfacePrefix;
+    private List<String> nodeAddresses = List.of();
 
     /**
      * Reads the settings of a YAML file; call {@link #conclude()} afterwards.
@@ -139,6 +144,18 @@ public final class AgentConfig {
             case "informerStartTimeout" -> informerStartTimeout(duration(key, string(key, value)));
             case "manifestPollInterval" -> manifestPollInterval(duration(key, string(key, value)));
             case "eventQueueCapacity" -> eventQueueCapacity(integer(key, value));
+            case "socketCgroup" -> socketCgroup(Path.of(string(key, value)));
+            case "podInterfacePrefix" -> podInterfacePrefix(string(key, value));
+            case "nodeAddresses" -> {
+                if (!value.isArray()) {
+                    throw new ConfigurationException(key, "must be a list of IP addresses, got " + value);
+                }
+                List<String> addresses = new ArrayList<>();
+                for (int i = 0; i < value.size(); i++) {
+                    addresses.add(string(key + "[" + i + "]", value.get(i)));
+                }
+                nodeAddresses(addresses);
+            }
             default -> throw new IllegalStateException("setting " + key + " is known but not handled");
         }
     }
@@ -220,6 +237,17 @@ public final class AgentConfig {
             throw new ConfigurationException("eventQueueCapacity", capacity + " is outside 1024.." + (1 << 24));
         }
         eventQueueCapacity = capacity;
+        socketCgroup = absolute("socketCgroup", socketCgroup == null ? cgroup2Root() : socketCgroup);
+        podInterfacePrefix = podInterfacePrefix == null ? DEFAULT_POD_INTERFACE_PREFIX : podInterfacePrefix.trim();
+        if (podInterfacePrefix.isEmpty() || podInterfacePrefix.length() > 15) {
+            throw new ConfigurationException("podInterfacePrefix", "\"" + podInterfacePrefix
+                    + "\" must be 1 to 15 characters (an interface name prefix)");
+        }
+        for (int i = 0; i < nodeAddresses.size(); i++) {
+            if (Cidr.parseLiteral(nodeAddresses.get(i).trim()) == null) {
+                throw new ConfigurationException("nodeAddresses[" + i + "]", "\"" + nodeAddresses.get(i) + "\" is not an IP address");
+            }
+        }
         concluded = true;
         return this;
     }
@@ -281,6 +309,21 @@ public final class AgentConfig {
             throw new ConfigurationException("kubeconfig", "no source of objects: set kubeconfig, inCluster "
                     + "(inside a pod) or manifests (a directory of Kubernetes YAML)");
         }
+    }
+
+    /** The cgroup v2 mount, from /proc/mounts: socket balancing applies to the whole node by default. */
+    private static Path cgroup2Root() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+                String[] f = line.split(" ");
+                if (f.length > 2 && f[2].equals("cgroup2")) {
+                    return Path.of(f[1]);
+                }
+            }
+        } catch (IOException e) {
+            throw new ConfigurationException("socketCgroup", "not set and /proc/mounts cannot be read: " + e.getMessage(), e);
+        }
+        throw new ConfigurationException("socketCgroup", "not set and there is no cgroup2 mount in /proc/mounts");
     }
 
     private static Path absolute(String setting, Path path) {
@@ -350,6 +393,42 @@ public final class AgentConfig {
     }
 
     // Setters: before conclude() only. Null leaves a setting to its default.
+
+    public AgentConfig socketCgroup(Path value) {
+        requireOpen();
+        socketCgroup = value;
+        return this;
+    }
+
+    public AgentConfig podInterfacePrefix(String value) {
+        requireOpen();
+        podInterfacePrefix = value;
+        return this;
+    }
+
+    public AgentConfig nodeAddresses(List<String> value) {
+        requireOpen();
+        nodeAddresses = value == null ? List.of() : List.copyOf(value);
+        return this;
+    }
+
+    /** The cgroup v2 folder whose processes get socket-level balancing (default: the cgroup2 mount, the whole node). */
+    public Path socketCgroup() {
+        requireConcluded();
+        return socketCgroup;
+    }
+
+    /** Interfaces of the agent's network namespace starting with this are pod veths (default {@code lxc}). */
+    public String podInterfacePrefix() {
+        requireConcluded();
+        return podInterfacePrefix;
+    }
+
+    /** This node's addresses: where NodePort frontends listen. */
+    public List<String> nodeAddresses() {
+        requireConcluded();
+        return nodeAddresses;
+    }
 
     public AgentConfig nodeName(String value) {
         requireOpen();

@@ -1,0 +1,181 @@
+package io.sluice.agent.datapath;
+
+import io.sluice.bpf.BpfObjectFile;
+import io.sluice.loader.BpfLink;
+import io.sluice.loader.BpfObject;
+import io.sluice.loader.BpfProgram;
+import io.sluice.loader.NetworkNamespace;
+import io.sluice.loader.TcDirection;
+import io.sluice.loader.TcFilter;
+import io.sluice.maps.DatapathCounters;
+import io.sluice.maps.ServiceMaps;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's programs in the kernel: loads the objects with their maps pinned under the agent's bpffs folder
+ * (adopting the pins a previous agent left, contents and all), keeps the socket programs attached to the cgroup
+ * through pinned links (a restart or upgrade swaps the program inside the link atomically, never detaching), and
+ * attaches the pod programs to pod interfaces at a fixed tc handle, so a restarted agent takes its filters over.
+ *
+ * <p>Programs stay attached when this object is closed or the process dies: that is the point.
+ * Owned by the agent's start-up thread, then by the writer (maps) and {@link #attachPodInterfaces()} (tc).
+ */
+public final class Datapath implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Datapath.class);
+    /** The socket programs, each attached to the cgroup through a link pinned under its own name. */
+    static final List<String> SOCKET_PROGRAMS = List.of("sock_connect4", "sock_sendmsg4", "sock_recvmsg4", "sock_getpeername4");
+    /** tc handle and priority of Sluice's filters on pod interfaces: fixed, so a restart replaces its own. */
+    static final int TC_HANDLE = 0x51;
+    static final int TC_PRIORITY = 0x51;
+
+    private final BpfObject sock;
+    private final BpfObject pod;
+    private final String podInterfacePrefix;
+    private final Set<String> attachedInterfaces = new HashSet<>();
+    private final ScheduledExecutorService interfaceWatch = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("sluice-pod-interfaces").unstarted(r));
+
+    private Datapath(BpfObject sock, BpfObject pod, String podInterfacePrefix) {
+        this.sock = sock;
+        this.pod = pod;
+        this.podInterfacePrefix = podInterfacePrefix;
+    }
+
+    /**
+     * Loads and attaches everything.
+     *
+     * @param pinDir             the agent's own folder on bpffs ({@code maps/} and {@code links/} go under it)
+     * @param cgroup             the cgroup v2 folder whose processes get socket-level balancing
+     * @param podInterfacePrefix interfaces of this network namespace whose name starts with it are pod veths
+     */
+    public static Datapath start(Path pinDir, Path cgroup, String podInterfacePrefix) {
+        Path maps = pinDir.resolve("maps");
+        Path links = pinDir.resolve("links");
+        try {
+            Files.createDirectories(maps);
+            Files.createDirectories(links);
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating the pin folders under " + pinDir + " (is it on bpffs?)", e);
+        }
+        BpfObject sock = load(BpfObjectFile.SOCK, maps);
+        BpfObject pod = null;
+        try {
+            pod = load(BpfObjectFile.POD, maps);
+            for (String name : SOCKET_PROGRAMS) {
+                attachThroughPinnedLink(sock.program(name), cgroup, links.resolve(name));
+            }
+            Datapath datapath = new Datapath(sock, pod, podInterfacePrefix);
+            datapath.attachPodInterfaces();
+            return datapath;
+        } catch (RuntimeException e) {
+            sock.close();
+            if (pod != null) {
+                pod.close();
+            }
+            throw e;
+        }
+    }
+
+    private static BpfObject load(BpfObjectFile file, Path maps) {
+        BpfObject object = BpfObject.open(file.bytes(), file.baseName());
+        try {
+            object.pinMapsUnder(maps);
+            object.load();
+            return object;
+        } catch (RuntimeException e) {
+            object.close();
+            throw e;
+        }
+    }
+
+    /** Keeps {@code program} attached to {@code cgroup} through the link pinned at {@code pin}: swapped in place when it exists. */
+    private static void attachThroughPinnedLink(BpfProgram program, Path cgroup, Path pin) {
+        if (Files.exists(pin)) {
+            try (BpfLink link = BpfLink.openPinned(pin)) {
+                link.update(program);
+                LOG.info("replaced {} in its pinned link {}", program.name(), pin);
+            }
+        } else {
+            try (BpfLink link = program.attachCgroup(cgroup)) {
+                link.pin(pin);
+                LOG.info("attached {} to cgroup {} (link pinned at {})", program.name(), cgroup, pin);
+            }
+        }
+    }
+
+    /**
+     * Attaches the pod programs to every pod interface of this network namespace not seen before (from_pod at
+     * ingress, to_pod at egress), replacing a previous agent's filter at the same handle.
+     *
+     * @return the interfaces newly attached
+     */
+    public synchronized List<String> attachPodInterfaces() {
+        List<String> attached = new ArrayList<>();
+        try (NetworkNamespace here = NetworkNamespace.current()) {
+            List<String> present = here.interfaceNames();
+            attachedInterfaces.retainAll(present); // a pod veth that went away may come back under its name
+            for (String ifname : present) {
+                if (!ifname.startsWith(podInterfacePrefix) || attachedInterfaces.contains(ifname)) {
+                    continue;
+                }
+                attach(pod.program("from_pod"), here, ifname, TcDirection.INGRESS);
+                attach(pod.program("to_pod"), here, ifname, TcDirection.EGRESS);
+                attachedInterfaces.add(ifname);
+                attached.add(ifname);
+            }
+        }
+        if (!attached.isEmpty()) {
+            LOG.info("attached the pod programs to {}", attached);
+        }
+        return attached;
+    }
+
+    private static void attach(BpfProgram program, NetworkNamespace ns, String ifname, TcDirection direction) {
+        TcFilter filter = program.attachTc(ns, ifname, direction, TC_HANDLE, TC_PRIORITY);
+        filter.disown();
+        filter.close();
+    }
+
+    /** Looks for new pod interfaces every {@code period} until closed. */
+    public void watchPodInterfaces(Duration period) {
+        interfaceWatch.scheduleWithFixedDelay(() -> {
+            try {
+                attachPodInterfaces();
+            } catch (RuntimeException e) {
+                LOG.warn("attaching the pod programs failed; retrying in {}", period, e);
+            }
+        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The service maps (shared by both objects through their pins). Confined to the caller's thread. */
+    public ServiceMaps serviceMaps() {
+        return ServiceMaps.of(sock);
+    }
+
+    /** The kernel counters. Confined to the caller's thread. */
+    public DatapathCounters counters() {
+        return DatapathCounters.of(pod);
+    }
+
+    /** Releases the objects; everything attached stays attached. */
+    @Override
+    public void close() {
+        interfaceWatch.shutdownNow();
+        try (BpfObject s = sock; BpfObject p = pod) {
+            LOG.debug("closing the BPF objects; programs stay attached");
+        }
+    }
+}

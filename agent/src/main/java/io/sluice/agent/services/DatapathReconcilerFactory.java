@@ -1,0 +1,56 @@
+package io.sluice.agent.services;
+
+import io.sluice.agent.ReconcilerFactory;
+import io.sluice.agent.config.AgentConfig;
+import io.sluice.agent.datapath.Datapath;
+import io.sluice.agent.ids.StableIdAllocator;
+import io.sluice.agent.metrics.AgentMetrics;
+import io.sluice.agent.writer.Reconciler;
+import io.sluice.maps.DatapathConstants;
+import io.sluice.maps.ServiceMaps;
+import io.sluice.servicelb.NodeContext;
+import io.sluice.servicelb.ServiceLbConfig;
+import io.sluice.servicelb.ServiceTranslator;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The agent's map writers on the real kernel: loads and attaches the data path ({@link Datapath}) and returns the
+ * service reconciler, which owns the data path, its maps and the persisted id allocators.
+ */
+public final class DatapathReconcilerFactory implements ReconcilerFactory {
+    /** How often new pod interfaces are looked for. */
+    static final Duration POD_INTERFACE_SCAN = Duration.ofSeconds(1);
+
+    @Override
+    public List<Reconciler> create(AgentConfig config, AgentMetrics metrics) {
+        Datapath datapath = Datapath.start(config.bpffsPinDir(), config.socketCgroup(), config.podInterfacePrefix());
+        ServiceMaps maps = null;
+        StableIdAllocator frontendIds = null;
+        StableIdAllocator backendIds = null;
+        try {
+            maps = datapath.serviceMaps();
+            frontendIds = StableIdAllocator.open(config.stateDir().resolve("frontend-ids.dat"), DatapathConstants.LB4_SERVICES_MAX);
+            backendIds = StableIdAllocator.open(config.stateDir().resolve("backend-ids.dat"), DatapathConstants.LB4_BACKENDS_MAX);
+            ServiceTranslator translator = new ServiceTranslator(
+                    new ServiceLbConfig(config.maglevTableSize(), ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
+                    NodeContext.parse(config.nodeName(), config.nodeAddresses(),
+                            config.nodePortAddresses().stream().map(Object::toString).toList()));
+            ServiceReconciler services = new ServiceReconciler(translator, maps, frontendIds, backendIds, metrics)
+                    .owning(datapath).owning(maps).owning(frontendIds).owning(backendIds);
+            datapath.watchPodInterfaces(POD_INTERFACE_SCAN);
+            return List.of(services);
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : new AutoCloseable[] {backendIds, frontendIds, maps, datapath}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,366 @@
+package io.sluice.agent.services;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.sluice.agent.ids.StableIdAllocator;
+import io.sluice.agent.metrics.AgentMetrics;
+import io.sluice.agent.model.ObjectKey;
+import io.sluice.agent.model.ResourceKind;
+import io.sluice.agent.writer.Reconciler;
+import io.sluice.agent.writer.Store;
+import io.sluice.maps.DatapathConstants;
+import io.sluice.maps.IpProtocol;
+import io.sluice.maps.Ipv4;
+import io.sluice.maps.Lb4Backend;
+import io.sluice.maps.Lb4Key;
+import io.sluice.maps.Lb4Service;
+import io.sluice.maps.LbScope;
+import io.sluice.maps.MapName;
+import io.sluice.maps.ServiceMaps;
+import io.sluice.servicelb.DesiredFrontend;
+import io.sluice.servicelb.DesiredService;
+import io.sluice.servicelb.FrontendFlag;
+import io.sluice.servicelb.FrontendVerdict;
+import io.sluice.servicelb.LbAlgorithm;
+import io.sluice.servicelb.Refusal;
+import io.sluice.servicelb.ServiceBackend;
+import io.sluice.servicelb.ServiceFrontend;
+import io.sluice.servicelb.ServiceKey;
+import io.sluice.servicelb.ServiceTranslator;
+import io.sluice.servicelb.TrafficScope;
+import io.sluice.servicelb.TranslationResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the service maps equal to what the Services and EndpointSlices in the store ask for.
+ *
+ * <p>Per changed Service it translates (service-lb), then writes the difference in the order no packet can
+ * observe half-done: new or changed backends, then each frontend's slots and entry ({@link ServiceMaps#putService}),
+ * then frontends the Service no longer has, then backends no frontend uses. Bookkeeping changes only after a write
+ * succeeded, so a failed flush is retried from where it stopped. It starts from what the (pinned) maps already
+ * hold, so a restarted agent rewrites nothing that did not change, and prunes frontends nobody claims once the
+ * store is complete.
+ *
+ * <p>IPv4 frontends only, for now: an IPv6 frontend is refused with reason {@code ipv6_not_programmed}.
+ * External frontends (NodePort, ExternalIP, LoadBalancer) are written twice: with external scope for traffic
+ * arriving from outside, and with internal scope so a connect from the node itself is balanced too.
+ *
+ * <p>Owned by the writer thread.
+ */
+public final class ServiceReconciler implements Reconciler, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceReconciler.class);
+
+    private final ServiceTranslator translator;
+    private final ServiceMaps maps;
+    private final StableIdAllocator frontendIds;
+    private final StableIdAllocator backendIds;
+    private final AgentMetrics metrics;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+
+    private final Set<ServiceKey> dirty = new TreeSet<>();
+    private final Map<Lb4Key, ProgrammedFrontend> programmed = new HashMap<>();
+    private final Map<Integer, Lb4Backend> programmedBackends = new HashMap<>();
+    private final Map<ServiceKey, Set<Lb4Key>> frontendsOf = new HashMap<>();
+    /** Which Service each EndpointSlice belonged to when last seen, to find it again once the slice is deleted. */
+    private final Map<ObjectKey, String> sliceOwners = new HashMap<>();
+    /** The writer's store, as handed to {@link #onChange}; read during {@link #flush()}. */
+    private Store store;
+    private boolean prunePending;
+
+    /**
+     * @param frontendIds ids of frontends (= {@code lb4_service.service_id}), persisted
+     * @param backendIds  ids of backends ({@code lb4_backends} keys), persisted
+     */
+    public ServiceReconciler(ServiceTranslator translator, ServiceMaps maps, StableIdAllocator frontendIds,
+                             StableIdAllocator backendIds, AgentMetrics metrics) {
+        this.translator = translator;
+        this.maps = maps;
+        this.frontendIds = frontendIds;
+        this.backendIds = backendIds;
+        this.metrics = metrics;
+        adoptWhatTheMapsHold();
+    }
+
+    /** Hands {@code resource} to this reconciler, which closes it (in reverse order of handing) when it is closed. */
+    public ServiceReconciler owning(AutoCloseable resource) {
+        owned.add(resource);
+        return this;
+    }
+
+    @Override
+    public void close() {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed", owned.get(i), e);
+            }
+        }
+        owned.clear();
+    }
+
+    @Override
+    public String name() {
+        return "services";
+    }
+
+    @Override
+    public void onChange(ObjectKey key, Store store) {
+        this.store = store;
+        if (key.kind() == ResourceKind.SERVICE) {
+            dirty.add(new ServiceKey(key.namespace(), key.name()));
+        } else if (key.kind() == ResourceKind.ENDPOINT_SLICE) {
+            EndpointSlice slice = store.get(key, EndpointSlice.class);
+            String service = slice == null ? sliceOwners.remove(key) : serviceNameOf(slice);
+            String previous = slice == null ? null : sliceOwners.put(key, service);
+            if (previous != null && !previous.equals(service)) {
+                dirty.add(new ServiceKey(key.namespace(), previous));
+            }
+            if (service != null) {
+                dirty.add(new ServiceKey(key.namespace(), service));
+            }
+        }
+    }
+
+    @Override
+    public void onStoreSynced(Store store) {
+        this.store = store;
+        // Every Service is dirty or already handled: frontends that none claims after the next flush are orphans.
+        store.forEach(ResourceKind.SERVICE, s -> dirty.add(keyOf(s)));
+        prunePending = true;
+    }
+
+    @Override
+    public int flush() {
+        int operations = 0;
+        while (!dirty.isEmpty()) {
+            ServiceKey key = dirty.iterator().next();
+            operations += reconcile(key, desiredOf(key));
+            dirty.remove(key);
+        }
+        if (prunePending) {
+            operations += pruneUnclaimed();
+            prunePending = false;
+        }
+        metrics.mapEntries(MapName.LB4_SERVICES.cName()).set(programmed.size());
+        metrics.mapEntries(MapName.LB4_BACKENDS.cName()).set(programmedBackends.size());
+        return operations;
+    }
+
+    private Map<Lb4Key, DesiredEntry> desiredOf(ServiceKey key) {
+        Service service = store == null ? null : store.get(ResourceKind.SERVICE, key.namespace(), key.name(), Service.class);
+        if (service == null) {
+            return Map.of();
+        }
+        List<EndpointSlice> slices = store.endpointSlicesOf(key.namespace(), key.name());
+        TranslationResult result = translator.translate(service, slices);
+        for (Refusal refusal : result.refusals()) {
+            LOG.warn("refused {}", refusal);
+            metrics.objectRefused(refusal.object().kind(), refusal.reason().metricLabel());
+        }
+        DesiredService desired = result.services().get(key);
+        if (desired == null) {
+            return Map.of();
+        }
+        Map<Lb4Key, DesiredEntry> entries = new LinkedHashMap<>();
+        for (DesiredFrontend frontend : desired.frontends()) {
+            if (!frontend.address().ip().isIpv4()) {
+                LOG.warn("refused {} frontend {}: IPv6 frontends are not programmed yet", key, frontend.address());
+                metrics.objectRefused("Service", "ipv6_not_programmed");
+                continue;
+            }
+            DesiredEntry entry = DesiredEntry.of(frontend);
+            entries.put(lb4Key(frontend.frontend(), frontend.frontend().scope()), entry);
+            if (frontend.frontend().scope() == TrafficScope.EXTERNAL) {
+                entries.putIfAbsent(lb4Key(frontend.frontend(), TrafficScope.INTERNAL), entry);
+            }
+        }
+        return entries;
+    }
+
+    /** Writes one Service's difference; returns the number of map operations. */
+    private int reconcile(ServiceKey key, Map<Lb4Key, DesiredEntry> desired) {
+        int operations = 0;
+        Set<Lb4Key> before = frontendsOf.getOrDefault(key, Set.of());
+        for (Map.Entry<Lb4Key, DesiredEntry> e : desired.entrySet()) {
+            operations += writeFrontend(key, e.getKey(), e.getValue());
+        }
+        for (Lb4Key gone : before) {
+            if (!desired.containsKey(gone)) {
+                operations += removeFrontend(key, gone);
+            }
+        }
+        if (desired.isEmpty()) {
+            frontendsOf.remove(key);
+        }
+        operations += releaseUnusedBackends();
+        return operations;
+    }
+
+    private int writeFrontend(ServiceKey owner, Lb4Key key, DesiredEntry entry) {
+        int operations = 0;
+        List<Integer> slots = new ArrayList<>(entry.slotBackends().size());
+        for (Lb4Backend backend : entry.slotBackends()) {
+            int id = backendIds.idOf(backendKey(backend));
+            if (!backend.equals(programmedBackends.get(id))) {
+                maps.putBackend(id, backend);
+                count(MapName.LB4_BACKENDS, "update");
+                programmedBackends.put(id, backend);
+                operations++;
+            }
+            slots.add(id);
+        }
+        int serviceId = frontendIds.idOf(frontendKey(key));
+        ProgrammedFrontend want = new ProgrammedFrontend(
+                new Lb4Service(serviceId, slots.size(), entry.flags(), entry.affinityTimeout()), slots);
+        ProgrammedFrontend have = programmed.get(key);
+        if (!want.equals(have)) {
+            maps.putService(key, want.service(), slots, have == null ? 0 : have.slotBackendIds().size());
+            count(MapName.LB4_SLOTS, "update");
+            count(MapName.LB4_SERVICES, "update");
+            programmed.put(key, want);
+            operations += 1 + slots.size();
+        }
+        frontendsOf.computeIfAbsent(owner, k -> new HashSet<>()).add(key);
+        return operations;
+    }
+
+    private int removeFrontend(ServiceKey owner, Lb4Key key) {
+        ProgrammedFrontend have = programmed.get(key);
+        if (have != null) {
+            maps.removeService(key, have.service().serviceId(), have.slotBackendIds().size());
+            count(MapName.LB4_SERVICES, "delete");
+            count(MapName.LB4_SLOTS, "delete");
+            programmed.remove(key);
+        }
+        frontendIds.release(frontendKey(key));
+        Set<Lb4Key> owned = owner == null ? null : frontendsOf.get(owner);
+        if (owned != null) {
+            owned.remove(key);
+        }
+        return have == null ? 0 : 1 + have.slotBackendIds().size();
+    }
+
+    private int releaseUnusedBackends() {
+        Set<Integer> used = new HashSet<>();
+        programmed.values().forEach(p -> used.addAll(p.slotBackendIds()));
+        int operations = 0;
+        for (Integer id : new ArrayList<>(programmedBackends.keySet())) {
+            if (!used.contains(id)) {
+                Lb4Backend backend = programmedBackends.get(id);
+                maps.removeBackend(id);
+                count(MapName.LB4_BACKENDS, "delete");
+                programmedBackends.remove(id);
+                backendIds.release(backendKey(backend));
+                operations++;
+            }
+        }
+        return operations;
+    }
+
+    private int pruneUnclaimed() {
+        Set<Lb4Key> claimed = new HashSet<>();
+        frontendsOf.values().forEach(claimed::addAll);
+        int operations = 0;
+        for (Lb4Key key : new ArrayList<>(programmed.keySet())) {
+            if (!claimed.contains(key)) {
+                LOG.info("removing frontend {}: no Service has it any more", key);
+                operations += removeFrontend(null, key);
+            }
+        }
+        return operations + releaseUnusedBackends();
+    }
+
+    /** Starts from the pinned maps' contents, so a restart only writes what changed. */
+    private void adoptWhatTheMapsHold() {
+        Map<Lb4Key, Lb4Service> services = maps.services();
+        Map<Integer, Lb4Backend> backends = maps.backends();
+        for (Map.Entry<Lb4Key, Lb4Service> e : services.entrySet()) {
+            Lb4Service service = e.getValue();
+            List<Integer> slots = maps.slotsOf(service.serviceId(), service.backendCount());
+            programmed.put(e.getKey(), new ProgrammedFrontend(service, slots));
+        }
+        programmedBackends.putAll(backends);
+        if (!services.isEmpty()) {
+            LOG.info("adopted {} frontends and {} backends from the pinned maps", services.size(), backends.size());
+        }
+    }
+
+    private void count(MapName map, String op) {
+        metrics.mapOperations(map.cName(), op).inc();
+    }
+
+    private static String serviceNameOf(EndpointSlice slice) {
+        Map<String, String> labels = slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
+        return labels == null ? null : labels.get(Store.SERVICE_NAME_LABEL);
+    }
+
+    private static ServiceKey keyOf(HasMetadata service) {
+        return new ServiceKey(service.getMetadata().getNamespace(), service.getMetadata().getName());
+    }
+
+    private static Lb4Key lb4Key(ServiceFrontend frontend, TrafficScope scope) {
+        return new Lb4Key(new Ipv4(frontend.address().ip().ipv4Bits()), frontend.address().port(),
+                protocolOf(frontend.address().protocol()), scope == TrafficScope.EXTERNAL ? LbScope.EXTERNAL : LbScope.INTERNAL);
+    }
+
+    static IpProtocol protocolOf(io.sluice.servicelb.L4Protocol protocol) {
+        return switch (protocol) {
+            case TCP -> IpProtocol.TCP;
+            case UDP -> IpProtocol.UDP;
+            default -> throw new IllegalArgumentException("the data path does not balance " + protocol);
+        };
+    }
+
+    private static String frontendKey(Lb4Key key) {
+        return "frontend:" + key.address() + ":" + key.port() + "/" + key.protocol() + "/" + key.scope();
+    }
+
+    private static String backendKey(Lb4Backend backend) {
+        return "backend:" + backend.address() + ":" + backend.port() + "/" + backend.protocol();
+    }
+
+    /** A frontend as the maps want it: flags, affinity and the backend of each slot (Maglev: the table). */
+    private record DesiredEntry(int flags, int affinityTimeout, List<Lb4Backend> slotBackends) {
+        static DesiredEntry of(DesiredFrontend desired) {
+            ServiceFrontend frontend = desired.frontend();
+            int flags = 0;
+            if (frontend.affinity().clientIp()) {
+                flags |= DatapathConstants.LB_F_AFFINITY;
+            }
+            if (frontend.has(FrontendFlag.LOCAL_ONLY)) {
+                flags |= DatapathConstants.LB_F_LOCAL_ONLY;
+            }
+            if (frontend.has(FrontendFlag.SNAT_REMOTE_BACKENDS)) {
+                flags |= DatapathConstants.LB_F_SNAT_REMOTE;
+            }
+            List<Lb4Backend> slots = new ArrayList<>();
+            if (desired.verdict() == FrontendVerdict.FORWARD) {
+                if (frontend.algorithm() == LbAlgorithm.MAGLEV) {
+                    flags |= DatapathConstants.LB_F_MAGLEV;
+                    for (int slot = 0; slot < desired.maglev().size(); slot++) {
+                        slots.add(backendOf(desired.maglev().backendAt(slot)));
+                    }
+                } else {
+                    desired.backends().forEach(b -> slots.add(backendOf(b)));
+                }
+            }
+            return new DesiredEntry(flags, frontend.affinity().clientIp() ? frontend.affinity().timeoutSeconds() : 0,
+                    List.copyOf(slots));
+        }
+
+        private static Lb4Backend backendOf(ServiceBackend backend) {
+            return new Lb4Backend(new Ipv4(backend.address().ipv4Bits()), backend.port(), protocolOf(backend.protocol()), 0);
+        }
+    }
+}

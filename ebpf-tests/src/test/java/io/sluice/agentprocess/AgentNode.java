@@ -1,0 +1,164 @@
+package io.sluice.agentprocess;
+
+import io.sluice.loader.NetworkNamespace;
+import io.sluice.testnet.Cgroup;
+import io.sluice.testnet.Netns;
+import io.sluice.testnet.Topology;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One simulated node for agent tests: a node namespace with a client pod and two backend pods behind
+ * {@code lxc-*} veths, a cgroup for the node's own processes, a bpffs folder, a state folder and a manifest
+ * folder; and the agent itself, started through the real launcher inside the node's network namespace
+ * ({@code nsenter --net}, never {@code ip netns exec}, which would hide bpffs and cgroup2).
+ */
+final class AgentNode implements AutoCloseable {
+    static final Path ROOT = Path.of(System.getenv().getOrDefault("SLUICE_REPO_ROOT", "..")).toAbsolutePath().normalize();
+    static final String CLIENT_IP = "198.18.1.2";
+    static final String BACKEND_A = "198.18.2.2";
+    static final String BACKEND_B = "198.18.3.2";
+    static final int METRICS_PORT = 9964;
+
+    final Topology topology = new Topology();
+    final Netns node;
+    final Netns client;
+    final Netns backendA;
+    final Netns backendB;
+    final Cgroup cgroup;
+    final Path pins;
+    final Path state;
+    final Path manifests;
+    private final List<Process> agents = new ArrayList<>();
+
+    AgentNode() throws IOException {
+        try {
+            node = topology.namespace("node");
+            topology.sysctl(node, "net.ipv4.ip_forward", "1");
+            client = pod("client", "lxc-client", CLIENT_IP, "198.18.1.1");
+            backendA = pod("backend-a", "lxc-a", BACKEND_A, "198.18.2.1");
+            backendB = pod("backend-b", "lxc-b", BACKEND_B, "198.18.3.1");
+            cgroup = topology.cgroup("node");
+            pins = topology.bpfDirectory("agent");
+            state = Files.createTempDirectory("sluice-agent-state-");
+            manifests = Files.createTempDirectory("sluice-agent-manifests-");
+        } catch (RuntimeException | IOException e) {
+            topology.close();
+            throw e;
+        }
+    }
+
+    private Netns pod(String name, String hostVeth, String ip, String gateway) {
+        Netns pod = topology.namespace(name);
+        topology.veth(pod, "eth0", node, hostVeth);
+        topology.address(pod, "eth0", ip + "/24");
+        topology.address(node, hostVeth, gateway + "/24");
+        topology.routeVia(pod, "198.18.0.0/16", gateway);
+        return pod;
+    }
+
+    /** Starts {@code bin/sluice agent} in the node; returns once it reports ready. */
+    Process startAgent() throws Exception {
+        List<String> command = List.of("nsenter", "--net=" + node.path(), ROOT.resolve("bin/sluice").toString(), "agent",
+                "--node-name", "node-1", "--manifests", manifests.toString(), "--state-dir", state.toString(),
+                "--bpffs-dir", pins.toString(), "--socket-cgroup", cgroup.path().toString(),
+                "--metrics-address", "127.0.0.1:" + METRICS_PORT);
+        Path log = Files.createTempFile("sluice-agent-", ".log");
+        Process agent = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        agents.add(agent);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!agent.isAlive()) {
+                throw new IllegalStateException("the agent exited with " + agent.exitValue() + ":\n" + Files.readString(log));
+            }
+            if (httpGet("/readyz").startsWith("HTTP/1.1 200")) {
+                return agent;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the agent was not ready after 60 s:\n" + Files.readString(log));
+    }
+
+    /** A GET on the agent's status server, from inside the node; empty when nothing answers. */
+    String httpGet(String path) {
+        try (NetworkNamespace ns = NetworkNamespace.named(node.name())) {
+            return ns.call(() -> {
+                try (Socket socket = new Socket()) {
+                    socket.connect(new InetSocketAddress("127.0.0.1", METRICS_PORT), 1000);
+                    socket.setSoTimeout(5000);
+                    OutputStream out = socket.getOutputStream();
+                    out.write(("GET " + path + " HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    InputStream in = socket.getInputStream();
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "";
+                }
+            });
+        }
+    }
+
+    /** Writes a manifest file (the agent watches the folder). */
+    void manifest(String fileName, String yaml) throws IOException {
+        Path tmp = manifests.resolve("." + fileName + ".tmp");
+        Files.writeString(tmp, yaml);
+        Files.move(tmp, manifests.resolve(fileName), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    void deleteManifest(String fileName) throws IOException {
+        Files.deleteIfExists(manifests.resolve(fileName));
+    }
+
+    /** Ends an agent the hard way, as a crash or the OOM killer would. */
+    static void kill9(Process agent) throws InterruptedException {
+        agent.descendants().forEach(ProcessHandle::destroyForcibly);
+        agent.destroyForcibly();
+        agent.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    static void awaitQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Process agent : agents) {
+            agent.descendants().forEach(ProcessHandle::destroy);
+            agent.destroy();
+            if (!agent.waitFor(10, TimeUnit.SECONDS)) {
+                kill9(agent);
+            }
+        }
+        try {
+            topology.close();
+        } finally {
+            deleteTree(state);
+            deleteTree(manifests);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
