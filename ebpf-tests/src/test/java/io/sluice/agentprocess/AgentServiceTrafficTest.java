@@ -88,6 +88,10 @@ class AgentServiceTrafficTest {
                     port: 80
                     targetPort: 8080
                     protocol: TCP
+                  - name: echo
+                    port: 90
+                    targetPort: 9090
+                    protocol: TCP
                 ---
                 """.formatted(VIP, VIP);
     }
@@ -113,6 +117,9 @@ class AgentServiceTrafficTest {
                 ports:
                 - name: http
                   port: 8080
+                  protocol: TCP
+                - name: echo
+                  port: 9090
                   protocol: TCP
                 endpoints:
                 """ + endpoints;
