@@ -96,21 +96,32 @@ public record IpPrefix(boolean ipv6, long high, long low, int length) implements
     }
 
     private static long parseIpv4(String text) {
-        String[] parts = text.split("\\.", -1);
-        if (parts.length != 4) {
-            throw new IllegalArgumentException("\"" + text + "\" is not an IPv4 address: needs four dotted octets");
-        }
         long value = 0;
-        for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
-                    || (part.length() > 1 && part.charAt(0) == '0')) {
+        int octets = 0;
+        int start = 0;
+        while (start <= text.length()) {
+            int end = text.indexOf('.', start);
+            if (end < 0) end = text.length();
+            String part = text.substring(start, end);
+            if (++octets > 4) break;
+            int octet = 0;
+            boolean digits = !part.isEmpty() && part.length() <= 3 && (part.length() == 1 || part.charAt(0) != '0');
+            for (int i = 0; digits && i < part.length(); i++) {
+                char c = part.charAt(i);
+                digits = c >= '0' && c <= '9';
+                octet = octet * 10 + (c - '0');
+            }
+            if (!digits) {
                 throw new IllegalArgumentException("\"" + text + "\" is not an IPv4 address: bad octet \"" + part + "\"");
             }
-            int octet = Integer.parseInt(part);
             if (octet > 255) {
                 throw new IllegalArgumentException("\"" + text + "\" is not an IPv4 address: octet " + octet + " > 255");
             }
             value = (value << 8) | octet;
+            start = end + 1;
+        }
+        if (octets != 4) {
+            throw new IllegalArgumentException("\"" + text + "\" is not an IPv4 address: needs four dotted octets");
         }
         return value;
     }

@@ -82,6 +82,12 @@ public final class PolicyEngine {
         int identity;
         Map<NamedPortKey, Set<Integer>> namedPorts;
         Set<PolicyRef> selecting = new HashSet<>();
+        /** Each entry with the number of (rule, peer, identity) contributions producing it. */
+        final Map<PolicyEntry, Integer> counts = new HashMap<>();
+        boolean ingress;
+        boolean egress;
+        /** Whether an entry appeared or disappeared since the last publication. */
+        boolean entriesChanged;
         EndpointPolicy published;
 
         Endpoint(PodRef ref, int id) {
@@ -111,7 +117,7 @@ public final class PolicyEngine {
     private Set<IpPrefix> hostAddresses = Set.of();
 
     // Scratch state of the update in progress.
-    private final Set<PeerSelector> changedSelectors = new HashSet<>();
+    private final List<SelectorCache.Delta> selectionDeltas = new ArrayList<>();
     private final List<NamedPortIndex.Change> namedPortChanges = new ArrayList<>();
     private final Set<PodRef> dirty = new HashSet<>();
     private final Map<PodRef, Integer> removed = new HashMap<>();
@@ -282,7 +288,7 @@ public final class PolicyEngine {
         // Take the new identity before releasing the old one so an unchanged label set keeps its number.
         IdentityAllocator.Allocation a = identities.acquire(next.security);
         if (a.created()) {
-            selectors.addPodIdentity(a.id(), next.security, changedSelectors);
+            selectors.addPodIdentity(a.id(), next.security, selectionDeltas);
         }
         next.identity = a.id();
         namedPorts.add(next.identity, next.namedPorts, namedPortChanges);
@@ -333,7 +339,7 @@ public final class PolicyEngine {
 
     private void releasePodIdentity(PodState state) {
         if (identities.release(state.security)) {
-            selectors.removeIdentity(state.identity, changedSelectors);
+            selectors.removeIdentity(state.identity, selectionDeltas);
         }
     }
 
@@ -471,7 +477,7 @@ public final class PolicyEngine {
         IdentityAllocator.Allocation a = identities.acquire(prefix);
         if (a.created()) {
             ipcache.setCidr(prefix, a.id());
-            selectors.addCidrIdentity(a.id(), prefix, changedSelectors);
+            selectors.addCidrIdentity(a.id(), prefix, selectionDeltas);
         }
     }
 
@@ -479,7 +485,7 @@ public final class PolicyEngine {
         int id = identities.idOf(prefix);
         if (identities.release(prefix)) {
             ipcache.setCidr(prefix, -1);
-            selectors.removeIdentity(id, changedSelectors);
+            selectors.removeIdentity(id, selectionDeltas);
         }
     }
 
@@ -569,12 +575,14 @@ public final class PolicyEngine {
 
     // ------------------------------------------------------------- compiling
 
+    /**
+     * Ends an update: turns what changed into endpoint work, then publishes. An endpoint whose identity,
+     * own named ports or selecting policies changed, or that depends on a changed egress named port, is
+     * compiled in full. Every other endpoint reached by a selection change gets just the entries of that
+     * (selector, identity) added or removed: each entry carries a count of the (rule, peer, identity)
+     * contributions that produce it and disappears when the count drops to zero.
+     */
     private PolicyChangeSet finish() {
-        for (PeerSelector s : changedSelectors) {
-            for (PolicyRef p : peerUsers.getOrDefault(s, Set.of())) {
-                dirty.addAll(selectedEndpoints.getOrDefault(p, Set.of()));
-            }
-        }
         for (NamedPortIndex.Change c : namedPortChanges) {
             for (PolicyRef p : egressNamedPortUsers.getOrDefault(c.key(), Set.of())) {
                 if (usesForNamedPort(policies.get(p), c)) {
@@ -582,18 +590,42 @@ public final class PolicyEngine {
                 }
             }
         }
-        Map<PodRef, EndpointPolicy> changed = new HashMap<>();
+        Set<PodRef> touched = new HashSet<>();
+        for (SelectorCache.Delta delta : selectionDeltas) {
+            for (PolicyRef ref : peerUsers.getOrDefault(delta.selector(), Set.of())) {
+                ValidatedPolicy p = policies.get(ref);
+                for (PodRef podRef : selectedEndpoints.getOrDefault(ref, Set.of())) {
+                    if (dirty.contains(podRef)) continue;
+                    Endpoint e = endpoints.get(podRef);
+                    if (applyDelta(e, p, delta)) {
+                        touched.add(podRef);
+                    } else {
+                        dirty.add(podRef);
+                    }
+                }
+            }
+        }
         for (PodRef ref : dirty) {
             Endpoint e = endpoints.get(ref);
+            if (e != null) compileFull(e);
+        }
+        touched.addAll(dirty);
+        Map<PodRef, EndpointPolicy> changed = new HashMap<>();
+        for (PodRef ref : touched) {
+            Endpoint e = endpoints.get(ref);
             if (e == null) continue;
-            EndpointPolicy compiled = compile(e);
-            if (!compiled.equals(e.published)) {
-                e.published = compiled;
-                changed.put(ref, compiled);
+            EndpointPolicy before = e.published;
+            boolean same = before != null && before.ingressEnforced() == e.ingress && before.egressEnforced() == e.egress
+                    && (!e.entriesChanged || before.entries().equals(e.counts.keySet()));
+            e.entriesChanged = false;
+            if (!same) {
+                // Set.of over an array: one copy (Set.copyOf of a HashMap key set would copy twice).
+                e.published = new EndpointPolicy(e.ref, e.id, e.ingress, e.egress, Set.of(e.counts.keySet().toArray(PolicyEntry[]::new)));
+                changed.put(ref, e.published);
             }
         }
         PolicyChangeSet result = new PolicyChangeSet(changed, removed, ipcache.drainChanges(), newRefusals);
-        changedSelectors.clear();
+        selectionDeltas.clear();
         namedPortChanges.clear();
         dirty.clear();
         removed.clear();
@@ -601,10 +633,34 @@ public final class PolicyEngine {
         return result;
     }
 
+    /**
+     * Adds or removes the entries one selection change contributes to an endpoint through policy
+     * {@code p}. Returns false, having changed nothing, if a rule using the selector has egress named
+     * ports (those entries also depend on the named-port index, so the endpoint is compiled in full).
+     */
+    private boolean applyDelta(Endpoint e, ValidatedPolicy p, SelectorCache.Delta delta) {
+        for (PolicyRule rule : p.egressRules()) {
+            if (rule.hasNamedPorts() && rule.peers().contains(delta.selector())) return false;
+        }
+        int sign = delta.added() ? 1 : -1;
+        for (Direction d : Direction.values()) {
+            for (PolicyRule rule : p.rules(d)) {
+                for (PeerSelector peer : rule.peers()) {
+                    if (peer.equals(delta.selector())) contribute(e, d, rule, delta.identity(), sign);
+                }
+            }
+        }
+        return true;
+    }
+
     private boolean usesForNamedPort(ValidatedPolicy p, NamedPortIndex.Change c) {
         for (PolicyRule rule : p.egressRules()) {
-            boolean names = rule.ports().stream().anyMatch(s -> s instanceof PortSpec.Named n
-                    && n.protocol() == c.key().protocol() && n.name().equals(c.key().name()));
+            boolean names = false;
+            for (PortSpec s : rule.ports()) {
+                if (s instanceof PortSpec.Named n && n.protocol() == c.key().protocol() && n.name().equals(c.key().name())) {
+                    names = true;
+                }
+            }
             if (!names) continue;
             if (rule.peers().isEmpty()) return true;
             for (PeerSelector peer : rule.peers()) {
@@ -614,76 +670,65 @@ public final class PolicyEngine {
         return false;
     }
 
-    private EndpointPolicy compile(Endpoint e) {
-        Set<PolicyEntry> entries = new HashSet<>();
-        boolean ingress = false;
-        boolean egress = false;
+    /** Recomputes an endpoint's flags and entry counts from its selecting policies. */
+    private void compileFull(Endpoint e) {
+        e.counts.clear();
+        e.entriesChanged = true;
+        e.ingress = false;
+        e.egress = false;
         for (PolicyRef ref : e.selecting) {
             ValidatedPolicy p = policies.get(ref);
-            if (p.ingress()) {
-                ingress = true;
-                for (PolicyRule rule : p.ingressRules()) compileRule(e, Direction.INGRESS, rule, entries);
-            }
-            if (p.egress()) {
-                egress = true;
-                for (PolicyRule rule : p.egressRules()) compileRule(e, Direction.EGRESS, rule, entries);
+            for (Direction d : Direction.values()) {
+                if (!p.enforces(d)) continue;
+                if (d == Direction.INGRESS) e.ingress = true; else e.egress = true;
+                for (PolicyRule rule : p.rules(d)) {
+                    if (rule.peers().isEmpty()) {
+                        contribute(e, d, rule, Identities.ANY, 1);
+                    }
+                    for (PeerSelector peer : rule.peers()) {
+                        for (int id : selectors.selections(peer)) contribute(e, d, rule, id, 1);
+                    }
+                }
             }
         }
-        if (ingress) {
-            entries.add(PolicyEntry.anyPort(e.id, Direction.INGRESS, Identities.HOST));
+        if (e.ingress) {
+            bump(e, PolicyEntry.anyPort(e.id, Direction.INGRESS, Identities.HOST), 1);
         }
-        return new EndpointPolicy(e.ref, e.id, ingress, egress, entries);
     }
 
-    private void compileRule(Endpoint e, Direction d, PolicyRule rule, Set<PolicyEntry> out) {
-        List<Set<Integer>> peerSets = new ArrayList<>(rule.peers().size());
-        for (PeerSelector peer : rule.peers()) {
-            peerSets.add(selectors.selections(peer));
-        }
-        boolean anyPeer = rule.peers().isEmpty();
+    /**
+     * The entries one rule yields for one peer identity ({@link Identities#ANY} when the rule has no
+     * peers), counted {@code sign} times. Named ports resolve on the endpoint itself for ingress, on the
+     * peer identity's pods for egress; an egress named port with no peers expands to every identity
+     * declaring the name, since only pods have named ports.
+     */
+    private void contribute(Endpoint e, Direction d, PolicyRule rule, int identity, int sign) {
         if (rule.ports().isEmpty()) {
-            if (anyPeer) {
-                out.add(PolicyEntry.anyPort(e.id, d, Identities.ANY));
-            }
-            for (Set<Integer> ids : peerSets) {
-                for (int id : ids) out.add(PolicyEntry.anyPort(e.id, d, id));
-            }
+            bump(e, PolicyEntry.anyPort(e.id, d, identity), sign);
             return;
         }
         for (PortSpec spec : rule.ports()) {
             switch (spec) {
                 case PortSpec.Range r -> {
-                    List<PortBlock> blocks = blocks(r.first(), r.last());
-                    if (anyPeer) addEntries(e.id, d, Identities.ANY, r.protocol(), blocks, out);
-                    for (Set<Integer> ids : peerSets) {
-                        for (int id : ids) addEntries(e.id, d, id, r.protocol(), blocks, out);
+                    for (PortBlock b : blocks(r.first(), r.last())) {
+                        bump(e, PolicyEntry.of(e.id, d, identity, r.protocol(), b), sign);
                     }
                 }
                 case PortSpec.Named n -> {
                     NamedPortKey key = new NamedPortKey(n.protocol(), n.name());
                     if (d == Direction.INGRESS) {
-                        // The selected pod is the destination: its own container ports decide.
                         for (int port : e.namedPorts.getOrDefault(key, Set.of())) {
-                            List<PortBlock> blocks = List.of(PortBlock.single(port));
-                            if (anyPeer) addEntries(e.id, d, Identities.ANY, n.protocol(), blocks, out);
-                            for (Set<Integer> ids : peerSets) {
-                                for (int id : ids) addEntries(e.id, d, id, n.protocol(), blocks, out);
-                            }
+                            bump(e, PolicyEntry.of(e.id, d, identity, n.protocol(), PortBlock.single(port)), sign);
                         }
-                    } else if (anyPeer) {
-                        // Any destination, but only pods can have a port of that name.
+                    } else if (identity == Identities.ANY) {
                         for (Map.Entry<Integer, Map<Integer, Integer>> byId : namedPorts.identitiesWith(key).entrySet()) {
                             for (int port : byId.getValue().keySet()) {
-                                out.add(PolicyEntry.of(e.id, d, byId.getKey(), n.protocol(), PortBlock.single(port)));
+                                bump(e, PolicyEntry.of(e.id, d, byId.getKey(), n.protocol(), PortBlock.single(port)), sign);
                             }
                         }
                     } else {
-                        for (Set<Integer> ids : peerSets) {
-                            for (int id : ids) {
-                                for (int port : namedPorts.ports(id, key)) {
-                                    out.add(PolicyEntry.of(e.id, d, id, n.protocol(), PortBlock.single(port)));
-                                }
-                            }
+                        for (int port : namedPorts.ports(identity, key)) {
+                            bump(e, PolicyEntry.of(e.id, d, identity, n.protocol(), PortBlock.single(port)), sign);
                         }
                     }
                 }
@@ -691,15 +736,20 @@ public final class PolicyEngine {
         }
     }
 
-    private List<PortBlock> blocks(int first, int last) {
-        return blockCache.computeIfAbsent(List.of(first, last), k -> List.copyOf(PortRanges.split(first, last)));
+    private static void bump(Endpoint e, PolicyEntry entry, int sign) {
+        int count = e.counts.merge(entry, sign, Integer::sum);
+        if (count == 0) {
+            e.counts.remove(entry);
+            e.entriesChanged = true;
+        } else if (count == sign) {
+            e.entriesChanged = true;
+        } else if (count < 0) {
+            throw new IllegalStateException("entry count below zero for " + e.ref + ": " + entry);
+        }
     }
 
-    private static void addEntries(int endpointId, Direction d, int identity, Protocol protocol, List<PortBlock> blocks,
-                                   Set<PolicyEntry> out) {
-        for (PortBlock b : blocks) {
-            out.add(PolicyEntry.of(endpointId, d, identity, protocol, b));
-        }
+    private List<PortBlock> blocks(int first, int last) {
+        return blockCache.computeIfAbsent(List.of(first, last), k -> List.copyOf(PortRanges.split(first, last)));
     }
 
     // ---------------------------------------------------------------- misc

@@ -13,8 +13,9 @@ import java.util.Set;
  * For every selector in use, the set of live identities it selects, kept current as identities come
  * and go, so that compiling a rule reads a set instead of matching labels. A new identity is matched
  * only against the selectors that could select it (selectors pinned to one namespace are indexed by
- * that namespace); a freed identity is removed through a reverse index. Each call reports which
- * selectors' sets changed so the engine recompiles only the endpoints whose rules use them.
+ * that namespace); a freed identity is removed through a reverse index. Each call reports every
+ * (selector, identity) added or removed, in order, so the engine updates exactly the entries that derive
+ * from them.
  *
  * <p>Not thread-safe: owned by the {@link PolicyEngine}'s thread.
  */
@@ -108,8 +109,18 @@ public final class SelectorCache {
         return e.view;
     }
 
-    /** Adds a new pod identity to every selector that selects it; changed selectors go to {@code changed}. */
-    public void addPodIdentity(int id, SecurityLabels labels, Collection<PeerSelector> changed) {
+    /**
+     * One change to a selection.
+     *
+     * @param selector the selector
+     * @param identity the identity that entered or left its selection
+     * @param added true when it entered
+     */
+    public record Delta(PeerSelector selector, int identity, boolean added) {
+    }
+
+    /** Adds a new pod identity to every selector that selects it, reporting each addition. */
+    public void addPodIdentity(int id, SecurityLabels labels, Collection<Delta> changed) {
         podIdentities.put(id, labels);
         Set<PeerSelector.Labels> pinned = byNamespace.getOrDefault(labels.namespace(), Set.of());
         for (PeerSelector.Labels l : pinned) {
@@ -120,16 +131,16 @@ public final class SelectorCache {
         }
     }
 
-    /** Adds a new CIDR identity to every ipBlock selector that selects it. */
-    public void addCidrIdentity(int id, IpPrefix prefix, Collection<PeerSelector> changed) {
+    /** Adds a new CIDR identity to every ipBlock selector that selects it, reporting each addition. */
+    public void addCidrIdentity(int id, IpPrefix prefix, Collection<Delta> changed) {
         cidrIdentities.put(id, prefix);
         for (PeerSelector.Cidr c : cidrSelectors) {
             if (c.matches(prefix)) select(entries.get(c), c, id, changed);
         }
     }
 
-    /** Removes a freed identity from every selection holding it. */
-    public void removeIdentity(int id, Collection<PeerSelector> changed) {
+    /** Removes a freed identity from every selection holding it, reporting each removal. */
+    public void removeIdentity(int id, Collection<Delta> changed) {
         podIdentities.remove(id);
         cidrIdentities.remove(id);
         List<PeerSelector> holders = selectorsOf.remove(id);
@@ -138,7 +149,7 @@ public final class SelectorCache {
         }
         for (PeerSelector s : holders) {
             entries.get(s).selected.remove(id);
-            changed.add(s);
+            changed.add(new Delta(s, id, false));
         }
     }
 
@@ -152,9 +163,9 @@ public final class SelectorCache {
         selectorsOf.computeIfAbsent(id, k -> new ArrayList<>(4)).add(selector);
     }
 
-    private void select(Entry e, PeerSelector selector, int id, Collection<PeerSelector> changed) {
+    private void select(Entry e, PeerSelector selector, int id, Collection<Delta> changed) {
         select(e, selector, id);
-        changed.add(selector);
+        changed.add(new Delta(selector, id, true));
     }
 
     /** The namespace a selector is confined to by a {@code kubernetes.io/metadata.name In (one)} requirement. */

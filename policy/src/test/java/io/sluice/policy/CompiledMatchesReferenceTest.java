@@ -29,7 +29,7 @@ class CompiledMatchesReferenceTest {
     }
 
     /** Pods with equal labels agree on their named ports (replicas): compiled == API semantics exactly. */
-    @Property(tries = 150)
+    @Property(tries = 100)
     void compiledVerdictsEqualTheSpec(@ForAll("consistentClusters") Cluster cluster) {
         List<String> mismatches = mismatches(cluster, new ReferenceEvaluator(cluster, ReferenceEvaluator.NamedPorts.BY_POD));
         assertThat(mismatches).as("verdicts differing from the reference").isEmpty();
@@ -39,7 +39,7 @@ class CompiledMatchesReferenceTest {
      * Pods with equal labels may disagree on named ports: compiled == the documented egress named-port
      * resolution by identity, and never denies what the spec allows.
      */
-    @Property(tries = 100)
+    @Property(tries = 60)
     void compiledVerdictsEqualTheSpecUpToNamedPortsByIdentity(@ForAll("anyClusters") Cluster cluster) {
         assertThat(mismatches(cluster, new ReferenceEvaluator(cluster, ReferenceEvaluator.NamedPorts.BY_LABELS)))
                 .as("verdicts differing from the by-labels reference").isEmpty();

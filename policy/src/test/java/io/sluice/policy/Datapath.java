@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The kernel's decision simulated over compiled state, one {@link PolicyEngine} per node: the source's
+ * The kernel's decision simulated over a snapshot of compiled state, one {@link PolicyEngine} per node: the source's
  * node checks egress (ipcache LPM on the destination address, then the source endpoint's policy entries:
  * exact identity, then identity 0, port prefix match, default-deny flag) and the destination's node checks
  * ingress the same way with the source address.
@@ -15,6 +15,7 @@ final class Datapath {
 
     private final Map<String, PolicyEngine> engines = new HashMap<>();
     private final Map<String, Map<PodRef, EndpointPolicy>> policies = new HashMap<>();
+    private final Map<String, Map<String, Integer>> identities = new HashMap<>();
 
     Datapath(Cluster cluster) {
         for (String node : cluster.nodeAddresses().keySet()) {
@@ -26,6 +27,12 @@ final class Datapath {
         this.engines.putAll(engines);
     }
 
+    /** The ipcache's longest-prefix answer for an address on a node (memoised: the state is a snapshot). */
+    private int identityOf(String node, String address) {
+        return identities.computeIfAbsent(node, n -> new HashMap<>())
+                .computeIfAbsent(address, a -> engines.get(node).ipcache().lookup(IpPrefix.parseAddress(a)));
+    }
+
     private EndpointPolicy policyOf(String node, Pod pod) {
         return policies.computeIfAbsent(node, n -> engines.get(n).endpointPolicies()).get(ref(pod));
     }
@@ -35,16 +42,14 @@ final class Datapath {
     }
 
     boolean egressAllowed(Pod src, String dstAddress, Protocol protocol, int port) {
-        PolicyEngine engine = engines.get(src.getSpec().getNodeName());
         EndpointPolicy policy = policyOf(src.getSpec().getNodeName(), src);
-        int identity = engine.ipcache().lookup(IpPrefix.parseAddress(dstAddress));
+        int identity = identityOf(src.getSpec().getNodeName(), dstAddress);
         return policy.allows(Direction.EGRESS, identity, protocol.number(), port);
     }
 
     boolean ingressAllowed(String srcAddress, Pod dst, Protocol protocol, int port) {
-        PolicyEngine engine = engines.get(dst.getSpec().getNodeName());
         EndpointPolicy policy = policyOf(dst.getSpec().getNodeName(), dst);
-        int identity = engine.ipcache().lookup(IpPrefix.parseAddress(srcAddress));
+        int identity = identityOf(dst.getSpec().getNodeName(), srcAddress);
         return policy.allows(Direction.INGRESS, identity, protocol.number(), port);
     }
 
