@@ -30,9 +30,9 @@ public record EndpointPolicy(PodRef pod, int endpointId, boolean ingressEnforced
     }
 
     /**
-     * The verdict the data path reaches, written in Java: allowed if the direction is not enforced;
-     * otherwise if an entry with the peer's identity, or else one with identity 0, covers the packet's
-     * protocol and port. With allow-only values, the LPM trie's longest match exists exactly when some
+     * The verdict the data path reaches, written in Java: ALLOW if the direction is not enforced;
+     * otherwise ALLOW if an entry with the peer's identity, or else one with identity 0, covers the packet's
+     * protocol and port, DENY if none does. With allow-only values, the LPM trie's longest match exists exactly when some
      * entry covers the key, so "covers" here is what the kernel's lookup decides.
      *
      * @param direction INGRESS (peer = source) or EGRESS (peer = destination)
@@ -40,11 +40,17 @@ public record EndpointPolicy(PodRef pod, int endpointId, boolean ingressEnforced
      * @param protocol IP protocol number of the packet
      * @param port destination port of the packet (0 for protocols without ports)
      */
-    public boolean allows(Direction direction, int peerIdentity, int protocol, int port) {
+    public PolicyVerdict verdict(Direction direction, int peerIdentity, int protocol, int port) {
         if (!enforced(direction)) {
-            return true;
+            return PolicyVerdict.ALLOW;
         }
-        return matches(direction, peerIdentity, protocol, port) || matches(direction, Identities.ANY, protocol, port);
+        boolean hit = matches(direction, peerIdentity, protocol, port) || matches(direction, Identities.ANY, protocol, port);
+        return hit ? PolicyVerdict.ALLOW : PolicyVerdict.DENY;
+    }
+
+    /** {@code verdict(...) == ALLOW}. */
+    public boolean allows(Direction direction, int peerIdentity, int protocol, int port) {
+        return verdict(direction, peerIdentity, protocol, port) == PolicyVerdict.ALLOW;
     }
 
     private boolean matches(Direction direction, int identity, int protocol, int port) {

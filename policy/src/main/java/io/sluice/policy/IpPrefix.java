@@ -182,6 +182,41 @@ public record IpPrefix(boolean ipv6, long high, long low, int length) implements
         return n == 0 ? 0 : -1L << (64 - n);
     }
 
+    /** RFC 5952 text: lower-case hex groups, the longest run of two or more zero groups as "::". */
+    private static String ipv6Text(long high, long low) {
+        int[] groups = new int[8];
+        for (int i = 0; i < 4; i++) {
+            groups[i] = (int) (high >>> (48 - 16 * i)) & 0xFFFF;
+            groups[4 + i] = (int) (low >>> (48 - 16 * i)) & 0xFFFF;
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) j++;
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
+            sb.append(Integer.toHexString(groups[i]));
+        }
+        return sb.toString();
+    }
+
     @Override
     public int compareTo(IpPrefix o) {
         int c = Boolean.compare(ipv6, o.ipv6);
@@ -195,11 +230,7 @@ public record IpPrefix(boolean ipv6, long high, long low, int length) implements
     public String toString() {
         String address;
         if (ipv6) {
-            try {
-                address = InetAddress.getByAddress(addressBytes()).getHostAddress();
-            } catch (java.net.UnknownHostException e) {
-                throw new IllegalStateException(e);
-            }
+            address = ipv6Text(high, low);
         } else {
             address = (low >>> 24) + "." + ((low >>> 16) & 0xFF) + "." + ((low >>> 8) & 0xFF) + "." + (low & 0xFF);
         }

@@ -1,7 +1,7 @@
 package io.sluice.policy;
 
 /**
- * One key of the policy map, an LPM trie whose value is always ALLOW (there are no deny entries:
+ * One key of the policy map, an LPM trie whose value is always {@link PolicyVerdict#ALLOW} (there are no deny entries:
  * NetworkPolicy only adds allowed traffic; denial is the absence of a match plus the endpoint's
  * default-deny flag).
  *

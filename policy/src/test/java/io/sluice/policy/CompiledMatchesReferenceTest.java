@@ -28,11 +28,35 @@ class CompiledMatchesReferenceTest {
         return ClusterArbitraries.clusters(true);
     }
 
-    /** Pods with equal labels agree on their named ports (replicas): compiled == API semantics exactly. */
+    /**
+     * Pods with equal labels agree on their named ports (replicas): compiled == API semantics exactly,
+     * per direction, and end to end for every pair of pods and nodes (egress on the source's node, ingress
+     * on the destination's).
+     */
     @Property(tries = 100)
     void compiledVerdictsEqualTheSpec(@ForAll("consistentClusters") Cluster cluster) {
-        List<String> mismatches = mismatches(cluster, new ReferenceEvaluator(cluster, ReferenceEvaluator.NamedPorts.BY_POD));
-        assertThat(mismatches).as("verdicts differing from the reference").isEmpty();
+        ReferenceEvaluator reference = new ReferenceEvaluator(cluster, ReferenceEvaluator.NamedPorts.BY_POD);
+        Datapath datapath = new Datapath(cluster);
+        assertThat(mismatches(cluster, reference, datapath)).as("verdicts differing from the reference").isEmpty();
+
+        List<ReferenceEvaluator.Peer> peers = new ArrayList<>();
+        cluster.pods().forEach(p -> peers.add(new ReferenceEvaluator.Peer.OfPod(p)));
+        cluster.nodeAddresses().values().forEach(a -> a.forEach(ip -> peers.add(new ReferenceEvaluator.Peer.Address(ip))));
+        List<Integer> ports = ClusterArbitraries.probePorts(cluster);
+        List<String> endToEnd = new ArrayList<>();
+        for (ReferenceEvaluator.Peer src : peers) {
+            for (ReferenceEvaluator.Peer dst : peers) {
+                for (Protocol protocol : Protocol.values()) {
+                    for (int port : ports) {
+                        boolean expected = reference.allowed(src, dst, protocol, port);
+                        if (datapath.allowed(src, dst, protocol, port) != expected && endToEnd.size() < 10) {
+                            endToEnd.add(src + " -> " + dst + " " + protocol + "/" + port + " expected " + expected);
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(endToEnd).as("end-to-end verdicts differing from the reference").isEmpty();
     }
 
     /**
@@ -45,10 +69,11 @@ class CompiledMatchesReferenceTest {
                 .as("verdicts differing from the by-labels reference").isEmpty();
         Datapath datapath = new Datapath(cluster);
         ReferenceEvaluator spec = new ReferenceEvaluator(cluster, ReferenceEvaluator.NamedPorts.BY_POD);
+        List<Integer> ports = ClusterArbitraries.probePorts(cluster);
         for (Pod src : cluster.pods()) {
             for (Pod dst : cluster.pods()) {
                 for (Protocol protocol : Protocol.values()) {
-                    for (int port : ClusterArbitraries.probePorts(cluster)) {
+                    for (int port : ports) {
                         if (spec.egressAllowed(src, new ReferenceEvaluator.Peer.OfPod(dst), protocol, port)) {
                             assertThat(datapath.egressAllowed(src, dst.getStatus().getPodIP(), protocol, port))
                                     .as("egress %s -> %s %s/%d allowed by the spec", name(src), name(dst), protocol, port)

@@ -53,6 +53,25 @@ final class Datapath {
         return policy.allows(Direction.INGRESS, identity, protocol.number(), port);
     }
 
+    /**
+     * The full decision for {@code src} sending to {@code dst}: egress on the source's node if it is a pod,
+     * ingress on the destination's node if it is a pod.
+     */
+    boolean allowed(ReferenceEvaluator.Peer src, ReferenceEvaluator.Peer dst, Protocol protocol, int port) {
+        String srcAddress = address(src);
+        String dstAddress = address(dst);
+        boolean egressOk = !(src instanceof ReferenceEvaluator.Peer.OfPod s) || egressAllowed(s.pod(), dstAddress, protocol, port);
+        boolean ingressOk = !(dst instanceof ReferenceEvaluator.Peer.OfPod d) || ingressAllowed(srcAddress, d.pod(), protocol, port);
+        return egressOk && ingressOk;
+    }
+
+    private static String address(ReferenceEvaluator.Peer peer) {
+        return switch (peer) {
+            case ReferenceEvaluator.Peer.OfPod p -> p.pod().getStatus().getPodIP();
+            case ReferenceEvaluator.Peer.Address a -> a.ip();
+        };
+    }
+
     static PodRef ref(Pod pod) {
         return new PodRef(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
     }

@@ -31,6 +31,17 @@ class IpPrefixTest {
     }
 
     @Test
+    void ipv6TextIsCanonical() {
+        assertThat(IpPrefix.parseCidr("2001:0db8:0000:0000::/32")).hasToString("2001:db8::/32");
+        assertThat(IpPrefix.parseAddress("2001:db8:0:1:0:0:0:5")).hasToString("2001:db8:0:1::5/128");
+        assertThat(IpPrefix.parseAddress("2001:db8:0:1:1:0:0:0")).hasToString("2001:db8:0:1:1::/128");
+        assertThat(IpPrefix.parseAddress("2001:db8:1:1:1:1:0:1")).as("a single zero group stays").hasToString("2001:db8:1:1:1:1:0:1/128");
+        assertThat(IpPrefix.parseCidr("::/0")).hasToString("::/0");
+        assertThat(IpPrefix.parseAddress("::1")).hasToString("::1/128");
+        assertThat(IpPrefix.parseAddress("fe80::")).hasToString("fe80::/128");
+    }
+
+    @Test
     void addressBytesAreNetworkOrder() {
         assertThat(IpPrefix.parseAddress("10.1.2.3").addressBytes()).containsExactly(10, 1, 2, 3);
         byte[] v6 = IpPrefix.parseAddress("2001:db8::1").addressBytes();

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PortRangesTest {
 
-    @Property(tries = 2000)
+    @Property(tries = 1000)
     void blocksAreDisjointCoverExactlyTheRangeAndAreFewest(@ForAll @IntRange(min = 0, max = 65535) int a,
                                                           @ForAll @IntRange(min = 0, max = 65535) int b) {
         int first = Math.min(a, b);
@@ -37,7 +37,7 @@ class PortRangesTest {
         assertThat(blocks.size()).isLessThanOrEqualTo(PortRanges.MAX_BLOCKS);
     }
 
-    @Property(tries = 500)
+    @Property(tries = 300)
     void blockMembershipIsThePrefixTest(@ForAll @IntRange(min = 0, max = 65535) int first,
                                         @ForAll @IntRange(min = 0, max = 2000) int width,
                                         @ForAll @IntRange(min = 0, max = 65535) int probe) {
