@@ -1,5 +1,8 @@
-// Programs on a pod's host-side veth. from_pod runs at tc ingress (packets the pod sends), to_pod at tc
-// egress (packets delivered to the pod). Logic lives in include/; this file maps it to tc verdicts.
+// Per-packet programs. On a pod's host-side veth: from_pod at tc ingress (packets the pod sends), to_pod at tc
+// egress (packets delivered to the pod). On the node's external interface: from_netdev at tc ingress (packets
+// from outside: NodePort, ExternalIP, LoadBalancer IP), to_netdev at tc egress (packets leaving the node).
+// One object, so all four share the conntrack and service maps. Logic lives in include/ (service_nat.h);
+// this file maps it to tc verdicts.
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
@@ -7,11 +10,13 @@
 #include "packet.h"
 #include "service_nat.h"
 
-static __always_inline int parse_or_verdict(struct __sk_buff *skb, struct packet4 *pkt)
+/* Parses the packet; returns the tc verdict for packets that are not translated (malformed: drop; not IPv4
+ * TCP/UDP: pass), or -1 to go on. */
+static __always_inline int parse_or_verdict(struct __sk_buff *skb, struct packet4 *pkt, enum sluice_counter seen)
 {
 	enum parse_result parsed = parse_packet4(skb, pkt);
 
-	count(CNT_PACKETS);
+	count(seen);
 	if (parsed == PARSE_MALFORMED) {
 		count(CNT_DROP_MALFORMED);
 		return TC_ACT_SHOT;
@@ -19,26 +24,60 @@ static __always_inline int parse_or_verdict(struct __sk_buff *skb, struct packet
 	return parsed == PARSE_OK ? -1 : TC_ACT_OK;
 }
 
+static __always_inline int tc_verdict(enum service_verdict verdict)
+{
+	switch (verdict) {
+	case SERVICE_PASS:
+		return TC_ACT_OK;
+	case SERVICE_REDIRECT:
+		return TC_ACT_REDIRECT;
+	default:
+		return TC_ACT_SHOT;
+	}
+}
+
 SEC("tc")
 int from_pod(struct __sk_buff *skb)
 {
 	struct packet4 pkt = {};
-	int verdict = parse_or_verdict(skb, &pkt);
+	int verdict = parse_or_verdict(skb, &pkt, CNT_PACKETS);
 
 	if (verdict >= 0)
 		return verdict;
-	return service_nat_forward(skb, &pkt) == SERVICE_PASS ? TC_ACT_OK : TC_ACT_SHOT;
+	return tc_verdict(service_forward(skb, &pkt, FROM_POD));
 }
 
 SEC("tc")
 int to_pod(struct __sk_buff *skb)
 {
 	struct packet4 pkt = {};
-	int verdict = parse_or_verdict(skb, &pkt);
+	int verdict = parse_or_verdict(skb, &pkt, CNT_PACKETS);
 
 	if (verdict >= 0)
 		return verdict;
-	return service_nat_reply(skb, &pkt) == SERVICE_PASS ? TC_ACT_OK : TC_ACT_SHOT;
+	return tc_verdict(service_reply(skb, &pkt));
+}
+
+SEC("tc")
+int from_netdev(struct __sk_buff *skb)
+{
+	struct packet4 pkt = {};
+	int verdict = parse_or_verdict(skb, &pkt, CNT_NETDEV_PACKETS);
+
+	if (verdict >= 0)
+		return verdict;
+	return tc_verdict(service_forward(skb, &pkt, FROM_NETDEV));
+}
+
+SEC("tc")
+int to_netdev(struct __sk_buff *skb)
+{
+	struct packet4 pkt = {};
+	int verdict = parse_or_verdict(skb, &pkt, CNT_NETDEV_PACKETS);
+
+	if (verdict >= 0)
+		return verdict;
+	return tc_verdict(service_reply(skb, &pkt));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

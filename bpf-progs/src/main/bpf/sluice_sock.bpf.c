@@ -4,6 +4,7 @@
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include "counters.h"
+#include "hash.h"
 #include "lb.h"
 
 #define SOCK_ALLOW	1
@@ -20,19 +21,26 @@ static __always_inline __be16 ctx_port(const struct bpf_sock_addr *ctx)
 
 static __always_inline int sock4_translate(struct bpf_sock_addr *ctx, int remember_reverse)
 {
+	struct lb4_affinity_key client = {};
 	struct lb4_service *svc;
 	struct lb4_backend *backend;
 	__u32 backend_id = 0;
+	__u32 flow_hash = 0;
 	__be32 frontend_address = ctx->user_ip4;
 	__be16 frontend_port = ctx_port(ctx);
 	__u8 proto = ctx->protocol;
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return SOCK_ALLOW;
-	svc = lb4_lookup_service(frontend_address, frontend_port, proto, LB_SCOPE_INTERNAL);
+	svc = lb4_lookup_for_local_client(frontend_address, frontend_port, proto);
 	if (!svc)
 		return SOCK_ALLOW;
-	backend = lb4_select_backend(svc, &backend_id);
+	/* The client is the socket's network namespace: a pod, or the node itself. */
+	if (svc->flags & (LB_F_AFFINITY | LB_F_MAGLEV))
+		client.netns_cookie = bpf_get_netns_cookie(ctx);
+	if (svc->flags & LB_F_MAGLEV)
+		flow_hash = hash_socket(client.netns_cookie, bpf_get_socket_cookie(ctx));
+	backend = lb4_choose_backend(svc, &client, flow_hash, &backend_id);
 	if (!backend) {
 		/* No endpoints: the caller sees ECONNREFUSED at once, as with a closed port. */
 		count(CNT_SOCK_REFUSED);

@@ -14,6 +14,9 @@ struct ct4_key {
 	__u8 pad[3];
 };
 
+/* A forward entry (CT_F_SERVICE) is keyed by the client's packet as it arrives (client -> frontend); a reply
+ * entry (CT_F_REPLY) by the backend's answer as it leaves the backend (backend -> client, or -> the SNAT
+ * address when CT_F_SNAT). */
 struct ct4_entry {
 	__be32 nat_address;	/* CT_F_SERVICE: the backend; CT_F_REPLY: the frontend */
 	__be16 nat_port;
@@ -21,6 +24,9 @@ struct ct4_entry {
 	__u8 pad;
 	__u32 backend_id;	/* lets the agent flush flows of a removed backend */
 	__u32 service_id;
+	__be32 peer_address;	/* CT_F_SNAT: forward: the new source; reply: the client, the new destination */
+	__be16 peer_port;
+	__u8 pad2[2];
 };
 
 #endif

@@ -1,8 +1,19 @@
-/* Service lookups shared by the socket and the packet programs. */
+/* Service lookups and backend selection shared by the socket and the packet programs.
+ *
+ * Choosing a backend for a new flow or connection, in this order:
+ *   1. LB_F_AFFINITY: the client's entry in lb4_affinity, if it was used within affinity_timeout seconds and
+ *      its backend still exists (refreshed on every use, like kube-proxy's "recent" match);
+ *   2. LB_F_MAGLEV: the slot (flow hash % backend_count) of the service's Maglev table;
+ *   3. otherwise a random slot (kube-proxy's behaviour).
+ * A backend removed from a service but still used by another keeps its id, so user space flushes the
+ * affinity entries of that (service, backend) pair (io.sluice.maps.ConntrackMaps). */
 #ifndef SLUICE_LB_H
 #define SLUICE_LB_H
 
+#include "counters.h"
 #include "lb_maps.h"
+
+#define NSEC_PER_SEC	1000000000ULL
 
 static __always_inline struct lb4_service *lb4_lookup_service(__be32 address, __be16 port, __u8 proto,
 							       __u8 scope)
@@ -17,27 +28,95 @@ static __always_inline struct lb4_service *lb4_lookup_service(__be32 address, __
 	return bpf_map_lookup_elem(&lb4_services, &key);
 }
 
-/* Picks a backend at random among the service's slots (kube-proxy's behaviour). Returns NULL when the
- * service has no backend or a slot points at a backend that is gone (the agent writes backends before
- * slots, so that is only seen during removal). */
-static __always_inline struct lb4_backend *lb4_select_backend(const struct lb4_service *svc, __u32 *backend_id)
+/* A frontend as this node's own clients (pods, host processes) address it: an internal frontend (cluster IP)
+ * first, else an external one (node port on a node address, external or load-balancer IP), which kube-proxy
+ * also serves to clients on the node. */
+static __always_inline struct lb4_service *lb4_lookup_for_local_client(__be32 address, __be16 port, __u8 proto)
 {
-	struct lb4_slot_key slot_key = { .service_id = svc->service_id };
-	__u32 *id;
+	struct lb4_service *svc = lb4_lookup_service(address, port, proto, LB_SCOPE_INTERNAL);
 
-	if (svc->backend_count == 0)
-		return NULL;
-	slot_key.slot = bpf_get_prandom_u32() % svc->backend_count;
-	id = bpf_map_lookup_elem(&lb4_slots, &slot_key);
-	if (!id)
-		return NULL;
-	*backend_id = *id;
-	return bpf_map_lookup_elem(&lb4_backends, id);
+	return svc ? svc : lb4_lookup_service(address, port, proto, LB_SCOPE_EXTERNAL);
 }
 
 static __always_inline struct lb4_backend *lb4_lookup_backend(__u32 backend_id)
 {
 	return bpf_map_lookup_elem(&lb4_backends, &backend_id);
+}
+
+/* The backend in one slot of a service; NULL when the slot or its backend is missing (the agent writes
+ * backends before slots, so that is only seen during an update). */
+static __always_inline struct lb4_backend *lb4_slot_backend(const struct lb4_service *svc, __u32 slot,
+							     __u32 *backend_id)
+{
+	struct lb4_slot_key slot_key = {
+		.service_id = svc->service_id,
+		.slot = slot,
+	};
+	__u32 *id = bpf_map_lookup_elem(&lb4_slots, &slot_key);
+
+	if (!id)
+		return NULL;
+	*backend_id = *id;
+	return lb4_lookup_backend(*id);
+}
+
+/* The client's affinity backend if the entry is fresh and the backend exists; refreshes the entry. */
+static __always_inline struct lb4_backend *lb4_affinity_backend(const struct lb4_service *svc,
+								 const struct lb4_affinity_key *client, __u64 now,
+								 __u32 *backend_id)
+{
+	struct lb4_affinity_value *seen = bpf_map_lookup_elem(&lb4_affinity, client);
+	struct lb4_backend *backend;
+
+	if (!seen)
+		return NULL;
+	/* A last use in the future (written by hand) underflows to "expired" too. */
+	if (now - seen->last_used_ns > (__u64)svc->affinity_timeout * NSEC_PER_SEC)
+		return NULL;
+	backend = lb4_lookup_backend(seen->backend_id);
+	if (!backend)
+		return NULL;
+	*backend_id = seen->backend_id;
+	seen->last_used_ns = now;
+	return backend;
+}
+
+/* Picks the backend of a new flow or connection (see the top of this file). client carries the client's
+ * identity (netns cookie or address); its service_id is filled in here. flow_hash is only read for
+ * LB_F_MAGLEV. Returns NULL when the service has no backend or a slot is missing. */
+static __always_inline struct lb4_backend *lb4_choose_backend(const struct lb4_service *svc,
+							       struct lb4_affinity_key *client, __u32 flow_hash,
+							       __u32 *backend_id)
+{
+	struct lb4_backend *backend;
+	__u64 now = 0;
+	__u32 slot;
+
+	if (svc->backend_count == 0)
+		return NULL;
+	if (svc->flags & LB_F_AFFINITY) {
+		now = bpf_ktime_get_ns();
+		client->service_id = svc->service_id;
+		backend = lb4_affinity_backend(svc, client, now, backend_id);
+		if (backend) {
+			count(CNT_AFFINITY_HIT);
+			return backend;
+		}
+	}
+	if (svc->flags & LB_F_MAGLEV)
+		slot = flow_hash % svc->backend_count;
+	else
+		slot = bpf_get_prandom_u32() % svc->backend_count;
+	backend = lb4_slot_backend(svc, slot, backend_id);
+	if (backend && (svc->flags & LB_F_AFFINITY)) {
+		struct lb4_affinity_value chosen = {
+			.last_used_ns = now,
+			.backend_id = *backend_id,
+		};
+
+		bpf_map_update_elem(&lb4_affinity, client, &chosen, BPF_ANY);
+	}
+	return backend;
 }
 
 #endif

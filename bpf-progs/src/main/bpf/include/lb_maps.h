@@ -38,4 +38,12 @@ struct {
 	__type(value, struct lb4_sock_rev_value);
 } lb4_sock_rev SEC(".maps");
 
+/* LRU: a full table forgets the least recently used clients, which then simply pick again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB4_AFFINITY_MAX);
+	__type(key, struct lb4_affinity_key);
+	__type(value, struct lb4_affinity_value);
+} lb4_affinity SEC(".maps");
+
 #endif

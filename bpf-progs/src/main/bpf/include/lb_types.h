@@ -29,7 +29,7 @@ struct lb4_backend {
 	__be32 address;
 	__be16 port;
 	__u8 proto;
-	__u8 flags;
+	__u8 flags;		/* LB_BACKEND_F_* */
 };
 
 /* Reverse translation for connected and unconnected UDP sockets: which frontend a socket talked to. */
@@ -44,6 +44,20 @@ struct lb4_sock_rev_value {
 	__be32 address;		/* frontend */
 	__be16 port;
 	__u8 pad[2];
+};
+
+/* Session affinity: a client of a service. Exactly one of the two client fields is set: the socket programs
+ * know the client's network namespace (a pod is one), the packet programs know its source address. */
+struct lb4_affinity_key {
+	__u64 netns_cookie;	/* bpf_get_netns_cookie() of the connecting socket, or 0 */
+	__be32 client_address;	/* source address of the packet, or 0 */
+	__u32 service_id;
+};
+
+struct lb4_affinity_value {
+	__u64 last_used_ns;	/* bpf_ktime_get_ns() of the last new flow or connection it decided */
+	__u32 backend_id;
+	__u8 pad[4];
 };
 
 #endif

@@ -125,12 +125,19 @@ class PodProgramTestRunTest {
     }
 
     @Test
-    void aServiceWithoutBackendsDropsItsPackets() {
+    void aServiceWithoutBackendsAnswersASynWithAReset() {
         services.putService(new Lb4Key(Ipv4.parse(VIP), 81, IpProtocol.TCP, LbScope.INTERNAL), new Lb4Service(40, 0, 0, 0),
                 List.of(), 0);
 
-        assertThat(fromPod.testRun(TestPacket.tcpSyn(CLIENT, 40005, VIP, 81).toBytes(), 1).verdict()).isEqualTo(TC_ACT_SHOT);
-        assertThat(counters.read(DatapathCounter.DROP_NO_BACKEND)).isEqualTo(1);
+        TestRunResult out = fromPod.testRun(TestPacket.tcpSyn(CLIENT, 40005, VIP, 81).toBytes(), 1);
+
+        assertThat(out.verdict()).as("TC_ACT_REDIRECT: back out of the pod's veth").isEqualTo(7);
+        Frames.Parsed reset = Frames.Parsed.of(out.packetOut());
+        assertThat(List.of(reset.sourceText(), reset.sourcePort(), reset.destinationText(), reset.destinationPort()))
+                .containsExactly(VIP, 81, CLIENT, 40005);
+        assertThat(reset.tcpFlags()).isEqualTo(Frames.TCP_RST | Frames.TCP_ACK);
+        assertThat(counters.read(DatapathCounter.REFUSED_NO_BACKEND)).isEqualTo(1);
+        assertThat(counters.read(DatapathCounter.DROP_NO_BACKEND)).isZero();
     }
 
     /** The per-packet cost of the service path and of the floor, in one run; printed, not asserted. */

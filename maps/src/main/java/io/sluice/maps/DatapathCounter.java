@@ -12,7 +12,12 @@ public enum DatapathCounter {
     DROP_NO_BACKEND,
     DROP_MALFORMED,
     SOCK_CONNECT_NAT,
-    SOCK_REFUSED;
+    SOCK_REFUSED,
+    NETDEV_PACKETS,
+    AFFINITY_HIT,
+    REFUSED_NO_BACKEND,
+    SNAT,
+    DROP_SNAT;
 
     /** The C enumerator's name, e.g. {@code CNT_SERVICE_NEW}. */
     public String cName() {

@@ -3,9 +3,9 @@ package io.sluice.maps;
 /** Which traffic a frontend serves ({@code lb4_key.scope}, the {@code LB_SCOPE_*} values of sluice_consts.h). */
 public enum LbScope {
     /** Traffic from outside the node (NodePort, LoadBalancer, ExternalIP arriving on an external interface). */
-    EXTERNAL(0),
+    EXTERNAL(DatapathConstants.LB_SCOPE_EXTERNAL),
     /** Traffic from the node itself and its pods. */
-    INTERNAL(1);
+    INTERNAL(DatapathConstants.LB_SCOPE_INTERNAL);
 
     private final int value;
 

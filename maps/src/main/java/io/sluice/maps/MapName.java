@@ -9,7 +9,9 @@ public enum MapName {
     LB4_SLOTS("lb4_slots"),
     LB4_BACKENDS("lb4_backends"),
     LB4_SOCK_REV("lb4_sock_rev"),
+    LB4_AFFINITY("lb4_affinity"),
     CT4_ENTRIES("ct4_entries"),
+    NODE4_CONFIG("node4_config"),
     SLUICE_COUNTERS("sluice_counters");
 
     private final String cName;

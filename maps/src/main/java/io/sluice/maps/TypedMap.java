@@ -5,6 +5,7 @@ import io.sluice.loader.UpdateFlag;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +96,35 @@ public final class TypedMap<K, V> implements AutoCloseable {
             }
             map.updateBatch(keys, values, n, UpdateFlag.ANY);
         }
+    }
+
+    /**
+     * Removes the given keys with batch syscalls; keys already absent (or evicted meanwhile, in an LRU map) are
+     * skipped. Returns how many were removed.
+     */
+    public int removeAll(Collection<K> keys) {
+        if (keys.isEmpty()) {
+            return 0;
+        }
+        int n = keys.size();
+        long keySize = map.keySize();
+        int removed = 0;
+        try (Arena batch = Arena.ofConfined()) {
+            MemorySegment all = batch.allocate(keySize * n, 8);
+            int i = 0;
+            for (K k : keys) {
+                keyCodec.encode(k, all.asSlice(i * keySize, keySize));
+                i++;
+            }
+            int start = 0;
+            while (start < n) {
+                // The kernel stops at the first absent key: count what went, step over that key, go on.
+                int deleted = map.deleteBatch(all.asSlice(start * keySize), n - start);
+                removed += deleted;
+                start += deleted + 1;
+            }
+        }
+        return removed;
     }
 
     /** Every entry, read with batch syscalls, in the kernel's order. */

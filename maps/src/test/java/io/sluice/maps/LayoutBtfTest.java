@@ -45,7 +45,8 @@ class LayoutBtfTest {
     void everyStructOfTheDataPathHasAJavaLayout() {
         assertThat(STRUCTS.stream().map(StructCodec::cName))
                 .containsExactlyInAnyOrder("lb4_key", "lb4_service", "lb4_slot_key", "lb4_backend",
-                        "lb4_sock_rev_key", "lb4_sock_rev_value", "ct4_key", "ct4_entry");
+                        "lb4_sock_rev_key", "lb4_sock_rev_value", "lb4_affinity_key", "lb4_affinity_value",
+                        "ct4_key", "ct4_entry", "node4_config");
     }
 
     @Test
@@ -55,7 +56,9 @@ class LayoutBtfTest {
                 MapName.LB4_SLOTS, sizes(Lb4SlotKey.CODEC, Codec.UINT32),
                 MapName.LB4_BACKENDS, sizes(Codec.UINT32, Lb4Backend.CODEC),
                 MapName.LB4_SOCK_REV, sizes(Lb4SockRevKey.CODEC, Lb4SockRevValue.CODEC),
+                MapName.LB4_AFFINITY, sizes(Lb4AffinityKey.CODEC, Lb4AffinityValue.CODEC),
                 MapName.CT4_ENTRIES, sizes(Ct4Key.CODEC, Ct4Entry.CODEC),
+                MapName.NODE4_CONFIG, sizes(Codec.UINT32, Node4Config.CODEC),
                 MapName.SLUICE_COUNTERS, sizes(Codec.UINT32, Codec.UINT64));
         assertThat(expected).containsOnlyKeys(MapName.values());
         for (MapName name : MapName.values()) {

@@ -33,6 +33,37 @@ class StructCodecRoundTripTest {
     }
 
     @Property
+    void sourceNatedCt4EntryRoundTrips(@ForAll("ipv4") Ipv4 backend, @ForAll("ports") int backendPort,
+            @ForAll("ipv4") Ipv4 peer, @ForAll("ports") int peerPort, @ForAll int backendId) {
+        Ct4Entry entry = new Ct4Entry(backend, backendPort, DatapathConstants.CT_F_SERVICE | DatapathConstants.CT_F_SNAT
+                | DatapathConstants.CT_F_EXTERNAL, backendId, 3, peer, peerPort);
+        assertThat(roundTrip(Ct4Entry.CODEC, entry)).isEqualTo(entry);
+    }
+
+    @Property
+    void affinityAndNodeConfigRoundTrip(@ForAll long cookie, @ForAll("ipv4") Ipv4 client, @ForAll int serviceId,
+            @ForAll long lastUsed, @ForAll int backendId, @ForAll("ipv4") Ipv4 hairpin) {
+        Lb4AffinityKey byNetns = new Lb4AffinityKey(cookie, new Ipv4(0), serviceId);
+        assertThat(roundTrip(Lb4AffinityKey.CODEC, byNetns)).isEqualTo(byNetns);
+        Lb4AffinityKey byAddress = Lb4AffinityKey.ofAddress(client, serviceId);
+        assertThat(roundTrip(Lb4AffinityKey.CODEC, byAddress)).isEqualTo(byAddress);
+        Lb4AffinityValue value = new Lb4AffinityValue(lastUsed, backendId);
+        assertThat(roundTrip(Lb4AffinityValue.CODEC, value)).isEqualTo(value);
+        Node4Config config = new Node4Config(client, hairpin);
+        assertThat(roundTrip(Node4Config.CODEC, config)).isEqualTo(config);
+    }
+
+    @Test
+    void theClientAddressOfAnAffinityKeyIsInNetworkOrderAfterTheCookie() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(Lb4AffinityKey.CODEC.layout());
+            Lb4AffinityKey.CODEC.encode(Lb4AffinityKey.ofAddress(Ipv4.parse("198.18.0.7"), 5), seg);
+            assertThat(seg.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                    .containsExactly(0, 0, 0, 0, 0, 0, 0, 0, (byte) 198, 18, 0, 7, 5, 0, 0, 0);
+        }
+    }
+
+    @Property
     void serviceAndBackendRoundTrip(@ForAll int serviceId, @ForAll("ports") int count, @ForAll("ipv4") Ipv4 address,
             @ForAll("ports") int port, @ForAll long cookie) {
         Lb4Service service = new Lb4Service(serviceId, count, DatapathConstants.LB_F_AFFINITY, 10800);
@@ -64,6 +95,9 @@ class StructCodecRoundTripTest {
         assertThatThrownBy(() -> new Lb4Service(1, 65536, 0, 0)).hasMessageContaining("lb4_service.backend_count");
         assertThatThrownBy(() -> Ipv4.parse("10.0.0.256")).hasMessageContaining("10.0.0.256");
         assertThatThrownBy(() -> Ipv4.parse("10.0.0")).hasMessageContaining("not an IPv4 address");
+        assertThatThrownBy(() -> Lb4AffinityKey.ofNetns(0, 4)).hasMessageContaining("lb4_affinity_key.netns_cookie");
+        assertThatThrownBy(() -> new Ct4Entry(Ipv4.parse("10.0.0.1"), 80, 1, 1, 1, Ipv4.parse("10.0.0.2"), 65536))
+                .hasMessageContaining("ct4_entry.peer_port");
     }
 
     @Property
