@@ -2,13 +2,14 @@ package io.sluice.agent;
 
 import io.sluice.agent.demo.DemoCommand;
 import io.sluice.agent.services.DatapathReconcilerFactory;
+import io.sluice.lab.LabCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code sluice} command line: every command a user runs goes through {@code bin/sluice} to here. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCli.Version.class,
         description = "Kubernetes service load balancing and NetworkPolicy in eBPF.",
-        subcommands = {DemoCommand.class})
+        subcommands = {DemoCommand.class, LabCommand.class})
 public final class SluiceCli {
 
     public static void main(String[] args) {

@@ -1,0 +1,71 @@
+package io.sluice.lab;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A process the lab started, by PID and start time: the start time tells it apart from a later process that
+ * reuses the PID, so the lab never signals a process it did not start.
+ *
+ * @param pid             the process id
+ * @param startedAtMillis its start time (epoch milliseconds, as the kernel reports it)
+ */
+public record ProcessRecord(long pid, long startedAtMillis) {
+
+    /** The record of a process just started, or of the current one. */
+    public static ProcessRecord of(ProcessHandle handle) {
+        long started = handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+        return new ProcessRecord(handle.pid(), started);
+    }
+
+    /** The live process this record names, if it still runs (and is the same process). */
+    public Optional<ProcessHandle> handle() {
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> startedAtMillis == 0
+                || h.info().startInstant().map(Instant::toEpochMilli).orElse(-1L) == startedAtMillis);
+    }
+
+    public boolean alive() {
+        return handle().isPresent();
+    }
+
+    /** Sends SIGTERM (when the process still runs), without waiting. */
+    public void terminate() {
+        handle().ifPresent(ProcessHandle::destroy);
+    }
+
+    /**
+     * Sends SIGTERM, waits up to {@code grace} for the exit, then SIGKILL and waits again.
+     *
+     * @return true when the process is gone
+     */
+    public boolean stop(Duration grace) {
+        Optional<ProcessHandle> handle = handle();
+        if (handle.isEmpty()) {
+            return true;
+        }
+        ProcessHandle h = handle.get();
+        h.destroy();
+        if (awaitExit(grace)) {
+            return true;
+        }
+        h.destroyForcibly();
+        return awaitExit(Duration.ofSeconds(5));
+    }
+
+    private boolean awaitExit(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (alive()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !alive();
+            }
+        }
+        return true;
+    }
+}
