@@ -97,6 +97,10 @@ public final class LabCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
+            if (nodes < 1 || nodes > AddressPlan.MAX_NODES) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--nodes " + nodes + ": a lab has 1 to "
+                        + AddressPlan.MAX_NODES + " nodes");
+            }
             if (watch < 0 || agentTimeout < 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--watch and --agent-timeout are seconds, 0 or more");
             }

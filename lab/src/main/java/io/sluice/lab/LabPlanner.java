@@ -271,12 +271,18 @@ public final class LabPlanner {
         for (Pod pod : valid) {
             String key = key(pod);
             String before = previous.podNamespaces().get(key);
-            String netns = before != null && before.startsWith(labName + "-") && netnsTaken.add(before)
-                    ? before : podNamespace(pod, netnsTaken);
-            podNamespaces.put(key, netns);
+            if (before != null && before.startsWith(labName + "-") && netnsTaken.add(before)) {
+                podNamespaces.put(key, before);
+            }
             String beforeIf = previous.podInterfaces().get(key);
-            String hostIf = beforeIf != null && interfacesTaken.add(beforeIf) ? beforeIf : hostInterface(key, interfacesTaken);
-            podInterfaces.put(key, hostIf);
+            if (beforeIf != null && interfacesTaken.add(beforeIf)) {
+                podInterfaces.put(key, beforeIf);
+            }
+        }
+        for (Pod pod : valid) {
+            String key = key(pod);
+            podNamespaces.computeIfAbsent(key, k -> podNamespace(pod, netnsTaken));
+            podInterfaces.computeIfAbsent(key, k -> hostInterface(k, interfacesTaken));
         }
         // Complete the objects as the API server and kubelet would report them.
         List<Pod> result = new ArrayList<>();
@@ -433,21 +439,33 @@ public final class LabPlanner {
                 valid.add(service);
             }
         }
-        // Cluster IPs and node ports the manifests left out: the previous plan's if free, else the lowest free.
+        // Cluster IPs and node ports the manifests left out: first the previous plan's where still free, then
+        // the lowest free for the rest (two passes, so a new Service never takes an address another one had).
+        for (Service service : valid) {
+            ServiceSpec spec = service.getSpec();
+            String key = key(service);
+            String before = previous.clusterIPs().get(key);
+            if (!"ExternalName".equals(spec.getType()) && spec.getClusterIP() == null && before != null
+                    && isServiceAddress(before) && ipsTaken.add(Ipv4.parse(before))) {
+                spec.setClusterIP(before);
+            }
+            for (int i = 0; hasNodePorts(spec) && i < spec.getPorts().size(); i++) {
+                ServicePort port = spec.getPorts().get(i);
+                Integer beforePort = previous.nodePorts().get(key + "/" + i);
+                if (port.getNodePort() == null && beforePort != null && nodePortsTaken.add(beforePort)) {
+                    port.setNodePort(beforePort);
+                }
+            }
+        }
         for (Service service : valid) {
             ServiceSpec spec = service.getSpec();
             String key = key(service);
             if (!"ExternalName".equals(spec.getType()) && spec.getClusterIP() == null) {
-                String before = previous.clusterIPs().get(key);
                 int chosen = 0;
-                if (before != null && AddressPlan.isServiceAddress(Ipv4.parse(before)) && ipsTaken.add(Ipv4.parse(before))) {
-                    chosen = Ipv4.parse(before);
-                } else {
-                    for (int a = AddressPlan.SERVICE_NETWORK + 1; AddressPlan.isServiceAddress(a); a++) {
-                        if (ipsTaken.add(a)) {
-                            chosen = a;
-                            break;
-                        }
+                for (int a = AddressPlan.SERVICE_NETWORK + 1; AddressPlan.isServiceAddress(a); a++) {
+                    if (ipsTaken.add(a)) {
+                        chosen = a;
+                        break;
                     }
                 }
                 if (chosen == 0) {
@@ -463,27 +481,33 @@ public final class LabPlanner {
                     clusterIPs.put(key, spec.getClusterIP());
                 }
             }
-            boolean hasNodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
-            for (int i = 0; hasNodePorts && i < spec.getPorts().size(); i++) {
+            for (int i = 0; hasNodePorts(spec) && i < spec.getPorts().size(); i++) {
                 ServicePort port = spec.getPorts().get(i);
-                String portKey = key + "/" + i;
-                if (port.getNodePort() == null) {
-                    Integer before = previous.nodePorts().get(portKey);
-                    if (before != null && nodePortsTaken.add(before)) {
-                        port.setNodePort(before);
-                    } else {
-                        for (int p = AddressPlan.NODE_PORT_MIN; p <= AddressPlan.NODE_PORT_MAX; p++) {
-                            if (nodePortsTaken.add(p)) {
-                                port.setNodePort(p);
-                                break;
-                            }
-                        }
+                for (int p = AddressPlan.NODE_PORT_MIN; port.getNodePort() == null && p <= AddressPlan.NODE_PORT_MAX; p++) {
+                    if (nodePortsTaken.add(p)) {
+                        port.setNodePort(p);
                     }
                 }
-                nodePorts.put(portKey, port.getNodePort());
+                if (port.getNodePort() == null) {
+                    problems.add(origin.get(service) + ": spec.ports[" + i + "].nodePort: every node port is taken");
+                    continue;
+                }
+                nodePorts.put(key + "/" + i, port.getNodePort());
             }
         }
         return valid;
+    }
+
+    private static boolean hasNodePorts(ServiceSpec spec) {
+        return "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
+    }
+
+    private static boolean isServiceAddress(String text) {
+        try {
+            return AddressPlan.isServiceAddress(Ipv4.parse(text));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private void checkService(String where, Service service, Set<Integer> ipsTaken, Set<Integer> nodePortsTaken) {
@@ -632,7 +656,7 @@ public final class LabPlanner {
         ServiceSpec spec = service.getSpec();
         List<ServiceFrontend> frontends = new ArrayList<>();
         boolean hasClusterIP = spec.getClusterIP() != null && !"None".equals(spec.getClusterIP());
-        boolean hasNodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
+        boolean hasNodePorts = hasNodePorts(spec);
         for (ServicePort port : spec.getPorts()) {
             String name = port.getName() == null ? "" : port.getName();
             if (hasClusterIP) {

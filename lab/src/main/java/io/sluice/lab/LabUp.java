@@ -39,15 +39,11 @@ final class LabUp {
         this.ansi = ansi;
     }
 
-    /** Brings the lab up; returns the exit code (0 up, 1 failed, 2 bad manifests or options). */
+    /**
+     * Brings the lab up; returns the exit code (0 up, 1 failed, 2 bad manifests or options). The manifests are
+     * checked first, so their problems show on any machine.
+     */
     int run(Request request) {
-        List<String> missing = LabRequirements.missing();
-        if (!missing.isEmpty()) {
-            err.println("sluice lab up cannot run on this machine; missing:");
-            missing.forEach(m -> err.println("  - " + m));
-            err.flush();
-            return 1;
-        }
         Path manifests = request.manifests().toAbsolutePath().normalize();
         LabPlan plan;
         try {
@@ -60,6 +56,13 @@ final class LabUp {
         }
         plan.warnings().forEach(w -> err.println("warning: " + w));
         err.flush();
+        List<String> missing = LabRequirements.missing();
+        if (!missing.isEmpty()) {
+            err.println("sluice lab up cannot run on this machine; missing:");
+            missing.forEach(m -> err.println("  - " + m));
+            err.flush();
+            return 1;
+        }
 
         boolean previous = Files.exists(layout.stateFile()) || Files.exists(layout.runDir());
         Progress progress = new Progress(out, ansi, previous ? 5 : 4);

@@ -126,8 +126,10 @@ public final class ManifestSet {
                 problems.add(where + ": " + object.getKind() + " has no metadata.name");
                 continue;
             }
-            boolean namespaced = !(object instanceof Namespace);
-            if (namespaced && (meta.getNamespace() == null || meta.getNamespace().isBlank())) {
+            boolean namespaced = object instanceof io.fabric8.kubernetes.api.model.Namespaced;
+            if (!namespaced) {
+                meta.setNamespace(null);
+            } else if ((meta.getNamespace() == null || meta.getNamespace().isBlank())) {
                 meta.setNamespace("default");
             }
             String id = object.getKind() + " " + describe(object);
@@ -143,6 +145,8 @@ public final class ManifestSet {
                 case Service service -> services.add(service);
                 case EndpointSlice slice -> endpointSlices.add(slice);
                 case NetworkPolicy policy -> networkPolicies.add(policy);
+                case io.fabric8.kubernetes.api.model.Node node -> ignored.add(where + ": " + id
+                        + " ignored: the lab makes its own nodes, lab-1 to lab-N (--nodes)");
                 default -> ignored.add(where + ": " + id + " ignored: the lab runs Pods, Services, EndpointSlices, "
                         + "Namespaces and NetworkPolicies (write Pods instead of workload controllers)");
             }
