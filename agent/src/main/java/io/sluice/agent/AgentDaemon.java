@@ -7,6 +7,7 @@ import io.sluice.agent.config.AgentConfig;
 import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.http.StatusHttpServer;
 import io.sluice.agent.metrics.AgentMetrics;
+import io.sluice.agent.source.ApiReachability;
 import io.sluice.agent.source.KubernetesSource;
 import io.sluice.agent.source.ManifestDirectorySource;
 import io.sluice.agent.source.ResourceSource;
@@ -65,13 +66,12 @@ public final class AgentDaemon implements AutoCloseable {
         ResourceSource source;
         switch (config.sourceMode()) {
             case MANIFESTS -> source = new ManifestDirectorySource(config.manifests(), config.manifestPollInterval(), metrics);
-            case KUBECONFIG -> {
-                client = new KubernetesClientBuilder().withConfig(kubeconfig(config.kubeconfig())).build();
-                source = new KubernetesSource(client);
-            }
-            case IN_CLUSTER -> {
-                client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null)).build();
-                source = new KubernetesSource(client);
+            case KUBECONFIG, IN_CLUSTER -> {
+                Config apiConfig = config.sourceMode() == AgentConfig.SourceMode.KUBECONFIG
+                        ? kubeconfig(config.kubeconfig()) : Config.autoConfigure(null);
+                ApiReachability reachability = new ApiReachability();
+                client = reachability.installOn(new KubernetesClientBuilder().withConfig(apiConfig)).build();
+                source = new KubernetesSource(client, reachability);
             }
             default -> throw new IllegalStateException("source mode " + config.sourceMode());
         }

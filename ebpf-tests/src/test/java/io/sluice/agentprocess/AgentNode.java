@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,25 +25,26 @@ import java.util.concurrent.TimeUnit;
  * folder; and the agent itself, started through the real launcher inside the node's network namespace
  * ({@code nsenter --net}, never {@code ip netns exec}, which would hide bpffs and cgroup2).
  */
-final class AgentNode implements AutoCloseable {
-    static final Path ROOT = Path.of(System.getenv().getOrDefault("SLUICE_REPO_ROOT", "..")).toAbsolutePath().normalize();
-    static final String CLIENT_IP = "198.18.1.2";
-    static final String BACKEND_A = "198.18.2.2";
-    static final String BACKEND_B = "198.18.3.2";
-    static final int METRICS_PORT = 9964;
+public final class AgentNode implements AutoCloseable {
+    public static final Path ROOT = Path.of(System.getenv().getOrDefault("SLUICE_REPO_ROOT", "..")).toAbsolutePath().normalize();
+    public static final String CLIENT_IP = "198.18.1.2";
+    public static final String BACKEND_A = "198.18.2.2";
+    public static final String BACKEND_B = "198.18.3.2";
+    public static final int METRICS_PORT = 9964;
 
-    final Topology topology = new Topology();
-    final Netns node;
-    final Netns client;
-    final Netns backendA;
-    final Netns backendB;
-    final Cgroup cgroup;
-    final Path pins;
-    final Path state;
-    final Path manifests;
+    public final Topology topology = new Topology();
+    public final Netns node;
+    public final Netns client;
+    public final Netns backendA;
+    public final Netns backendB;
+    public final Cgroup cgroup;
+    public final Path pins;
+    public final Path state;
+    public final Path manifests;
     private final List<Process> agents = new ArrayList<>();
+    private final Map<Process, Path> logs = new HashMap<>();
 
-    AgentNode() throws IOException {
+    public AgentNode() throws IOException {
         try {
             node = topology.namespace("node");
             topology.sysctl(node, "net.ipv4.ip_forward", "1");
@@ -67,15 +70,27 @@ final class AgentNode implements AutoCloseable {
         return pod;
     }
 
-    /** Starts {@code bin/sluice agent} in the node; returns once it reports ready. */
-    Process startAgent() throws Exception {
-        List<String> command = List.of("nsenter", "--net=" + node.path(), ROOT.resolve("bin/sluice").toString(), "agent",
-                "--node-name", "node-1", "--manifests", manifests.toString(), "--state-dir", state.toString(),
+    /** Starts {@code bin/sluice agent} on the manifest folder in the node; returns once it reports ready. */
+    public Process startAgent() throws Exception {
+        return startAgent(Map.of(), "--manifests", manifests.toString());
+    }
+
+    /**
+     * Starts {@code bin/sluice agent} in the node with {@code sourceFlags} (e.g. {@code --kubeconfig FILE}) and
+     * {@code environment} added to the test's (e.g. {@code SLUICE_JAVA_OPTS}); returns once it reports ready.
+     */
+    public Process startAgent(Map<String, String> environment, String... sourceFlags) throws Exception {
+        List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + node.path(), ROOT.resolve("bin/sluice").toString(),
+                "agent", "--node-name", "node-1", "--state-dir", state.toString(),
                 "--bpffs-dir", pins.toString(), "--socket-cgroup", cgroup.path().toString(),
-                "--metrics-address", "127.0.0.1:" + METRICS_PORT);
+                "--metrics-address", "127.0.0.1:" + METRICS_PORT));
+        command.addAll(List.of(sourceFlags));
         Path log = Files.createTempFile("sluice-agent-", ".log");
-        Process agent = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process agent = builder.start();
         agents.add(agent);
+        logs.put(agent, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!agent.isAlive()) {
@@ -89,8 +104,13 @@ final class AgentNode implements AutoCloseable {
         throw new IllegalStateException("the agent was not ready after 60 s:\n" + Files.readString(log));
     }
 
+    /** What {@code agent} wrote so far (stdout and stderr). */
+    public String logOf(Process agent) throws IOException {
+        return Files.readString(logs.get(agent));
+    }
+
     /** A GET on the agent's status server, from inside the node; empty when nothing answers. */
-    String httpGet(String path) {
+    public String httpGet(String path) {
         try (NetworkNamespace ns = NetworkNamespace.named(node.name())) {
             return ns.call(() -> {
                 try (Socket socket = new Socket()) {
@@ -109,24 +129,32 @@ final class AgentNode implements AutoCloseable {
     }
 
     /** Writes a manifest file (the agent watches the folder). */
-    void manifest(String fileName, String yaml) throws IOException {
+    public void manifest(String fileName, String yaml) throws IOException {
         Path tmp = manifests.resolve("." + fileName + ".tmp");
         Files.writeString(tmp, yaml);
         Files.move(tmp, manifests.resolve(fileName), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    void deleteManifest(String fileName) throws IOException {
+    public void deleteManifest(String fileName) throws IOException {
         Files.deleteIfExists(manifests.resolve(fileName));
     }
 
     /** Ends an agent the hard way, as a crash or the OOM killer would. */
-    static void kill9(Process agent) throws InterruptedException {
+    public static void kill9(Process agent) throws InterruptedException {
         agent.descendants().forEach(ProcessHandle::destroyForcibly);
         agent.destroyForcibly();
         agent.waitFor(10, TimeUnit.SECONDS);
     }
 
-    static void awaitQuietly(Duration d) {
+    /** Ends an agent as an orderly upgrade does: SIGTERM, then waits for it to exit. */
+    public static void stop(Process agent) throws InterruptedException {
+        agent.destroy();
+        if (!agent.waitFor(20, TimeUnit.SECONDS)) {
+            kill9(agent);
+        }
+    }
+
+    public static void awaitQuietly(Duration d) {
         try {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
@@ -148,6 +176,9 @@ final class AgentNode implements AutoCloseable {
         } finally {
             deleteTree(state);
             deleteTree(manifests);
+            for (Path log : logs.values()) {
+                Files.deleteIfExists(log);
+            }
         }
     }
 

@@ -40,6 +40,11 @@ public final class Datapath implements AutoCloseable {
     /** tc handle and priority of Sluice's filters on pod interfaces: fixed, so a restart replaces its own. */
     static final int TC_HANDLE = 0x51;
     static final int TC_PRIORITY = 0x51;
+    /**
+     * Hidden, for tests of upgrades only: a folder of {@code NAME.bpf.o} files loaded instead of the objects in the
+     * jar, so a test can restart the agent on a newly built object. Read here and nowhere else.
+     */
+    public static final String OBJECT_DIR_PROPERTY = "sluice.bpf.objectDir";
 
     private final BpfObject sock;
     private final BpfObject pod;
@@ -90,7 +95,7 @@ public final class Datapath implements AutoCloseable {
     }
 
     private static BpfObject load(BpfObjectFile file, Path maps) {
-        BpfObject object = BpfObject.open(file.bytes(), file.baseName());
+        BpfObject object = BpfObject.open(objectBytes(file), file.baseName());
         try {
             object.pinMapsUnder(maps);
             object.load();
@@ -98,6 +103,20 @@ public final class Datapath implements AutoCloseable {
         } catch (RuntimeException e) {
             object.close();
             throw e;
+        }
+    }
+
+    private static byte[] objectBytes(BpfObjectFile file) {
+        String dir = System.getProperty(OBJECT_DIR_PROPERTY);
+        if (dir == null) {
+            return file.bytes();
+        }
+        Path path = Path.of(dir, file.baseName() + ".bpf.o");
+        LOG.warn("loading {} from {}, not from the jar ({} is set)", file.baseName(), path, OBJECT_DIR_PROPERTY);
+        try {
+            return Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException(OBJECT_DIR_PROPERTY + ": cannot read " + path, e);
         }
     }
 

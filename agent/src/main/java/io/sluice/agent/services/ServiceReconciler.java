@@ -191,7 +191,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     /** Writes one Service's difference; returns the number of map operations. */
     private int reconcile(ServiceKey key, Map<Lb4Key, DesiredEntry> desired) {
         int operations = 0;
-        Set<Lb4Key> before = frontendsOf.getOrDefault(key, Set.of());
+        // A copy: removeFrontend takes each gone key out of the live set while this loop walks it.
+        Set<Lb4Key> before = Set.copyOf(frontendsOf.getOrDefault(key, Set.of()));
         for (Map.Entry<Lb4Key, DesiredEntry> e : desired.entrySet()) {
             operations += writeFrontend(key, e.getKey(), e.getValue());
         }

@@ -2,6 +2,8 @@ package io.sluice.agent.source;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.SharedInformerFactory;
@@ -16,7 +18,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
@@ -27,9 +32,18 @@ import org.slf4j.LoggerFactory;
  * Objects from the Kubernetes API through fabric8 informers (one {@link SharedInformerFactory}), one per kind.
  *
  * <p>Handlers only publish (kind, object) into the {@link EventChannel} and never block; {@code onUpdate} drops
- * no-op resyncs (same resourceVersion). Failures of list or watch (API down, RBAC) are retried by the informer
- * with backoff and make the kind unsynced with the error as reason; the informer's own cache serves the writer's
- * resynchronisation after a relist or a queue overflow.
+ * no-op resyncs (same resourceVersion). Failures of list or watch that the API reports (RBAC, a bad request) are
+ * retried by the informer with backoff and make the kind unsynced with the error as reason; the informer's own
+ * cache serves the writer's resynchronisation after a relist or a queue overflow.
+ *
+ * <p>API outages: a broken watch is retried inside fabric8, whose informer keeps reporting itself as watching, so
+ * the source listens to the client's connection failures ({@link ApiReachability}). A failure makes it probe the
+ * API ({@code GET /version}, one attempt; any HTTP answer counts as reachable). When the probe fails too, every
+ * kind becomes unsynced ("API unreachable: ...", which /readyz shows), the informers are stopped, and the probe
+ * is retried with exponential backoff and jitter ({@value #MIN_PROBE_BACKOFF_MILLIS} ms doubling up to
+ * {@value #MAX_PROBE_BACKOFF_MILLIS} ms). Once it answers, fresh informers list everything again, so the store
+ * converges even if the server lost its history (a restored etcd, a new server): the writer then applies only the
+ * difference. The maps keep the last known state throughout.
  *
  * <p>Scope: every kind is watched cluster-wide, Pods included. A field selector {@code spec.nodeName=<node>} would
  * shrink the Pod cache, but NetworkPolicy needs the labels and IPs of every Pod in the cluster to give remote peers
@@ -38,6 +52,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class KubernetesSource implements ResourceSource {
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
+    /** How often connection failures are looked for while the API answers. */
+    static final long REACHABILITY_CHECK_MILLIS = 200;
+    static final long MIN_PROBE_BACKOFF_MILLIS = 200;
+    static final long MAX_PROBE_BACKOFF_MILLIS = 5_000;
+    static final long PROBE_TIMEOUT_MILLIS = 2_000;
 
     /** Per kind: its informer and the latest list/watch failure, for readiness. */
     private static final class KindState {
@@ -50,12 +69,24 @@ public final class KubernetesSource implements ResourceSource {
         }
     }
 
+    /** One set of informers; stopped ones must not publish what fabric8 still hands them. */
+    private static final class Generation {
+        final SharedInformerFactory factory;
+        volatile boolean live = true;
+
+        Generation(SharedInformerFactory factory) {
+            this.factory = factory;
+        }
+    }
+
     /** Publishes informer notifications; runs on fabric8's handler threads and must not block. */
-    private record Handler(ResourceKind kind, EventChannel channel, LongAdder unchanged)
+    private record Handler(ResourceKind kind, EventChannel channel, LongAdder unchanged, Generation generation)
             implements ResourceEventHandler<HasMetadata> {
         @Override
         public void onAdd(HasMetadata object) {
-            channel.publish(kind, false, object);
+            if (generation.live) {
+                channel.publish(kind, false, object);
+            }
         }
 
         @Override
@@ -64,30 +95,48 @@ public final class KubernetesSource implements ResourceSource {
                 unchanged.increment(); // a periodic resync: nothing changed
                 return;
             }
-            channel.publish(kind, false, current);
+            if (generation.live) {
+                channel.publish(kind, false, current);
+            }
         }
 
         @Override
         public void onDelete(HasMetadata object, boolean finalStateUnknown) {
-            channel.publish(kind, true, object);
+            if (generation.live) {
+                channel.publish(kind, true, object);
+            }
         }
     }
 
     private final KubernetesClient client;
+    private final ApiReachability reachability;
     private final Set<ResourceKind> kinds;
     private final long resyncMillis;
     private final EnumMap<ResourceKind, KindState> states = new EnumMap<>(ResourceKind.class);
-    private volatile SharedInformerFactory factory;
-    private volatile Future<Void> started;
     private final LongAdder unchangedUpdates = new LongAdder();
+    private final ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("sluice-api-reachability").unstarted(r));
+    private volatile Generation generation;
+    private volatile Future<Void> started;
+    private volatile EventChannel channel;
+    /** Why the API counts as unreachable, or null while it answers. Written by the monitor thread only. */
+    private volatile String outage;
+    private long outageStartNanos;
+    private long failuresSeen;
+    private long probeBackoffMillis;
+    private HttpClient probeClient;
 
     /**
      * A source of {@code kinds} through {@code client}.
      *
+     * @param reachability installed on {@code client} ({@link ApiReachability#installOn}); it tells this source of
+     *                     connection failures, so that an API outage makes the kinds unsynced
      * @param resyncPeriod how often informers replay their cache as updates (dropped as no-ops); zero for never
      */
-    public KubernetesSource(KubernetesClient client, Set<ResourceKind> kinds, Duration resyncPeriod) {
+    public KubernetesSource(KubernetesClient client, ApiReachability reachability, Set<ResourceKind> kinds,
+                            Duration resyncPeriod) {
         this.client = client;
+        this.reachability = reachability;
         this.kinds = Collections.unmodifiableSet(EnumSet.copyOf(kinds));
         this.resyncMillis = resyncPeriod.toMillis();
         for (ResourceKind kind : kinds) {
@@ -95,9 +144,17 @@ public final class KubernetesSource implements ResourceSource {
         }
     }
 
-    /** A source of every kind the agent knows, without periodic resync. */
-    public KubernetesSource(KubernetesClient client) {
-        this(client, EnumSet.allOf(ResourceKind.class), Duration.ZERO);
+    /**
+     * A source of {@code kinds} through a client that reports no connection failures to it: an API outage then
+     * shows only once an informer gives up a list (tests of the informers' own behaviour).
+     */
+    public KubernetesSource(KubernetesClient client, Set<ResourceKind> kinds, Duration resyncPeriod) {
+        this(client, new ApiReachability(), kinds, resyncPeriod);
+    }
+
+    /** A source of every kind the agent knows, without periodic resync, through a client with {@code reachability}. */
+    public KubernetesSource(KubernetesClient client, ApiReachability reachability) {
+        this(client, reachability, EnumSet.allOf(ResourceKind.class), Duration.ZERO);
     }
 
     @Override
@@ -112,10 +169,19 @@ public final class KubernetesSource implements ResourceSource {
 
     @Override
     public void start(EventChannel channel) {
-        if (factory != null) {
+        if (this.channel != null) {
             throw new IllegalStateException("KubernetesSource already started");
         }
+        this.channel = channel;
+        failuresSeen = reachability.failures();
+        started = startInformers();
+        monitor.schedule(this::checkReachability, REACHABILITY_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** A fresh informer per kind, each listing everything and then watching. */
+    private Future<Void> startInformers() {
         SharedInformerFactory f = client.informers();
+        Generation g = new Generation(f);
         for (KindState state : states.values()) {
             SharedIndexInformer<? extends HasMetadata> informer = f.sharedIndexInformerFor(state.kind.type(), resyncMillis);
             informer.exceptionHandler((isStarted, error) -> {
@@ -126,11 +192,99 @@ public final class KubernetesSource implements ResourceSource {
                 state.lastError = message;
                 return true; // keep retrying with the informer's backoff: an outage must not end the watch
             });
-            informer.addEventHandler(new Handler(state.kind, channel, unchangedUpdates));
+            informer.addEventHandler(new Handler(state.kind, channel, unchangedUpdates, g));
+            state.lastError = null;
             state.informer = informer;
         }
-        factory = f;
-        started = f.startAllRegisteredInformers();
+        generation = g;
+        return f.startAllRegisteredInformers();
+    }
+
+    private void stopInformers() {
+        Generation g = generation;
+        if (g != null) {
+            g.live = false;
+            g.factory.stopAllRegisteredInformers();
+        }
+    }
+
+    /** The monitor's duty: turn connection failures into an outage, probe with backoff, relist when it ends. */
+    private void checkReachability() {
+        long delay = REACHABILITY_CHECK_MILLIS;
+        try {
+            if (outage == null) {
+                long failures = reachability.failures();
+                if (failures != failuresSeen) {
+                    String problem = probe();
+                    if (problem != null) {
+                        beginOutage(problem);
+                        delay = nextProbeDelay();
+                    }
+                }
+            } else {
+                String problem = probe();
+                if (problem == null) {
+                    endOutage();
+                } else {
+                    outage = "API unreachable: " + problem;
+                    delay = nextProbeDelay();
+                }
+            }
+            failuresSeen = reachability.failures(); // the probe's own failures are not news
+        } catch (RuntimeException e) {
+            LOG.warn("checking the API's reachability failed", e);
+        } finally {
+            if (!monitor.isShutdown()) {
+                monitor.schedule(this::checkReachability, delay, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void beginOutage(String problem) {
+        outageStartNanos = System.nanoTime();
+        probeBackoffMillis = 0;
+        outage = "API unreachable: " + problem;
+        LOG.warn("the Kubernetes API at {} does not answer ({}); the maps keep their last state, retrying with backoff",
+                client.getMasterUrl(), problem);
+        stopInformers();
+    }
+
+    private void endOutage() {
+        LOG.info("the Kubernetes API answers again after {} ms; listing everything afresh",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
+        started = startInformers(); // before clearing the outage, so no stopped informer is asked whether it synced
+        outage = null;
+    }
+
+    private long nextProbeDelay() {
+        probeBackoffMillis = Math.min(MAX_PROBE_BACKOFF_MILLIS, Math.max(MIN_PROBE_BACKOFF_MILLIS, probeBackoffMillis * 2));
+        // ±20 % jitter, so the agents of a cluster do not come back to a recovering API in step.
+        return (long) (probeBackoffMillis * ThreadLocalRandom.current().nextDouble(0.8, 1.2));
+    }
+
+    /** One {@code GET /version} without retries: null when the API answered (any HTTP status), else what failed. */
+    private String probe() {
+        try {
+            if (probeClient == null) {
+                probeClient = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                        .withRequestRetryBackoffLimit(0).build()).getHttpClient();
+            }
+            String master = client.getMasterUrl().toString();
+            probeClient.sendAsync(probeClient.newHttpRequestBuilder()
+                            .uri(master + (master.endsWith("/") ? "" : "/") + "version")
+                            .timeout(PROBE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).build(), String.class)
+                    .get(PROBE_TIMEOUT_MILLIS + 1_000, TimeUnit.MILLISECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return ApiReachability.describe(e.getCause());
+        } catch (TimeoutException e) {
+            return "no answer within " + PROBE_TIMEOUT_MILLIS + " ms";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (RuntimeException e) {
+            return ApiReachability.describe(e);
+        }
     }
 
     /**
@@ -173,6 +327,9 @@ public final class KubernetesSource implements ResourceSource {
 
     @Override
     public boolean synced(ResourceKind kind) {
+        if (outage != null) {
+            return false;
+        }
         KindState s = states.get(kind);
         SharedIndexInformer<? extends HasMetadata> informer = s == null ? null : s.informer;
         if (informer == null || !informer.hasSynced()) {
@@ -193,6 +350,10 @@ public final class KubernetesSource implements ResourceSource {
         if (s == null) {
             return "not delivered by this source";
         }
+        String down = outage;
+        if (down != null) {
+            return down;
+        }
         String error = s.lastError;
         if (error != null) {
             return "API error: " + error;
@@ -209,9 +370,12 @@ public final class KubernetesSource implements ResourceSource {
 
     @Override
     public void close() {
-        SharedInformerFactory f = factory;
-        if (f != null) {
-            f.stopAllRegisteredInformers();
+        monitor.shutdownNow();
+        try {
+            monitor.awaitTermination(PROBE_TIMEOUT_MILLIS + 2_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        stopInformers();
     }
 }

@@ -196,12 +196,15 @@ class KubernetesSourceTest {
         }
 
         void restart() throws InterruptedException {
-            current.close();
+            // The next informers list before the old ones close: the mock server blocks its event loop for
+            // seconds when a client closes a watch, which would otherwise stall the new list.
             KubernetesSource next = new KubernetesSource(client, kinds, Duration.ZERO);
             sources.add(next);
             next.start(channel);
             assertThat(next.awaitSynced(Duration.ofSeconds(20))).isTrue();
+            KubernetesSource previous = current;
             current = next;
+            previous.close();
         }
 
         @Override
