@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include "counters.h"
 #include "packet.h"
+#include "policy.h"
 #include "service_nat.h"
 
 /* Parses the packet; returns the tc verdict for packets that are not translated (malformed: drop; not IPv4
@@ -36,23 +37,31 @@ static __always_inline int tc_verdict(enum service_verdict verdict)
 	}
 }
 
+/* Egress policy (policy.h) brackets the service translation: anti-spoofing and known flows before it, new flows
+ * on the translated packet after it. */
 SEC("tc")
 int from_pod(struct __sk_buff *skb)
 {
+	struct policy_egress egress = {};
 	struct packet4 pkt = {};
 	int verdict = parse_or_verdict(skb, &pkt, CNT_PACKETS);
 
-	if (verdict >= 0)
-		return verdict;
-	return tc_verdict(service_forward(skb, &pkt, FROM_POD));
+	if (verdict == TC_ACT_SHOT || policy_egress_begin(skb, &egress) == POLICY_DROP)
+		return TC_ACT_SHOT;
+	if (verdict < 0)
+		verdict = tc_verdict(service_forward(skb, &pkt, FROM_POD));
+	return policy_egress_end(skb, &egress, verdict);
 }
 
+/* Ingress policy (policy.h) sees the packet as routed to the pod, before replies are translated back. */
 SEC("tc")
 int to_pod(struct __sk_buff *skb)
 {
 	struct packet4 pkt = {};
 	int verdict = parse_or_verdict(skb, &pkt, CNT_PACKETS);
 
+	if (verdict == TC_ACT_SHOT || policy_ingress(skb) == POLICY_DROP)
+		return TC_ACT_SHOT;
 	if (verdict >= 0)
 		return verdict;
 	return tc_verdict(service_reply(skb, &pkt));

@@ -56,6 +56,12 @@ enum sluice_counter {
 	CNT_REFUSED_NO_BACKEND,		/* TCP RST or ICMP port unreachable sent for a frontend with no backend */
 	CNT_SNAT,			/* new flows source-NATed (to the node for a remote backend, or hairpin) */
 	CNT_DROP_SNAT,			/* no SNAT address configured, or no free source port */
+	CNT_DROP_POLICY_INGRESS,	/* NetworkPolicy: no entry allows the flow into the pod */
+	CNT_DROP_POLICY_EGRESS,		/* NetworkPolicy: no entry allows the flow out of the pod */
+	CNT_DROP_SPOOFED,		/* a pod sent from an address that is not its own */
+	CNT_DROP_FRAGMENT,		/* a later IPv4 fragment of an endpoint whose first fragment was not seen */
+	CNT_DROP_UNSUPPORTED_L3,	/* IPv6 to or from an endpoint that enforces policy */
+	CNT_EVENTS_LOST,		/* events not reported: the ring buffer sluice_events was full */
 	CNT_MAX,
 };
 

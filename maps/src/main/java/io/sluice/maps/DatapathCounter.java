@@ -17,7 +17,13 @@ public enum DatapathCounter {
     AFFINITY_HIT,
     REFUSED_NO_BACKEND,
     SNAT,
-    DROP_SNAT;
+    DROP_SNAT,
+    DROP_POLICY_INGRESS,
+    DROP_POLICY_EGRESS,
+    DROP_SPOOFED,
+    DROP_FRAGMENT,
+    DROP_UNSUPPORTED_L3,
+    EVENTS_LOST;
 
     /** The C enumerator's name, e.g. {@code CNT_SERVICE_NEW}. */
     public String cName() {

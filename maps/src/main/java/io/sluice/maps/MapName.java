@@ -12,7 +12,15 @@ public enum MapName {
     LB4_AFFINITY("lb4_affinity"),
     CT4_ENTRIES("ct4_entries"),
     NODE4_CONFIG("node4_config"),
-    SLUICE_COUNTERS("sluice_counters");
+    SLUICE_COUNTERS("sluice_counters"),
+    IPCACHE4("ipcache4"),
+    ENDPOINTS4("endpoints4"),
+    EP4_BY_IFINDEX("ep4_by_ifindex"),
+    POLICY4("policy4"),
+    POLICY4_STATE("policy4_state"),
+    POLICY4_CT("policy4_ct"),
+    FRAG4_PORTS("frag4_ports"),
+    SLUICE_EVENTS("sluice_events");
 
     private final String cName;
 

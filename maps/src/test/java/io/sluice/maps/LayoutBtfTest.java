@@ -46,20 +46,30 @@ class LayoutBtfTest {
         assertThat(STRUCTS.stream().map(StructCodec::cName))
                 .containsExactlyInAnyOrder("lb4_key", "lb4_service", "lb4_slot_key", "lb4_backend",
                         "lb4_sock_rev_key", "lb4_sock_rev_value", "lb4_affinity_key", "lb4_affinity_value",
-                        "ct4_key", "ct4_entry", "node4_config");
+                        "ct4_key", "ct4_entry", "node4_config",
+                        "ipcache4_key", "ipcache4_value", "ep4_key", "ep4_info", "policy4_key", "policy4_value",
+                        "policy4_state", "pct4_key", "pct4_entry", "frag4_key", "frag4_ports", "drop_event");
     }
 
     @Test
     void everyNamedMapExistsWithTheCodecsSizes() {
-        Map<MapName, long[]> expected = Map.of(
-                MapName.LB4_SERVICES, sizes(Lb4Key.CODEC, Lb4Service.CODEC),
-                MapName.LB4_SLOTS, sizes(Lb4SlotKey.CODEC, Codec.UINT32),
-                MapName.LB4_BACKENDS, sizes(Codec.UINT32, Lb4Backend.CODEC),
-                MapName.LB4_SOCK_REV, sizes(Lb4SockRevKey.CODEC, Lb4SockRevValue.CODEC),
-                MapName.LB4_AFFINITY, sizes(Lb4AffinityKey.CODEC, Lb4AffinityValue.CODEC),
-                MapName.CT4_ENTRIES, sizes(Ct4Key.CODEC, Ct4Entry.CODEC),
-                MapName.NODE4_CONFIG, sizes(Codec.UINT32, Node4Config.CODEC),
-                MapName.SLUICE_COUNTERS, sizes(Codec.UINT32, Codec.UINT64));
+        Map<MapName, long[]> expected = Map.ofEntries(
+                Map.entry(MapName.LB4_SERVICES, sizes(Lb4Key.CODEC, Lb4Service.CODEC)),
+                Map.entry(MapName.LB4_SLOTS, sizes(Lb4SlotKey.CODEC, Codec.UINT32)),
+                Map.entry(MapName.LB4_BACKENDS, sizes(Codec.UINT32, Lb4Backend.CODEC)),
+                Map.entry(MapName.LB4_SOCK_REV, sizes(Lb4SockRevKey.CODEC, Lb4SockRevValue.CODEC)),
+                Map.entry(MapName.LB4_AFFINITY, sizes(Lb4AffinityKey.CODEC, Lb4AffinityValue.CODEC)),
+                Map.entry(MapName.CT4_ENTRIES, sizes(Ct4Key.CODEC, Ct4Entry.CODEC)),
+                Map.entry(MapName.NODE4_CONFIG, sizes(Codec.UINT32, Node4Config.CODEC)),
+                Map.entry(MapName.SLUICE_COUNTERS, sizes(Codec.UINT32, Codec.UINT64)),
+                Map.entry(MapName.IPCACHE4, sizes(Ipcache4Key.CODEC, Ipcache4Value.CODEC)),
+                Map.entry(MapName.ENDPOINTS4, sizes(Ep4Key.CODEC, Ep4Info.CODEC)),
+                Map.entry(MapName.EP4_BY_IFINDEX, sizes(Codec.UINT32, Ep4Key.CODEC)),
+                Map.entry(MapName.POLICY4, sizes(Policy4Key.CODEC, Policy4Value.CODEC)),
+                Map.entry(MapName.POLICY4_STATE, sizes(Codec.UINT32, Policy4State.CODEC)),
+                Map.entry(MapName.POLICY4_CT, sizes(Pct4Key.CODEC, Pct4Entry.CODEC)),
+                Map.entry(MapName.FRAG4_PORTS, sizes(Frag4Key.CODEC, Frag4Ports.CODEC)),
+                Map.entry(MapName.SLUICE_EVENTS, new long[] {0, 0}));
         assertThat(expected).containsOnlyKeys(MapName.values());
         for (MapName name : MapName.values()) {
             Optional<BpfMap> map = findMap(name.cName());
