@@ -12,6 +12,12 @@
 
 #define IP_FRAG_MASK	0x3fff	/* MF flag and fragment offset */
 
+/* The TCP flags byte (offset 13 of the header). */
+#define PKT_TCP_FIN	0x01
+#define PKT_TCP_SYN	0x02
+#define PKT_TCP_RST	0x04
+#define PKT_TCP_ACK	0x10
+
 /* The part of an IPv4 TCP/UDP packet that translation needs, with the offsets to rewrite it. */
 struct packet4 {
 	__be32 saddr;
@@ -19,6 +25,7 @@ struct packet4 {
 	__be16 sport;
 	__be16 dport;
 	__u8 proto;
+	__u8 tcp_flags;		/* PKT_TCP_*; 0 for UDP */
 	__u32 l3_off;
 	__u32 l4_off;
 };
@@ -63,6 +70,7 @@ static __always_inline enum parse_result parse_packet4(struct __sk_buff *skb, st
 			return PARSE_MALFORMED;
 		pkt->sport = tcp->source;
 		pkt->dport = tcp->dest;
+		pkt->tcp_flags = ((__u8 *)tcp)[13];
 	} else {
 		struct udphdr *udp = data + pkt->l4_off;
 

@@ -6,7 +6,8 @@
  *   - a packet to a frontend starts a flow: pick a backend (lb.h), source-NAT it when needed, create the
  *     reply entry and the forward entry, rewrite; a frontend without backends is refused (refuse.h);
  *   - a reply of an external or hairpin flow, seen where it leaves the backend, is translated back at once
- *     and redirected (deliver.h), since its new source may be a node address.
+ *     and redirected (deliver.h), since its new source may be a node address;
+ *   - any other packet that may start a flow clears a stale reply entry on its tuple (ct.h).
  * Reply direction (to_pod, to_netdev at egress, after routing): any reply entry restores the frontend as
  * source (and the client as destination when the flow was source-NATed).
  *
@@ -74,22 +75,24 @@ static __always_inline int service_rewrite_reply(struct __sk_buff *skb, struct p
 static __always_inline int service_established(struct __sk_buff *skb, struct packet4 *pkt,
 					       const struct ct4_entry *entry, enum service_verdict *verdict)
 {
-	struct lb4_backend *backend = lb4_lookup_backend(entry->backend_id);
+	/* A copy: an LRU insert below may recycle the entry's memory. */
+	struct ct4_entry forward = *entry;
+	struct lb4_backend *backend = lb4_lookup_backend(forward.backend_id);
 	__be32 snat_address = 0;
 	__be16 snat_port = 0;
-	__u8 flags = entry->flags;
 
-	if (!backend || backend->address != entry->nat_address || backend->port != entry->nat_port)
+	if (!backend || backend->address != forward.nat_address || backend->port != forward.nat_port)
 		return 0;
-	if (flags & CT_F_SNAT) {
-		snat_address = entry->peer_address;
-		snat_port = entry->peer_port;
+	ct4_restore_reply(pkt, &forward);
+	if (forward.flags & CT_F_SNAT) {
+		snat_address = forward.peer_address;
+		snat_port = forward.peer_port;
 	}
 	count(CNT_SERVICE_ESTABLISHED);
-	if (service_rewrite_forward(skb, pkt, backend->address, backend->port, snat_address, snat_port))
+	if (service_rewrite_forward(skb, pkt, forward.nat_address, forward.nat_port, snat_address, snat_port))
 		*verdict = SERVICE_DROP;
 	else
-		*verdict = service_deliver(skb, pkt, flags);
+		*verdict = service_deliver(skb, pkt, forward.flags);
 	return 1;
 }
 
@@ -129,8 +132,10 @@ static __always_inline enum service_verdict service_new_flow(struct __sk_buff *s
 		svc = lb4_lookup_for_local_client(pkt->daddr, pkt->dport, pkt->proto);
 	else
 		svc = lb4_lookup_service(pkt->daddr, pkt->dport, pkt->proto, LB_SCOPE_EXTERNAL);
-	if (!svc)
+	if (!svc) {
+		ct4_forget_stale_flow(pkt);
 		return SERVICE_PASS;
+	}
 	if (svc->backend_count == 0)
 		return refuse_no_backend(skb, pkt);
 	if (svc->flags & LB_F_MAGLEV)

@@ -98,6 +98,19 @@ class ClusterIpBalancingTest {
         assertThat(net.count(DatapathCounter.SERVICE_NEW) - newFlows).as("no per-packet translation").isZero();
     }
 
+    @Test
+    void aPodThatReusesThePortOfAnEndedServiceConnectionToReachTheBackendDirectlyIsAnswered() {
+        String viaService = PyTraffic.client(net.client, Duration.ofSeconds(10), "tcpfrom", VIP, 80, 42000).getFirst();
+        String backend = viaService.split(" ")[0];
+        int backendPort = 8080 + Integer.parseInt(backend.substring("web".length()));
+
+        // The service connection's reply entry (backend:port -> client:42000) is still in conntrack.
+        List<String> direct = PyTraffic.client(net.client, Duration.ofSeconds(10), "tcpfrom", ServiceNode.WEB_POD,
+                backendPort, 42000);
+
+        assertThat(direct).containsExactly(backend + " " + ServiceNode.CLIENT_POD);
+    }
+
     /** Every request answered by one of {@code backends}, which saw {@code peer}; counts within the bound. */
     private static void assertBalanced(String what, List<String> answers, List<String> backends, String peer) {
         assertThat(answers).hasSize(CONNECTIONS);

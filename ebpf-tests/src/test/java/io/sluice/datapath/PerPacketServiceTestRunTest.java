@@ -304,6 +304,49 @@ class PerPacketServiceTestRunTest {
     }
 
     @Test
+    void aDirectFlowOnTheReversedReplyTupleOfAnEarlierServiceFlowIsNotRewritten() {
+        services.putService(new Lb4Key(Ipv4.parse(VIP), 80, IpProtocol.TCP, LbScope.INTERNAL), new Lb4Service(80, 1, 0, 0),
+                List.of(106), 0);
+        services.putService(new Lb4Key(Ipv4.parse(VIP), 80, IpProtocol.UDP, LbScope.INTERNAL), new Lb4Service(81, 1, 0, 0),
+                List.of(117), 0);
+        fromPod.testRun(TestPacket.tcpSyn(POD, 41000, VIP, 80).toBytes(), 1);
+        fromPod.testRun(TestPacket.udp(POD, 41000, VIP, 80, "q".getBytes()).toBytes(), 1);
+        byte[] synAck = Frames.tcp(LOCAL_BACKEND, 8080, POD, 41000, Frames.TCP_SYN | Frames.TCP_ACK, 5000, 1001, new byte[0]);
+        byte[] answer = TestPacket.udp(LOCAL_BACKEND, 8080, POD, 41000, "a".getBytes()).toBytes();
+
+        // A segment in the middle of a flow proves nothing: the entry stays.
+        fromPod.testRun(Frames.tcp(POD, 41000, LOCAL_BACKEND, 8080, Frames.TCP_ACK, 1001, 5001, new byte[0]), 1);
+        assertThat(toPod.testRun(synAck, 1).packetOut()).as("still the service flow's reply").isNotEqualTo(synAck);
+
+        // The client reuses the port for a direct connection and a direct datagram to the backend.
+        fromPod.testRun(TestPacket.tcpSyn(POD, 41000, LOCAL_BACKEND, 8080).toBytes(), 1);
+        fromPod.testRun(TestPacket.udp(POD, 41000, LOCAL_BACKEND, 8080, "d".getBytes()).toBytes(), 1);
+
+        assertThat(toPod.testRun(synAck, 1).packetOut()).as("the direct connection's SYN-ACK").isEqualTo(synAck);
+        assertThat(toPod.testRun(answer, 1).packetOut()).as("the direct datagram's answer").isEqualTo(answer);
+        assertThat(flows.conntrackEntries()).as("the old flows are forgotten entirely").isEmpty();
+
+        // And back through the service from the same port: a new flow, whose reply is translated.
+        fromPod.testRun(TestPacket.tcpSyn(POD, 41000, VIP, 80).toBytes(), 1);
+        assertThat(TestPacket.parseVerified(toPod.testRun(synAck, 1).packetOut()).source()).isEqualTo(TestPacket.ip(VIP));
+    }
+
+    @Test
+    void aSynOfAKnownFlowRestoresAReplyEntryTheLruEvictedAlone() {
+        services.putService(new Lb4Key(Ipv4.parse(VIP), 80, IpProtocol.TCP, LbScope.INTERNAL), new Lb4Service(80, 1, 0, 0),
+                List.of(106), 0);
+        byte[] syn = TestPacket.tcpSyn(POD, 41001, VIP, 80).toBytes();
+        fromPod.testRun(syn, 1);
+        Ct4Key replyKey = new Ct4Key(Ipv4.parse(LOCAL_BACKEND), Ipv4.parse(POD), 8080, 41001, IpProtocol.TCP);
+        Ct4Entry reply = flows.conntrack().get(replyKey).orElseThrow();
+        assertThat(flows.conntrack().remove(replyKey)).isTrue();
+
+        fromPod.testRun(syn, 1);
+
+        assertThat(flows.conntrack().get(replyKey)).contains(reply);
+    }
+
+    @Test
     void truncatedAndMalformedPacketsAreDroppedAndCountedByTheExternalPrograms() {
         byte[] syn = TestPacket.tcpSyn(CLIENT, 40020, NODE, CLUSTER_NODE_PORT).toBytes();
         byte[] udp = TestPacket.udp(CLIENT, 5003, NODE, CLUSTER_NODE_PORT, new byte[0]).toBytes();

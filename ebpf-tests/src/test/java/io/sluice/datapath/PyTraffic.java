@@ -99,7 +99,7 @@ final class PyTraffic {
 
             # Clients that print one line per outcome: the server's answer, or "ERR <errno name>".
             mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-            args = [int(a) for a in sys.argv[4:]]
+            args = [int(a) for a in sys.argv[4:]] if mode != 'cps' else []
             TIMEOUT = 2.0
 
 
@@ -119,10 +119,13 @@ final class PyTraffic {
                 return data.decode().strip() or 'ERR closed'
 
 
-            def tcp_greeting():
+            def tcp_greeting(source_port=0):
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                 s.settimeout(TIMEOUT)
                 try:
+                    if source_port:
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                        s.bind(('0.0.0.0', source_port))
                     s.connect((host, port))
                     return read_line(s)
                 except OSError as e:
@@ -150,6 +153,8 @@ final class PyTraffic {
             if mode == 'tcp':  # COUNT connections, each reads the greeting
                 for _ in range(args[0]):
                     print(tcp_greeting())
+            elif mode == 'tcpfrom':  # one connection from SOURCE_PORT
+                print(tcp_greeting(args[0]))
             elif mode == 'udp':  # COUNT datagrams, each from a new socket
                 for _ in range(args[0]):
                     print(udp_exchange())
@@ -192,23 +197,29 @@ final class PyTraffic {
                             print(json.dumps({'kind': 'ping', 'index': i, 'start': start, 'result': result}))
                     time.sleep(max(0.0, period - (time.monotonic_ns() - start) / 1e9))
                 sys.stdout.flush()
-            elif mode == 'cps':  # connect-and-reset loop for SECONDS: prints "connections nanoseconds"
+            elif mode == 'cps':  # connect-and-reset loops alternating between HOST:PORT and HOST2:PORT2 (the two
+                # last arguments), ROUNDS slices of SLICE_MS each: prints "connections nanoseconds failures" per target
+                host2, port2 = sys.argv[4], int(sys.argv[5])
+                slice_ns, rounds = int(sys.argv[6]) * 1_000_000, int(sys.argv[7])
                 linger = struct.pack('ii', 1, 0)
-                done = 0
-                start = time.monotonic_ns()
-                end = start + args[0] * 1_000_000_000
-                failures = 0
-                while time.monotonic_ns() < end:
-                    for _ in range(100):
-                        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
-                        try:
-                            s.connect((host, port))
-                            done += 1
-                        except OSError:
-                            failures += 1
-                        s.close()
-                print(done, time.monotonic_ns() - start, failures)
+                totals = [[0, 0, 0], [0, 0, 0]]
+                for _ in range(rounds):
+                    for i, target in enumerate(((host, port), (host2, port2))):
+                        start = time.monotonic_ns()
+                        end = start + slice_ns
+                        while time.monotonic_ns() < end:
+                            for _ in range(20):
+                                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                                try:
+                                    s.connect(target)
+                                    totals[i][0] += 1
+                                except OSError:
+                                    totals[i][2] += 1
+                                s.close()
+                        totals[i][1] += time.monotonic_ns() - start
+                for total in totals:
+                    print(*total)
             else:
                 sys.exit('unknown mode ' + mode)
             """;

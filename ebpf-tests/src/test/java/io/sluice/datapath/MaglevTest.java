@@ -1,0 +1,154 @@
+package io.sluice.datapath;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.bpf.BpfObjectFile;
+import io.sluice.fixtures.TestPacket;
+import io.sluice.loader.BpfObject;
+import io.sluice.loader.BpfProgram;
+import io.sluice.maps.ConntrackMaps;
+import io.sluice.maps.DatapathConstants;
+import io.sluice.maps.IpProtocol;
+import io.sluice.maps.Ipv4;
+import io.sluice.maps.Lb4Backend;
+import io.sluice.maps.Lb4Key;
+import io.sluice.maps.Lb4Service;
+import io.sluice.maps.LbScope;
+import io.sluice.maps.ServiceMaps;
+import io.sluice.testnet.KernelTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code LB_F_MAGLEV}: the service's slots hold a lookup table larger than its backend count, and a new flow takes
+ * the slot its hash names. On crafted packets: the same flows land on the same backends every time, spread
+ * evenly, and a table change moves exactly the flows of the changed slots. With real UDP from the socket path:
+ * an unconnected socket stays on one backend for all its datagrams (random balancing would spread them).
+ */
+@KernelTest
+class MaglevTest {
+    private static final int TABLE_SIZE = 251;
+    private static final String VIP = "10.96.0.40";
+    private static final int FLOWS = 1000;
+
+    @Test
+    void theFlowHashNamesTheSlotSoATableChangeMovesOnlyTheFlowsOfTheChangedSlots() {
+        try (BpfObject pod = BpfObject.open(BpfObjectFile.POD.bytes(), BpfObjectFile.POD.baseName())) {
+            pod.load();
+            try (ServiceMaps services = ServiceMaps.of(pod); ConntrackMaps flows = ConntrackMaps.of(pod)) {
+                BpfProgram fromPod = pod.program("from_pod");
+                for (int id = 1; id <= 4; id++) {
+                    services.putBackend(id, new Lb4Backend(Ipv4.parse("10.0.7." + id), 8080, IpProtocol.TCP, 0));
+                }
+                Lb4Key frontend = new Lb4Key(Ipv4.parse(VIP), 80, IpProtocol.TCP, LbScope.INTERNAL);
+                List<Integer> table = balancedTable();
+                services.putService(frontend, new Lb4Service(40, TABLE_SIZE, DatapathConstants.LB_F_MAGLEV, 0), table, 0);
+                List<byte[]> packets = randomFlows();
+
+                List<String> first = backendsOf(fromPod, flows, packets);
+                Map<String, Long> counts = first.stream().collect(Collectors.groupingBy(b -> b, Collectors.counting()));
+                double chiSquare = Distribution.chiSquare(counts, List.of("10.0.7.1", "10.0.7.2", "10.0.7.3", "10.0.7.4"));
+                System.out.printf("Maglev table of %d slots, %d flows: %s, chi-square %.2f%n", TABLE_SIZE, FLOWS, counts,
+                        chiSquare);
+                assertThat(chiSquare).as("spread of %s", counts).isLessThan(Distribution.CHI_SQUARE_3_DOF_P001);
+                assertThat(backendsOf(fromPod, flows, packets)).as("the same flows again").isEqualTo(first);
+
+                // Backend 4 leaves: only its slots change, as a Maglev table rebuilt without it would mostly do.
+                List<Integer> without4 = new ArrayList<>(table);
+                int next = 0;
+                for (int slot = 0; slot < TABLE_SIZE; slot++) {
+                    if (without4.get(slot) == 4) {
+                        without4.set(slot, 1 + next++ % 3);
+                    }
+                }
+                services.putService(frontend, new Lb4Service(40, TABLE_SIZE, DatapathConstants.LB_F_MAGLEV, 0), without4,
+                        TABLE_SIZE);
+                List<String> second = backendsOf(fromPod, flows, packets);
+                for (int i = 0; i < FLOWS; i++) {
+                    if (first.get(i).equals("10.0.7.4")) {
+                        assertThat(second.get(i)).as("flow %d moved off backend 4", i).isNotEqualTo("10.0.7.4");
+                    } else {
+                        assertThat(second.get(i)).as("flow %d stayed", i).isEqualTo(first.get(i));
+                    }
+                }
+
+                services.putService(frontend, new Lb4Service(40, TABLE_SIZE, 0, 0), table, TABLE_SIZE);
+                List<String> random = backendsOf(fromPod, flows, packets);
+                long moved = java.util.stream.IntStream.range(0, FLOWS).filter(i -> !random.get(i).equals(first.get(i))).count();
+                assertThat(moved).as("without LB_F_MAGLEV the same slots are picked at random").isGreaterThan(FLOWS / 2);
+            }
+        }
+    }
+
+    /** Slot i holds backend 1..4, each backend in a quarter of the slots, in a shuffled order. */
+    private static List<Integer> balancedTable() {
+        List<Integer> table = new ArrayList<>();
+        for (int slot = 0; slot < TABLE_SIZE; slot++) {
+            table.add(1 + slot % 4);
+        }
+        Collections.shuffle(table, new Random(7));
+        return table;
+    }
+
+    private static List<byte[]> randomFlows() {
+        Random random = new Random(11);
+        List<byte[]> packets = new ArrayList<>();
+        for (int i = 0; i < FLOWS; i++) {
+            String client = "10.9." + random.nextInt(256) + "." + (1 + random.nextInt(254));
+            packets.add(TestPacket.tcpSyn(client, 1024 + random.nextInt(64000), VIP, 80).toBytes());
+        }
+        return packets;
+    }
+
+    /** The backend each packet's new flow goes to; conntrack is emptied first, so every flow is new. */
+    private static List<String> backendsOf(BpfProgram fromPod, ConntrackMaps flows, List<byte[]> packets) {
+        flows.conntrack().removeAll(flows.conntrack().keys());
+        List<String> backends = new ArrayList<>();
+        for (byte[] packet : packets) {
+            TestPacket out = TestPacket.parseVerified(fromPod.testRun(packet, 1).packetOut());
+            backends.add(TestPacket.ipText(out.destination()));
+        }
+        return backends;
+    }
+
+    @Test
+    void anUnconnectedUdpSocketKeepsItsBackendForEveryDatagramAndRepliesComeFromTheServiceAddress() {
+        try (ServiceNode net = new ServiceNode()) {
+            PyTraffic.server(net.web, "udp:5301:dns1", "udp:5302:dns2", "udp:5303:dns3", "udp:5304:dns4");
+            for (int id = 1; id <= 4; id++) {
+                net.backend(id, ServiceNode.WEB_POD, 5300 + id, IpProtocol.UDP, true);
+            }
+            String vip = "198.18.100.40";
+            Lb4Key frontend = ServiceNode.key(vip, 53, IpProtocol.UDP, LbScope.INTERNAL);
+            net.frontend(frontend, 41, DatapathConstants.LB_F_MAGLEV, 0, balancedTable());
+
+            List<String> lines = PyTraffic.client(net.node.inCgroup(net.cgroup), Duration.ofSeconds(60), "udpsockets", vip,
+                    53, 20, 5);
+
+            assertThat(lines).hasSize(100).allSatisfy(line -> assertThat(line).endsWith(" from " + vip + ":53"));
+            Map<String, Set<String>> backendsBySocket = new HashMap<>();
+            for (String line : lines) {
+                String[] words = line.split(" ");
+                backendsBySocket.computeIfAbsent(words[0], s -> new HashSet<>()).add(words[1]);
+            }
+            assertThat(backendsBySocket.values()).as("each socket on one backend").allSatisfy(set -> assertThat(set).hasSize(1));
+            assertThat(backendsBySocket.values().stream().flatMap(Set::stream).distinct().count())
+                    .as("sockets spread over backends").isGreaterThan(1);
+
+            net.frontend(frontend, 41, 0, 0, List.of(1, 2, 3, 4));
+            List<String> random = PyTraffic.client(net.node.inCgroup(net.cgroup), Duration.ofSeconds(30), "udpsockets", vip,
+                    53, 1, 20);
+            assertThat(random.stream().map(line -> line.split(" ")[1]).distinct().count())
+                    .as("random balancing spreads one socket's datagrams").isGreaterThan(1);
+        }
+    }
+}
