@@ -39,13 +39,16 @@ public final class LabCommand implements Runnable {
 
     /** {@code --name}: which lab (several can run side by side). */
     static final class LabName {
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec command;
+
         @Option(names = "--name", paramLabel = "NAME", defaultValue = LabLayout.DEFAULT_NAME,
                 description = "Which lab (default ${DEFAULT-VALUE}); labs with different names share nothing.")
         String name;
 
         LabLayout layout() {
             if (!LabPlanner.validLabName(name)) {
-                throw new CommandLine.ParameterException(new CommandLine(new LabCommand()), "--name " + name
+                throw new CommandLine.ParameterException(command.commandLine(), "--name " + name
                         + ": use lowercase letters, digits and dashes, starting with a letter, at most 20 characters");
             }
             return LabLayout.of(name);

@@ -73,6 +73,20 @@ public final class ManifestSet {
         return set;
     }
 
+    /** A set of objects that were not read from files (their origin reads {@code (given)}). */
+    static ManifestSet of(List<? extends HasMetadata> objects) {
+        ManifestSet set = new ManifestSet();
+        List<String> problems = new ArrayList<>();
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (HasMetadata object : objects) {
+            set.add(object, "(given)", problems, seen);
+        }
+        if (!problems.isEmpty()) {
+            throw new LabInputException(problems);
+        }
+        return set;
+    }
+
     static boolean isManifestFile(Path path) {
         String name = path.getFileName().toString();
         return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"))
@@ -121,35 +135,39 @@ public final class ManifestSet {
                 problems.add(where + ": not a Kubernetes object (no apiVersion/kind?)");
                 continue;
             }
-            ObjectMeta meta = object.getMetadata();
-            if (meta == null || meta.getName() == null || meta.getName().isBlank()) {
-                problems.add(where + ": " + object.getKind() + " has no metadata.name");
-                continue;
-            }
-            boolean namespaced = object instanceof io.fabric8.kubernetes.api.model.Namespaced;
-            if (!namespaced) {
-                meta.setNamespace(null);
-            } else if ((meta.getNamespace() == null || meta.getNamespace().isBlank())) {
-                meta.setNamespace("default");
-            }
-            String id = object.getKind() + " " + describe(object);
-            String first = seen.putIfAbsent(id, where);
-            if (first != null) {
-                problems.add(where + ": " + id + " is already defined at " + first);
-                continue;
-            }
-            origins.put(object, where);
-            switch (object) {
-                case Namespace ns -> namespaces.add(ns);
-                case Pod pod -> pods.add(pod);
-                case Service service -> services.add(service);
-                case EndpointSlice slice -> endpointSlices.add(slice);
-                case NetworkPolicy policy -> networkPolicies.add(policy);
-                case io.fabric8.kubernetes.api.model.Node node -> ignored.add(where + ": " + id
-                        + " ignored: the lab makes its own nodes, lab-1 to lab-N (--nodes)");
-                default -> ignored.add(where + ": " + id + " ignored: the lab runs Pods, Services, EndpointSlices, "
-                        + "Namespaces and NetworkPolicies (write Pods instead of workload controllers)");
-            }
+            add(object, where, problems, seen);
+        }
+    }
+
+    private void add(HasMetadata object, String where, List<String> problems, Map<String, String> seen) {
+        ObjectMeta meta = object.getMetadata();
+        if (meta == null || meta.getName() == null || meta.getName().isBlank()) {
+            problems.add(where + ": " + object.getKind() + " has no metadata.name");
+            return;
+        }
+        boolean namespaced = object instanceof io.fabric8.kubernetes.api.model.Namespaced;
+        if (!namespaced) {
+            meta.setNamespace(null);
+        } else if (meta.getNamespace() == null || meta.getNamespace().isBlank()) {
+            meta.setNamespace("default");
+        }
+        String id = object.getKind() + " " + describe(object);
+        String first = seen.putIfAbsent(id, where);
+        if (first != null) {
+            problems.add(where + ": " + id + " is already defined at " + first);
+            return;
+        }
+        origins.put(object, where);
+        switch (object) {
+            case Namespace ns -> namespaces.add(ns);
+            case Pod pod -> pods.add(pod);
+            case Service service -> services.add(service);
+            case EndpointSlice slice -> endpointSlices.add(slice);
+            case NetworkPolicy policy -> networkPolicies.add(policy);
+            case io.fabric8.kubernetes.api.model.Node node -> ignored.add(where + ": " + id
+                    + " ignored: the lab makes its own nodes, lab-1 to lab-N (--nodes)");
+            default -> ignored.add(where + ": " + id + " ignored: the lab runs Pods, Services, EndpointSlices, "
+                    + "Namespaces and NetworkPolicies (write Pods instead of workload controllers)");
         }
     }
 
