@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchService;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
@@ -23,7 +22,7 @@ import java.util.stream.Stream;
 /**
  * The lab's kubelet and controllers, a background process started by {@code up}: starts each node's agent and
  * restarts it when it dies (with a back-off doubling from 1 s to 30 s, as for a crash-looping pod), restarts dead
- * responders, and applies changes of the user's manifest directory (watched, and rescanned every 2 s) to the
+ * responders, and applies changes of the user's manifest directory (watched, and compared by content every 2 s) to the
  * running lab. A change that does not plan (a bad object) is not applied: the problems are logged and shown by
  * {@code status}, and the lab keeps its last good state. The only writer of the state file while it runs.
  * SIGTERM stops it and leaves the agents running ({@code down} stops them).
@@ -187,13 +186,14 @@ final class LabSupervisor {
         }
     }
 
-    /** Name, size and modification time of each manifest file: what tells a change. */
+    /** A checksum of each manifest file's content, by file: what tells a change, whatever the clock did. */
     static Map<Path, String> fingerprint(Path directory) {
         Map<Path, String> result = new TreeMap<>();
         try (Stream<Path> files = Files.list(directory)) {
             for (Path f : files.filter(ManifestSet::isManifestFile).toList()) {
-                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-                result.put(f, a.size() + "@" + a.lastModifiedTime().toMillis());
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(Files.readAllBytes(f));
+                result.put(f, Long.toHexString(crc.getValue()));
             }
         } catch (IOException e) {
             result.put(directory, "unreadable: " + e.getMessage());
