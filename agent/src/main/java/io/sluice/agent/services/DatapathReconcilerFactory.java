@@ -5,6 +5,7 @@ import io.sluice.agent.config.AgentConfig;
 import io.sluice.agent.datapath.Datapath;
 import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
+import io.sluice.agent.policy.PolicyReconciler;
 import io.sluice.agent.writer.Reconciler;
 import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.ServiceMaps;
@@ -16,7 +17,8 @@ import java.util.List;
 
 /**
  * The agent's map writers on the real kernel: loads and attaches the data path ({@link Datapath}) and returns the
- * service reconciler, which owns the data path, its maps and the persisted id allocators.
+ * service reconciler, which owns the data path, its maps and the persisted id allocators, and the policy reconciler
+ * ({@link PolicyReconciler}), which owns the policy maps it opens from their pins.
  */
 public final class DatapathReconcilerFactory implements ReconcilerFactory {
     /** How often new pod interfaces are looked for. */
@@ -28,8 +30,10 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
         ServiceMaps maps = null;
         StableIdAllocator frontendIds = null;
         StableIdAllocator backendIds = null;
+        PolicyReconciler policy = null;
         try {
             maps = datapath.serviceMaps();
+            policy = PolicyReconciler.open(config, metrics);
             frontendIds = StableIdAllocator.open(config.stateDir().resolve("frontend-ids.dat"), DatapathConstants.LB4_SERVICES_MAX);
             backendIds = StableIdAllocator.open(config.stateDir().resolve("backend-ids.dat"), DatapathConstants.LB4_BACKENDS_MAX);
             ServiceTranslator translator = new ServiceTranslator(
@@ -39,9 +43,9 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
             ServiceReconciler services = new ServiceReconciler(translator, maps, frontendIds, backendIds, metrics)
                     .owning(datapath).owning(maps).owning(frontendIds).owning(backendIds);
             datapath.watchPodInterfaces(POD_INTERFACE_SCAN);
-            return List.of(services);
+            return List.of(services, policy);
         } catch (RuntimeException e) {
-            for (AutoCloseable c : new AutoCloseable[] {backendIds, frontendIds, maps, datapath}) {
+            for (AutoCloseable c : new AutoCloseable[] {policy, backendIds, frontendIds, maps, datapath}) {
                 if (c != null) {
                     try {
                         c.close();

@@ -1,0 +1,181 @@
+package io.sluice.agent.policy;
+
+import io.sluice.policy.IdentityStore;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+
+/**
+ * The policy engine's {@link IdentityStore} in a Chronicle Map file under the agent's state directory: security
+ * identities ({@code identity:LABELS}, {@code cidr-identity:CIDR}) and endpoint ids ({@code endpoint:NS/NAME}) keep
+ * their numbers across restarts, so the pinned ipcache and policy maps stay valid and a restarted agent rewrites
+ * nothing that did not change.
+ *
+ * <p>The file carries a format version, checked at open; a lock file ({@code FILE.lock}) keeps two agents from
+ * sharing it; an existing file is opened in recovery mode (a killed agent may have left it half-written).
+ *
+ * <p>Owned by the writer thread (the policy engine's); not thread-safe.
+ */
+public final class ChronicleIdentityStore implements IdentityStore, AutoCloseable {
+    /** The version of the file's content; bump it when the meaning of keys or numbers changes. */
+    public static final int FORMAT_VERSION = 1;
+    /** Where the version lives: keys of the policy engine never contain NUL. */
+    static final String VERSION_KEY = "\u0000sluice-policy-ids-format-version";
+    /** Capacity planned for: distinct label sets + CIDRs + local endpoints (Chronicle grows past it, to 4x). */
+    static final long ENTRIES = 65_536;
+    private static final double AVERAGE_KEY_SIZE = 120;
+
+    private final Path file;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ChronicleMap<CharSequence, Integer> map;
+    private boolean closed;
+
+    private ChronicleIdentityStore(Path file, FileChannel lockChannel, FileLock lock, ChronicleMap<CharSequence, Integer> map) {
+        this.file = file;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.map = map;
+    }
+
+    /**
+     * Opens (or creates) the store at {@code file}.
+     *
+     * @throws IllegalStateException naming the file when it is locked by another agent, of another format version,
+     *                               or not a policy id file
+     */
+    public static ChronicleIdentityStore open(Path file) {
+        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        FileChannel channel = null;
+        ChronicleMap<CharSequence, Integer> map = null;
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = tryLock(channel);
+            if (lock == null) {
+                throw new IllegalStateException(file + ": in use by another agent (lock " + lockFile + " is held)");
+            }
+            boolean exists = Files.exists(file);
+            ChronicleMapBuilder<CharSequence, Integer> builder = ChronicleMap.of(CharSequence.class, Integer.class)
+                    .name("sluice-policy-ids")
+                    .averageKeySize(AVERAGE_KEY_SIZE)
+                    .entries(ENTRIES)
+                    .maxBloatFactor(4);
+            try {
+                map = exists ? builder.recoverPersistedTo(file.toFile(), false) : builder.createPersistedTo(file.toFile());
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException(file + ": not a Sluice policy id file, or damaged: " + e, e);
+            }
+            checkVersion(file, map, exists);
+            return new ChronicleIdentityStore(file, channel, lock, map);
+        } catch (IOException e) {
+            closeQuietly(map, channel);
+            throw new IllegalStateException(file + ": cannot open: " + e, e);
+        } catch (RuntimeException e) {
+            closeQuietly(map, channel);
+            throw e;
+        }
+    }
+
+    private static void checkVersion(Path file, ChronicleMap<CharSequence, Integer> map, boolean existed) {
+        Integer version;
+        try {
+            version = map.get(VERSION_KEY);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(file + ": not a Sluice policy id file (" + e + ")", e);
+        }
+        if (!existed && version == null) {
+            map.put(VERSION_KEY, FORMAT_VERSION);
+            return;
+        }
+        if (!Integer.valueOf(FORMAT_VERSION).equals(version)) {
+            throw new IllegalStateException(file + ": policy id file format version " + (version == null ? "missing" : version)
+                    + ", this agent reads version " + FORMAT_VERSION + "; move the file away to start with fresh identities"
+                    + " (the policy maps are then rewritten)");
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null; // held by this JVM
+        }
+    }
+
+    private static void closeQuietly(ChronicleMap<?, ?> map, FileChannel channel) {
+        if (map != null) {
+            map.close();
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing releases the lock; nothing more to do
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Integer> loadAll() {
+        requireOpen();
+        Map<String, Integer> all = new HashMap<>();
+        map.forEach((k, v) -> {
+            String key = k.toString();
+            if (!key.equals(VERSION_KEY)) {
+                all.put(key, v);
+            }
+        });
+        return all;
+    }
+
+    @Override
+    public void put(String key, int id) {
+        requireOpen();
+        if (key.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("policy id key contains NUL: \"" + key.replace('\0', '?') + "\"");
+        }
+        map.put(key, id);
+    }
+
+    @Override
+    public void remove(String key) {
+        requireOpen();
+        map.remove(key);
+    }
+
+    /** The persisted file. */
+    public Path file() {
+        return file;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(file + ": policy id store is closed");
+        }
+    }
+
+    /** Closes the file; the records stay for the next {@link #open}. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        map.close();
+        try {
+            lock.release();
+        } catch (IOException ignored) {
+            // closing the channel releases it too
+        }
+        closeQuietly(null, lockChannel);
+    }
+}
