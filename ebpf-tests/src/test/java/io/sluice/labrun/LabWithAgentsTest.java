@@ -1,0 +1,83 @@
+package io.sluice.labrun;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.testnet.KernelTest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command with the real agents: {@code bin/sluice lab up} brings up two nodes from the shipped
+ * manifests, every service frontend answers the traffic generator, {@code probe -o json} gives the matrix, and
+ * {@code lab down} leaves no namespace behind. (The lab module's own tests run against a stand-in agent.)
+ */
+@KernelTest
+class LabWithAgentsTest {
+    private static final Path ROOT = Path.of(System.getenv().getOrDefault("SLUICE_REPO_ROOT", "..")).toAbsolutePath().normalize();
+    private static final String LAB = "lbt" + ProcessHandle.current().pid();
+
+    @Test
+    void theShippedLabServesEveryServiceWithRealAgents() throws Exception {
+        try {
+            Run up = sluice(300, "lab", "up", "--name", LAB, "--nodes", "2", "--watch", "4");
+            assertThat(up.exit()).as("lab up exit code; output:%n%s", up.output()).isZero();
+            List<String> traffic = section(up.output(), "TRAFFIC");
+            assertThat(traffic).as("traffic rows").hasSizeGreaterThanOrEqualTo(4);
+            for (String row : traffic) {
+                assertThat(row).as("a frontend that connections reached").matches(".*\\s[xyz]/[abc] \\d+.*");
+                assertThat(row.strip()).as("no unanswered connection in: %s", row).endsWith(" 0");
+            }
+
+            Run probe = sluice(120, "lab", "probe", "--name", LAB, "-o", "json");
+            assertThat(probe.exit()).as("probe exit code; output:%n%s", probe.output()).isZero();
+            assertThat(probe.output().strip()).startsWith("{\"TCP/80\": {\"x/a\": {\"x/a\": ").contains("\"UDP/81\"", "\"z/c\"");
+        } finally {
+            Run down = sluice(120, "lab", "down", "--name", LAB);
+            assertThat(down.exit()).as("lab down; output:%n%s", down.output()).isZero();
+            assertThat(run(10, "ip", "netns", "list").output()).as("namespaces left").doesNotContain(LAB);
+        }
+    }
+
+    /** The table rows under a heading of lab up's view, up to the next blank line (header skipped). */
+    private static List<String> section(String output, String heading) {
+        List<String> rows = new ArrayList<>();
+        boolean in = false;
+        boolean header = false;
+        for (String line : output.split("\n")) {
+            if (line.startsWith(heading)) {
+                in = true;
+                header = true;
+            } else if (in && line.isBlank()) {
+                break;
+            } else if (in && header) {
+                header = false;
+            } else if (in) {
+                rows.add(line);
+            }
+        }
+        return rows;
+    }
+
+    private record Run(int exit, String output) {
+    }
+
+    private static Run sluice(int timeoutSeconds, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/sluice").toString()));
+        command.addAll(List.of(args));
+        return run(timeoutSeconds, command.toArray(String[]::new));
+    }
+
+    private static Run run(int timeoutSeconds, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not end in " + timeoutSeconds + " s");
+        }
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}
