@@ -43,37 +43,59 @@ static __always_inline struct lb4_backend *lb4_lookup_backend(__u32 backend_id)
 	return bpf_map_lookup_elem(&lb4_backends, &backend_id);
 }
 
-/* The backend in one slot of a service; NULL when the slot or its backend is missing (the agent writes
- * backends before slots, so that is only seen during an update). */
-static __always_inline struct lb4_backend *lb4_slot_backend(const struct lb4_service *svc, __u32 slot,
-							     __u32 *backend_id)
+static __always_inline struct lb4_service *lb6_lookup_service(const __u32 address[4], __be16 port, __u8 proto,
+							       __u8 scope)
+{
+	struct lb6_key key = {
+		.port = port,
+		.proto = proto,
+		.scope = scope,
+	};
+
+	__builtin_memcpy(key.address, address, sizeof(key.address));
+	return bpf_map_lookup_elem(&lb6_services, &key);
+}
+
+/* The IPv6 form of lb4_lookup_for_local_client. */
+static __always_inline struct lb4_service *lb6_lookup_for_local_client(const __u32 address[4], __be16 port,
+									__u8 proto)
+{
+	struct lb4_service *svc = lb6_lookup_service(address, port, proto, LB_SCOPE_INTERNAL);
+
+	return svc ? svc : lb6_lookup_service(address, port, proto, LB_SCOPE_EXTERNAL);
+}
+
+/* The backend in one slot of a service (slots and backends: the maps of its family); NULL when the slot or its
+ * backend is missing (the agent writes backends before slots, so that is only seen during an update). */
+static __always_inline void *lb_slot_backend(const struct lb4_service *svc, __u32 slot, __u32 *backend_id,
+					     void *slots, void *backends)
 {
 	struct lb4_slot_key slot_key = {
 		.service_id = svc->service_id,
 		.slot = slot,
 	};
-	__u32 *id = bpf_map_lookup_elem(&lb4_slots, &slot_key);
+	__u32 *id = bpf_map_lookup_elem(slots, &slot_key);
 
 	if (!id)
 		return NULL;
 	*backend_id = *id;
-	return lb4_lookup_backend(*id);
+	return bpf_map_lookup_elem(backends, id);
 }
 
 /* The client's affinity backend if the entry is fresh and the backend exists; refreshes the entry. */
-static __always_inline struct lb4_backend *lb4_affinity_backend(const struct lb4_service *svc,
-								 const struct lb4_affinity_key *client, __u64 now,
-								 __u32 *backend_id)
+static __always_inline void *lb_affinity_backend(const struct lb4_service *svc,
+						 const struct lb4_affinity_key *client, __u64 now, __u32 *backend_id,
+						 void *backends)
 {
 	struct lb4_affinity_value *seen = bpf_map_lookup_elem(&lb4_affinity, client);
-	struct lb4_backend *backend;
+	void *backend;
 
 	if (!seen)
 		return NULL;
 	/* A last use in the future (written by hand) underflows to "expired" too. */
 	if (now - seen->last_used_ns > (__u64)svc->affinity_timeout * NSEC_PER_SEC)
 		return NULL;
-	backend = lb4_lookup_backend(seen->backend_id);
+	backend = bpf_map_lookup_elem(backends, &seen->backend_id);
 	if (!backend)
 		return NULL;
 	*backend_id = seen->backend_id;
@@ -81,14 +103,14 @@ static __always_inline struct lb4_backend *lb4_affinity_backend(const struct lb4
 	return backend;
 }
 
-/* Picks the backend of a new flow or connection (see the top of this file). client carries the client's
- * identity (netns cookie or address); its service_id is filled in here. flow_hash is only read for
- * LB_F_MAGLEV. Returns NULL when the service has no backend or a slot is missing. */
-static __always_inline struct lb4_backend *lb4_choose_backend(const struct lb4_service *svc,
-							       struct lb4_affinity_key *client, __u32 flow_hash,
-							       __u32 *backend_id)
+/* Picks the backend of a new flow or connection (see the top of this file) from the slots and backends maps of
+ * the service's family. client carries the client's identity (netns cookie or address); its service_id is
+ * filled in here. flow_hash is only read for LB_F_MAGLEV. Returns NULL when the service has no backend or a
+ * slot is missing. */
+static __always_inline void *lb_choose_backend(const struct lb4_service *svc, struct lb4_affinity_key *client,
+					       __u32 flow_hash, __u32 *backend_id, void *slots, void *backends)
 {
-	struct lb4_backend *backend;
+	void *backend;
 	__u64 now = 0;
 	__u32 slot;
 
@@ -97,7 +119,7 @@ static __always_inline struct lb4_backend *lb4_choose_backend(const struct lb4_s
 	if (svc->flags & LB_F_AFFINITY) {
 		now = bpf_ktime_get_ns();
 		client->service_id = svc->service_id;
-		backend = lb4_affinity_backend(svc, client, now, backend_id);
+		backend = lb_affinity_backend(svc, client, now, backend_id, backends);
 		if (backend) {
 			count(CNT_AFFINITY_HIT);
 			return backend;
@@ -107,7 +129,7 @@ static __always_inline struct lb4_backend *lb4_choose_backend(const struct lb4_s
 		slot = flow_hash % svc->backend_count;
 	else
 		slot = bpf_get_prandom_u32() % svc->backend_count;
-	backend = lb4_slot_backend(svc, slot, backend_id);
+	backend = lb_slot_backend(svc, slot, backend_id, slots, backends);
 	if (backend && (svc->flags & LB_F_AFFINITY)) {
 		struct lb4_affinity_value chosen = {
 			.last_used_ns = now,
@@ -117,6 +139,20 @@ static __always_inline struct lb4_backend *lb4_choose_backend(const struct lb4_s
 		bpf_map_update_elem(&lb4_affinity, client, &chosen, BPF_ANY);
 	}
 	return backend;
+}
+
+static __always_inline struct lb4_backend *lb4_choose_backend(const struct lb4_service *svc,
+							       struct lb4_affinity_key *client, __u32 flow_hash,
+							       __u32 *backend_id)
+{
+	return lb_choose_backend(svc, client, flow_hash, backend_id, &lb4_slots, &lb4_backends);
+}
+
+static __always_inline struct lb6_backend *lb6_choose_backend(const struct lb4_service *svc,
+							       struct lb4_affinity_key *client, __u32 flow_hash,
+							       __u32 *backend_id)
+{
+	return lb_choose_backend(svc, client, flow_hash, backend_id, &lb6_slots, &lb6_backends);
 }
 
 #endif

@@ -46,4 +46,35 @@ struct {
 	__type(value, struct lb4_affinity_value);
 } lb4_affinity SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB6_SERVICES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lb6_key);
+	__type(value, struct lb4_service);
+} lb6_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB6_SLOTS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lb4_slot_key);
+	__type(value, __u32);		/* backend id in lb6_backends */
+} lb6_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB6_BACKENDS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);		/* backend id */
+	__type(value, struct lb6_backend);
+} lb6_backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB6_SOCK_REV_MAX);
+	__type(key, struct lb6_sock_rev_key);
+	__type(value, struct lb6_sock_rev_value);
+} lb6_sock_rev SEC(".maps");
+
 #endif

@@ -12,7 +12,8 @@ struct lb4_key {
 	__u8 scope;		/* LB_SCOPE_* */
 };
 
-/* What a frontend leads to. backend_count 0 means: refuse at once (no endpoints). */
+/* What a frontend leads to. backend_count 0 means: refuse at once (no endpoints). The value of both lb4_services
+ * and lb6_services: nothing in it depends on the address family. */
 struct lb4_service {
 	__u32 service_id;
 	__u16 backend_count;	/* number of valid slots, 0..backend_count-1 */
@@ -58,6 +59,35 @@ struct lb4_affinity_value {
 	__u64 last_used_ns;	/* bpf_ktime_get_ns() of the last new flow or connection it decided */
 	__u32 backend_id;
 	__u8 pad[4];
+};
+
+/* IPv6 forms, for the socket programs (the packet programs are IPv4 only). Addresses in network order. Service
+ * and backend ids are one space across both families: lb4_affinity serves both. */
+struct lb6_key {
+	__u8 address[16];
+	__be16 port;
+	__u8 proto;
+	__u8 scope;
+};
+
+struct lb6_backend {
+	__u8 address[16];
+	__be16 port;
+	__u8 proto;
+	__u8 flags;		/* LB_BACKEND_F_* */
+};
+
+struct lb6_sock_rev_key {
+	__u64 cookie;
+	__u8 address[16];	/* backend */
+	__be16 port;
+	__u8 pad[6];
+};
+
+struct lb6_sock_rev_value {
+	__u8 address[16];	/* frontend */
+	__be16 port;
+	__u8 pad[2];
 };
 
 #endif

@@ -9,6 +9,10 @@
 #define LB4_SOCK_REV_MAX	262144
 #define LB4_AFFINITY_MAX	262144
 #define CT4_ENTRIES_MAX		262144
+#define LB6_SERVICES_MAX	65536
+#define LB6_BACKENDS_MAX	131072
+#define LB6_SLOTS_MAX		262144
+#define LB6_SOCK_REV_MAX	65536
 
 /* lb4_key.scope: which traffic a frontend serves. */
 #define LB_SCOPE_EXTERNAL	0

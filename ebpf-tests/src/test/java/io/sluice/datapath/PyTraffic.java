@@ -25,18 +25,22 @@ final class PyTraffic {
 
             # Listeners from arguments KIND:PORT:NAME. tcp: greet each connection with "NAME PEER", then answer every
             # line with "NAME" until the peer closes. tcpclose: accept and close at once. udp: answer every datagram
-            # with "NAME PEER".
+            # with "NAME PEER". tcp6, udp6: the same on a dual-stack IPv6 socket (IPv4 peers show as ::ffff:a.b.c.d).
             sel = selectors.DefaultSelector()
             for spec in sys.argv[1:]:
                 kind, port, name = spec.split(':')
+                family = socket.AF_INET6 if kind.endswith('6') else socket.AF_INET
+                kind = kind.rstrip('6')
                 if kind in ('tcp', 'tcpclose'):
-                    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                    s = socket.socket(family, socket.SOCK_STREAM)
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    s.bind(('0.0.0.0', int(port)))
-                    s.listen(4096)
                 else:
-                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    s.bind(('0.0.0.0', int(port)))
+                    s = socket.socket(family, socket.SOCK_DGRAM)
+                if family == socket.AF_INET6:
+                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                s.bind(('::' if family == socket.AF_INET6 else '0.0.0.0', int(port)))
+                if kind != 'udp':
+                    s.listen(4096)
                 s.setblocking(False)
                 sel.register(s, selectors.EVENT_READ, (kind, name, 'listen'))
             print('ready', flush=True)
@@ -101,6 +105,8 @@ final class PyTraffic {
             mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
             args = [int(a) for a in sys.argv[4:]] if mode != 'cps' else []
             TIMEOUT = 2.0
+            FAMILY = socket.AF_INET6 if ':' in host else socket.AF_INET
+            ANY = '::' if FAMILY == socket.AF_INET6 else '0.0.0.0'
 
 
             def error(e):
@@ -120,12 +126,12 @@ final class PyTraffic {
 
 
             def tcp_greeting(source_port=0):
-                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s = socket.socket(FAMILY, socket.SOCK_STREAM)
                 s.settimeout(TIMEOUT)
                 try:
                     if source_port:
                         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                        s.bind(('0.0.0.0', source_port))
+                        s.bind((ANY, source_port))
                     s.connect((host, port))
                     return read_line(s)
                 except OSError as e:
@@ -135,12 +141,12 @@ final class PyTraffic {
 
 
             def udp_exchange(source_port=0):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s = socket.socket(FAMILY, socket.SOCK_DGRAM)
                 s.settimeout(TIMEOUT)
                 try:
                     if source_port:
                         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                        s.bind(('0.0.0.0', source_port))
+                        s.bind((ANY, source_port))
                     s.connect((host, port))
                     s.send(b'ping\\n')
                     return s.recv(256).decode().strip()
@@ -155,6 +161,19 @@ final class PyTraffic {
                     print(tcp_greeting())
             elif mode == 'tcpfrom':  # one connection from SOURCE_PORT
                 print(tcp_greeting(args[0]))
+            elif mode in ('peer', 'udppeer'):  # one connected socket: "PEER-ADDRESS PEER-PORT ANSWER" (getpeername)
+                s = socket.socket(FAMILY, socket.SOCK_STREAM if mode == 'peer' else socket.SOCK_DGRAM)
+                s.settimeout(TIMEOUT)
+                try:
+                    s.connect((host, port))
+                    peer = s.getpeername()
+                    if mode == 'udppeer':
+                        s.send(b'ping\\n')
+                    print(peer[0], peer[1], read_line(s) if mode == 'peer' else s.recv(256).decode().strip())
+                except OSError as e:
+                    print(error(e))
+                finally:
+                    s.close()
             elif mode == 'udp':  # COUNT datagrams, each from a new socket
                 for _ in range(args[0]):
                     print(udp_exchange())
@@ -162,7 +181,7 @@ final class PyTraffic {
                 print(udp_exchange(args[0]))
             elif mode == 'udpsockets':  # SOCKETS unconnected sockets, each sends DATAGRAMS: "socket answer from-address"
                 for i in range(args[0]):
-                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    s = socket.socket(FAMILY, socket.SOCK_DGRAM)
                     s.settimeout(TIMEOUT)
                     for _ in range(args[1]):
                         try:
@@ -176,7 +195,7 @@ final class PyTraffic {
                 long_lived, seconds, period = args[0], args[1], args[2] / 1000.0
                 conns = []
                 for i in range(long_lived):
-                    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                    s = socket.socket(FAMILY, socket.SOCK_STREAM)
                     s.settimeout(TIMEOUT)
                     s.connect((host, port))
                     conns.append((s, read_line(s).split()[0]))
@@ -209,7 +228,7 @@ final class PyTraffic {
                         end = start + slice_ns
                         while time.monotonic_ns() < end:
                             for _ in range(20):
-                                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                                s = socket.socket(FAMILY, socket.SOCK_STREAM)
                                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
                                 try:
                                     s.connect(target)

@@ -11,6 +11,10 @@ public final class DatapathConstants {
     public static final int LB4_SOCK_REV_MAX = 262144;
     public static final int LB4_AFFINITY_MAX = 262144;
     public static final int CT4_ENTRIES_MAX = 262144;
+    public static final int LB6_SERVICES_MAX = 65536;
+    public static final int LB6_BACKENDS_MAX = 131072;
+    public static final int LB6_SLOTS_MAX = 262144;
+    public static final int LB6_SOCK_REV_MAX = 65536;
 
     /** {@code lb4_key.scope} of frontends for traffic from outside the node. */
     public static final int LB_SCOPE_EXTERNAL = 0;

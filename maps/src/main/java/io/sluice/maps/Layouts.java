@@ -34,6 +34,11 @@ final class Layouts {
         return MemoryLayout.sequenceLayout(count, JAVA_BYTE).withName(name);
     }
 
+    /** {@code __u8 name[count]} that holds data, such as an IPv6 address (read and written as bytes). */
+    static MemoryLayout byteArray(String name, int count) {
+        return MemoryLayout.sequenceLayout(count, JAVA_BYTE).withName(name);
+    }
+
     /** A handle on a top-level field, taking {@code (segment, 0L)}. */
     static VarHandle field(MemoryLayout struct, String name) {
         return struct.varHandle(MemoryLayout.PathElement.groupElement(name));

@@ -47,6 +47,7 @@ class LayoutBtfTest {
                 .containsExactlyInAnyOrder("lb4_key", "lb4_service", "lb4_slot_key", "lb4_backend",
                         "lb4_sock_rev_key", "lb4_sock_rev_value", "lb4_affinity_key", "lb4_affinity_value",
                         "ct4_key", "ct4_entry", "node4_config",
+                        "lb6_key", "lb6_backend", "lb6_sock_rev_key", "lb6_sock_rev_value",
                         "ipcache4_key", "ipcache4_value", "ep4_key", "ep4_info", "policy4_key", "policy4_value",
                         "policy4_state", "pct4_key", "pct4_entry", "frag4_key", "frag4_ports", "drop_event");
     }
@@ -59,6 +60,10 @@ class LayoutBtfTest {
                 Map.entry(MapName.LB4_BACKENDS, sizes(Codec.UINT32, Lb4Backend.CODEC)),
                 Map.entry(MapName.LB4_SOCK_REV, sizes(Lb4SockRevKey.CODEC, Lb4SockRevValue.CODEC)),
                 Map.entry(MapName.LB4_AFFINITY, sizes(Lb4AffinityKey.CODEC, Lb4AffinityValue.CODEC)),
+                Map.entry(MapName.LB6_SERVICES, sizes(Lb6Key.CODEC, Lb4Service.CODEC)),
+                Map.entry(MapName.LB6_SLOTS, sizes(Lb4SlotKey.CODEC, Codec.UINT32)),
+                Map.entry(MapName.LB6_BACKENDS, sizes(Codec.UINT32, Lb6Backend.CODEC)),
+                Map.entry(MapName.LB6_SOCK_REV, sizes(Lb6SockRevKey.CODEC, Lb6SockRevValue.CODEC)),
                 Map.entry(MapName.CT4_ENTRIES, sizes(Ct4Key.CODEC, Ct4Entry.CODEC)),
                 Map.entry(MapName.NODE4_CONFIG, sizes(Codec.UINT32, Node4Config.CODEC)),
                 Map.entry(MapName.SLUICE_COUNTERS, sizes(Codec.UINT32, Codec.UINT64)),

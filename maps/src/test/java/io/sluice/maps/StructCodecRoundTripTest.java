@@ -53,6 +53,34 @@ class StructCodecRoundTripTest {
         assertThat(roundTrip(Node4Config.CODEC, config)).isEqualTo(config);
     }
 
+    @Property
+    void ipv6LayoutsRoundTrip(@ForAll long high, @ForAll long low, @ForAll("ports") int port, @ForAll long cookie,
+            @ForAll("ipv4") Ipv4 v4) {
+        Ipv6 address = new Ipv6(high, low);
+        Lb6Key key = new Lb6Key(address, port, IpProtocol.UDP, LbScope.EXTERNAL);
+        assertThat(roundTrip(Lb6Key.CODEC, key)).isEqualTo(key);
+        Lb6Backend backend = new Lb6Backend(address, port, IpProtocol.TCP, DatapathConstants.LB_BACKEND_F_LOCAL);
+        assertThat(roundTrip(Lb6Backend.CODEC, backend)).isEqualTo(backend);
+        Lb6SockRevKey revKey = new Lb6SockRevKey(cookie, address, port);
+        assertThat(roundTrip(Lb6SockRevKey.CODEC, revKey)).isEqualTo(revKey);
+        Lb6SockRevValue revValue = new Lb6SockRevValue(address, port);
+        assertThat(roundTrip(Lb6SockRevValue.CODEC, revValue)).isEqualTo(revValue);
+        assertThat(Ipv6.parse(address.toString())).isEqualTo(address);
+        assertThat(Ipv6.parse("::ffff:" + v4)).isEqualTo(Ipv6.mapped(v4));
+    }
+
+    @Test
+    void anIpv6FrontendIsWrittenInNetworkOrder() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(Lb6Key.CODEC.layout());
+            Lb6Key.CODEC.encode(new Lb6Key(Ipv6.parse("2001:db8::a"), 443, IpProtocol.TCP, LbScope.INTERNAL), seg);
+            assertThat(seg.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                    .containsExactly(0x20, 0x01, 0x0d, (byte) 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a, 1, (byte) 0xbb, 6, 1);
+        }
+        assertThatThrownBy(() -> Ipv6.parse("10.0.0.1")).hasMessageContaining("not an IPv6 address: '10.0.0.1'");
+        assertThatThrownBy(() -> Ipv6.parse("2001:db8::g")).hasMessageContaining("2001:db8::g");
+    }
+
     @Test
     void theClientAddressOfAnAffinityKeyIsInNetworkOrderAfterTheCookie() {
         try (Arena arena = Arena.ofConfined()) {
