@@ -45,7 +45,9 @@ static __always_inline enum service_verdict deliver_back(struct __sk_buff *skb)
 }
 
 /* To the next hop of the packet's (new) destination. Without a forwarding route (none, or the destination is
- * local) the stack takes the packet as it is. */
+ * local), or when the packet is larger than the route's MTU, the stack takes the packet as it is. A GRO/GSO
+ * packet is left out of the MTU check: it is segmented on the way out. Needs forwarding enabled on the
+ * interface the packet came in on (BPF_FIB_LKUP_RET_FWD_DISABLED otherwise). */
 static __always_inline enum service_verdict deliver_by_fib(struct __sk_buff *skb, const struct packet4 *pkt)
 {
 	struct bpf_fib_lookup fib = {
@@ -53,7 +55,7 @@ static __always_inline enum service_verdict deliver_by_fib(struct __sk_buff *skb
 		.l4_protocol = pkt->proto,
 		.sport = pkt->sport,
 		.dport = pkt->dport,
-		.tot_len = skb->len - pkt->l3_off,
+		.tot_len = skb->gso_size ? 0 : skb->len - pkt->l3_off,
 		.ifindex = skb->ingress_ifindex,
 		.ipv4_src = pkt->saddr,
 		.ipv4_dst = pkt->daddr,

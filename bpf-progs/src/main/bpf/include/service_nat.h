@@ -7,7 +7,8 @@
  *     reply entry and the forward entry, rewrite; a frontend without backends is refused (refuse.h);
  *   - a reply of an external or hairpin flow, seen where it leaves the backend, is translated back at once
  *     and redirected (deliver.h), since its new source may be a node address;
- *   - any other packet that may start a flow clears a stale reply entry on its tuple (ct.h).
+ *   - any other packet that may start a flow forgets an ended service flow whose reply entry has this
+ *     packet's tuple reversed (ct.h), so the direct flow's replies are not rewritten.
  * Reply direction (to_pod, to_netdev at egress, after routing): any reply entry restores the frontend as
  * source (and the client as destination when the flow was source-NATed).
  *
@@ -31,7 +32,9 @@ enum service_origin {
 	FROM_NETDEV,	/* the external interface's ingress: clients are outside the node */
 };
 
-/* Where a packet translated in the forward direction goes, by its flow's flags. */
+/* Where a packet translated in a forward hook goes, by its flow's flags: hairpin flows back out of the pod's
+ * veth; external flows by FIB when their new source may be a node address (source-NATed forward packets,
+ * replies); everything else to the stack. */
 static __always_inline enum service_verdict service_deliver(struct __sk_buff *skb, const struct packet4 *pkt,
 							    __u8 flags)
 {

@@ -36,12 +36,15 @@ class ExternalTrafficTest {
     @BeforeAll
     void backendsOnThisNodeAndOnTheRemoteNode() {
         net = new ServiceNode();
-        PyTraffic.server(net.remotePod, "tcp:8080:rpod", "udp:5353:rpod");
-        PyTraffic.server(net.web, "tcp:8081:web1", "udp:5301:dns1");
+        PyTraffic.server(net.remotePod, "tcp:8080:rpod", "udp:5353:rpod", "sink:9001:rpod", "source:9002:rpod");
+        PyTraffic.server(net.web, "tcp:8081:web1", "udp:5301:dns1", "source:9003:web1");
         net.backend(1, ServiceNode.REMOTE_POD, 8080, IpProtocol.TCP, false);
         net.backend(2, ServiceNode.REMOTE_POD, 5353, IpProtocol.UDP, false);
         net.backend(3, ServiceNode.WEB_POD, 8081, IpProtocol.TCP, true);
         net.backend(4, ServiceNode.WEB_POD, 5301, IpProtocol.UDP, true);
+        net.backend(5, ServiceNode.REMOTE_POD, 9001, IpProtocol.TCP, false);
+        net.backend(6, ServiceNode.REMOTE_POD, 9002, IpProtocol.TCP, false);
+        net.backend(7, ServiceNode.WEB_POD, 9003, IpProtocol.TCP, true);
     }
 
     @BeforeEach
@@ -78,6 +81,22 @@ class ExternalTrafficTest {
         assertThat(Traffic.udpRequest(net.outside, ServiceNode.NODE, 30053, Traffic.DEFAULT_TIMEOUT))
                 .isEqualTo(new RequestOutcome.Answered("rpod " + ServiceNode.NODE));
         assertThat(net.count(DatapathCounter.SNAT) - snat).isEqualTo(2);
+    }
+
+    @Test
+    void aMegabyteEachWayPassesTheNodePortPathsThatForwardByFib() {
+        // Large segments (TSO from the sender, nothing segments them on veths) where the programs forward by FIB:
+        // source-NATed to a remote backend and back, and a local backend's replies.
+        net.frontend(ServiceNode.key(ServiceNode.NODE, 30085, IpProtocol.TCP, LbScope.EXTERNAL), 24, CLUSTER, 0, List.of(5));
+        net.frontend(ServiceNode.key(ServiceNode.NODE, 30086, IpProtocol.TCP, LbScope.EXTERNAL), 25, CLUSTER, 0, List.of(6));
+        net.frontend(ServiceNode.key(ServiceNode.NODE, 30087, IpProtocol.TCP, LbScope.EXTERNAL), 26, LOCAL, 0, List.of(7));
+
+        assertThat(PyTraffic.client(net.outside, java.time.Duration.ofSeconds(30), "upload", ServiceNode.NODE, 30085, 1_000_000))
+                .containsExactly("rpod 1000000");
+        assertThat(PyTraffic.client(net.outside, java.time.Duration.ofSeconds(30), "download", ServiceNode.NODE, 30086))
+                .containsExactly("1000000");
+        assertThat(PyTraffic.client(net.outside, java.time.Duration.ofSeconds(30), "download", ServiceNode.NODE, 30087))
+                .containsExactly("1000000");
     }
 
     @Test

@@ -26,12 +26,16 @@ final class PyTraffic {
             # Listeners from arguments KIND:PORT:NAME. tcp: greet each connection with "NAME PEER", then answer every
             # line with "NAME" until the peer closes. tcpclose: accept and close at once. udp: answer every datagram
             # with "NAME PEER". tcp6, udp6: the same on a dual-stack IPv6 socket (IPv4 peers show as ::ffff:a.b.c.d).
+            # sink: count what a connection sends until it shuts down, then answer "NAME COUNT". source: send
+            # SOURCE_BYTES bytes to each connection, then close.
+            SOURCE_BYTES = 1_000_000
             sel = selectors.DefaultSelector()
+            received = {}
             for spec in sys.argv[1:]:
                 kind, port, name = spec.split(':')
                 family = socket.AF_INET6 if kind.endswith('6') else socket.AF_INET
                 kind = kind.rstrip('6')
-                if kind in ('tcp', 'tcpclose'):
+                if kind != 'udp':
                     s = socket.socket(family, socket.SOCK_STREAM)
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 else:
@@ -55,7 +59,21 @@ final class PyTraffic {
                 for key, _ in sel.select():
                     kind, name, role = key.data
                     s = key.fileobj
-                    if role == 'conn':
+                    if role == 'sink':
+                        try:
+                            data = s.recv(65536)
+                        except OSError:
+                            data = b''
+                        if data:
+                            received[s] += len(data)
+                            continue
+                        s.setblocking(True)
+                        try:
+                            s.sendall(('%s %d\\n' % (name, received.pop(s))).encode())
+                        except OSError:
+                            pass
+                        close(s)
+                    elif role == 'conn':
                         try:
                             data = s.recv(4096)
                         except OSError:
@@ -82,6 +100,19 @@ final class PyTraffic {
                                 break
                             if kind == 'tcpclose':
                                 c.close()
+                                continue
+                            if kind == 'source':
+                                c.setblocking(True)
+                                try:
+                                    c.sendall(b'x' * SOURCE_BYTES)
+                                except OSError:
+                                    pass
+                                c.close()
+                                continue
+                            if kind == 'sink':
+                                c.setblocking(False)
+                                received[c] = 0
+                                sel.register(c, selectors.EVENT_READ, (kind, name, 'sink'))
                                 continue
                             c.setblocking(False)
                             try:
@@ -174,6 +205,26 @@ final class PyTraffic {
                     print(error(e))
                 finally:
                     s.close()
+            elif mode == 'upload':  # send BYTES, shut down writing, print the answer (a sink's "NAME COUNT")
+                s = socket.socket(FAMILY, socket.SOCK_STREAM)
+                s.settimeout(10)
+                s.connect((host, port))
+                s.sendall(b'y' * args[0])
+                s.shutdown(socket.SHUT_WR)
+                print(read_line(s))
+                s.close()
+            elif mode == 'download':  # read until the server closes: print the byte count
+                s = socket.socket(FAMILY, socket.SOCK_STREAM)
+                s.settimeout(10)
+                s.connect((host, port))
+                total = 0
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                print(total)
+                s.close()
             elif mode == 'udp':  # COUNT datagrams, each from a new socket
                 for _ in range(args[0]):
                     print(udp_exchange())
