@@ -1,5 +1,11 @@
 package io.sluice.agent;
 
+import io.sluice.agent.cli.BackendCommand;
+import io.sluice.agent.cli.ConntrackCommand;
+import io.sluice.agent.cli.IdentityCommand;
+import io.sluice.agent.cli.MetricsCommand;
+import io.sluice.agent.cli.PolicyCommand;
+import io.sluice.agent.cli.ServiceCommand;
 import io.sluice.agent.demo.DemoCommand;
 import io.sluice.agent.services.DatapathReconcilerFactory;
 import io.sluice.lab.LabCommand;
@@ -9,7 +15,8 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command line: every command a user runs goes through {@code bin/sluice} to here. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCli.Version.class,
         description = "Kubernetes service load balancing and NetworkPolicy in eBPF.",
-        subcommands = {DemoCommand.class, LabCommand.class})
+        subcommands = {DemoCommand.class, LabCommand.class, ServiceCommand.class, BackendCommand.class,
+                PolicyCommand.class, IdentityCommand.class, ConntrackCommand.class, MetricsCommand.class})
 public final class SluiceCli {
 
     public static void main(String[] args) {
