@@ -39,20 +39,20 @@ public final class RouteTablePodInterfaces implements PodInterfaces {
         List<Route> routes = read();
         Map<String, Integer> indexes = new HashMap<>();
         try (NetworkNamespace here = NetworkNamespace.current()) {
-            return address -> {
-                String ifname = interfaceFor(routes, address);
-                if (ifname == null) {
-                    return 0;
-                }
-                return indexes.computeIfAbsent(ifname, name -> {
+            for (Route r : routes) {
+                indexes.computeIfAbsent(r.ifname(), name -> {
                     try {
                         return here.interfaceIndex(name);
                     } catch (IllegalArgumentException gone) {
-                        return 0;
+                        return 0; // removed since the table was read
                     }
                 });
-            };
+            }
         }
+        return address -> {
+            String ifname = interfaceFor(routes, address);
+            return ifname == null ? 0 : indexes.get(ifname);
+        };
     }
 
     /** The interface of the longest route covering {@code address}, or null. */
