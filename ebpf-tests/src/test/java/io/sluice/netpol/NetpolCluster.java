@@ -51,6 +51,8 @@ final class NetpolCluster implements AutoCloseable {
     static final String OUTSIDE_GATEWAY = "198.19.1.1";
     static final String OUTSIDE_IN = "198.19.1.10";   // inside 198.19.1.0/24, outside its except 198.19.1.16/28
     static final String OUTSIDE_EXCEPT = "198.19.1.20";
+    /** A second address on x/a's interface, in its subnet: not x/a's pod address, so sending from it is spoofing. */
+    static final String SPOOFED = "198.18.10.99";
     static final int METRICS_PORT = 9964;
     static final Duration PROBE_TIMEOUT = Duration.ofMillis(1000);
     private static final Duration SETTLE = Duration.ofMillis(600);
@@ -82,6 +84,9 @@ final class NetpolCluster implements AutoCloseable {
                 topology.address(ns, "eth0", pod.ip() + "/24");
                 topology.address(node, pod.hostVeth(), pod.gateway() + "/24");
                 topology.routeVia(ns, "198.18.0.0/15", pod.gateway());
+                if (pod.index() == 0) {
+                    topology.address(ns, "eth0", SPOOFED + "/24");
+                }
                 pods.put(pod, ns);
                 handles.put(pod, NetworkNamespace.named(ns.name()));
             }
@@ -240,6 +245,30 @@ final class NetpolCluster implements AutoCloseable {
 
     /** Writes the namespaces and pods, starts the agent and waits until it is ready. */
     void startAgent() throws Exception {
+        writeBaseManifests();
+        launchAgent();
+    }
+
+    /**
+     * Stops the agent with SIGTERM, runs {@code whileAway} (the programs and pinned maps stay), then starts a new
+     * agent over the same state and pins and waits until it is ready.
+     */
+    void restartAgent(ThrowingRunnable whileAway) throws Exception {
+        agent.destroy();
+        if (!agent.waitFor(20, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the agent did not stop within 20 s of SIGTERM");
+        }
+        whileAway.run();
+        launchAgent();
+    }
+
+    /** Work that may throw. */
+    @FunctionalInterface
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private void writeBaseManifests() throws IOException {
         StringBuilder base = new StringBuilder();
         for (String ns : NetpolPod.NAMESPACES) {
             base.append("""
@@ -255,18 +284,27 @@ final class NetpolCluster implements AutoCloseable {
         for (NetpolPod pod : NetpolPod.ALL) {
             writeManifest(podFile(pod), podManifest(pod, Map.of("pod", pod.name())));
         }
-        agentLog = Files.createTempFile("sluice-netpol-agent-", ".log");
+    }
+
+    private void launchAgent() throws Exception {
+        if (agentLog == null) {
+            agentLog = Files.createTempFile("sluice-netpol-agent-", ".log");
+        }
         List<String> command = List.of("nsenter", "--net=" + node.path(), ROOT.resolve("bin/sluice").toString(), "agent",
                 "--node-name", "node-1", "--manifests", manifests.toString(), "--state-dir", state.toString(),
                 "--bpffs-dir", pins.toString(), "--socket-cgroup", cgroup.path().toString(),
                 "--metrics-address", "127.0.0.1:" + METRICS_PORT, "--pod-interface-prefix", "lxc-");
-        agent = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(agentLog.toFile()).start();
+        agent = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             if (!agent.isAlive()) {
                 throw new IllegalStateException("the agent exited with " + agent.exitValue() + ":\n" + Files.readString(agentLog));
             }
             if (httpGet("/readyz").startsWith("HTTP/1.1 200")) {
+                if (revision != null) {
+                    return;
+                }
                 revision = new TypedMap<>(BpfMap.openPinned(pins.resolve("maps").resolve(MapName.POLICY4_STATE.cName())),
                         Codec.UINT32, Policy4State.CODEC);
                 return;

@@ -2,6 +2,8 @@ package io.sluice.netpol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.maps.PolicyDatapathState;
+import io.sluice.maps.PolicyMaps;
 import io.sluice.netpol.Reachability.Expectation;
 import io.sluice.testnet.KernelTest;
 import java.io.BufferedReader;
@@ -293,6 +295,45 @@ class NetworkPolicyTruthTableTest {
             boolean allowed = from.equals(NetpolPod.of("x/a"));
             String answer = cluster.probe(cluster.pod(from), "tcp", VIP, 80, null, NetpolCluster.PROBE_TIMEOUT);
             assertThat(answer).as("%s through the ClusterIP", from).isEqualTo(allowed ? "y/b" : null);
+        }
+    }
+
+    @Test
+    void aPodCannotSendFromAnAddressThatIsNotItsOwn() throws Exception {
+        check(Map.of(), Reachability.ALL);
+        NetpolPod a = NetpolPod.of("x/a");
+        NetpolPod b = NetpolPod.of("x/b");
+        Duration t = NetpolCluster.PROBE_TIMEOUT;
+
+        assertThat(cluster.probe(cluster.pod(a), "tcp", b.ip(), 80, a.ip(), t)).as("from its own address").isEqualTo("x/b");
+        assertThat(cluster.probe(cluster.pod(a), "tcp", b.ip(), 80, NetpolCluster.SPOOFED, t)).as("from another").isNull();
+        assertThat(cluster.probe(cluster.pod(a), "udp", b.ip(), 81, NetpolCluster.SPOOFED, t)).isNull();
+        assertThat(cluster.httpGet("/metrics")).containsPattern("sluice_policy_drops_total\\{reason=\"spoofed\"} [1-9]");
+    }
+
+    @Test
+    void aRestartedAgentKeepsEnforcingWhileAwayAndRewritesNothing() throws Exception {
+        Map<String, String> manifests = Map.of("allow.yaml", policy("x", "allow-y", "{matchLabels: {pod: a}}", "[Ingress]", """
+                  ingress:
+                  - from:
+                    - namespaceSelector: {matchLabels: {ns: y}}
+                """, ""));
+        Expectation fromY = (from, to, probe) -> !to.equals(NetpolPod.of("x/a")) || from.in("y");
+        check(manifests, fromY);
+        int revision = cluster.currentRevision();
+        PolicyDatapathState before = programmed();
+
+        cluster.restartAgent(() -> assertThat(cluster.compare(Reachability.expected(fromY)))
+                .as("enforced while no agent runs").isEmpty());
+
+        assertThat(cluster.currentRevision()).as("no write after the restart").isEqualTo(revision);
+        assertThat(programmed()).isEqualTo(before);
+        check(manifests, fromY);
+    }
+
+    private PolicyDatapathState programmed() {
+        try (PolicyMaps maps = PolicyMaps.openPinned(cluster.pins.resolve("maps"))) {
+            return maps.read();
         }
     }
 
