@@ -9,6 +9,7 @@ import io.sluice.maps.LbScope;
 import io.sluice.testnet.KernelTest;
 import io.sluice.testnet.RequestOutcome;
 import io.sluice.testnet.Traffic;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,11 +92,11 @@ class ExternalTrafficTest {
         net.frontend(ServiceNode.key(ServiceNode.NODE, 30086, IpProtocol.TCP, LbScope.EXTERNAL), 25, CLUSTER, 0, List.of(6));
         net.frontend(ServiceNode.key(ServiceNode.NODE, 30087, IpProtocol.TCP, LbScope.EXTERNAL), 26, LOCAL, 0, List.of(7));
 
-        assertThat(PyTraffic.client(net.outside, java.time.Duration.ofSeconds(30), "upload", ServiceNode.NODE, 30085, 1_000_000))
+        assertThat(PyTraffic.client(net.outside, Duration.ofSeconds(30), "upload", ServiceNode.NODE, 30085, 1_000_000))
                 .containsExactly("rpod 1000000");
-        assertThat(PyTraffic.client(net.outside, java.time.Duration.ofSeconds(30), "download", ServiceNode.NODE, 30086))
+        assertThat(PyTraffic.client(net.outside, Duration.ofSeconds(30), "download", ServiceNode.NODE, 30086))
                 .containsExactly("1000000");
-        assertThat(PyTraffic.client(net.outside, java.time.Duration.ofSeconds(30), "download", ServiceNode.NODE, 30087))
+        assertThat(PyTraffic.client(net.outside, Duration.ofSeconds(30), "download", ServiceNode.NODE, 30087))
                 .containsExactly("1000000");
     }
 

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,7 +84,7 @@ class MaglevTest {
 
                 services.putService(frontend, new Lb4Service(40, TABLE_SIZE, 0, 0), table, TABLE_SIZE);
                 List<String> random = backendsOf(fromPod, flows, packets);
-                long moved = java.util.stream.IntStream.range(0, FLOWS).filter(i -> !random.get(i).equals(first.get(i))).count();
+                long moved = IntStream.range(0, FLOWS).filter(i -> !random.get(i).equals(first.get(i))).count();
                 assertThat(moved).as("without LB_F_MAGLEV the same slots are picked at random").isGreaterThan(FLOWS / 2);
             }
         }
