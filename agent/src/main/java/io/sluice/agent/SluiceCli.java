@@ -2,6 +2,7 @@ package io.sluice.agent;
 
 import io.sluice.agent.cli.BackendCommand;
 import io.sluice.agent.cli.ConntrackCommand;
+import io.sluice.agent.cli.ExplainCommand;
 import io.sluice.agent.cli.IdentityCommand;
 import io.sluice.agent.cli.MetricsCommand;
 import io.sluice.agent.cli.PolicyCommand;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCli.Version.class,
         description = "Kubernetes service load balancing and NetworkPolicy in eBPF.",
         subcommands = {DemoCommand.class, LabCommand.class, ServiceCommand.class, BackendCommand.class,
-                PolicyCommand.class, IdentityCommand.class, ConntrackCommand.class, MetricsCommand.class})
+                PolicyCommand.class, IdentityCommand.class, ConntrackCommand.class, MetricsCommand.class,
+                ExplainCommand.class})
 public final class SluiceCli {
 
     public static void main(String[] args) {
