@@ -18,6 +18,7 @@ import io.sluice.maps.Lb4Backend;
 import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
 import io.sluice.maps.LbScope;
+import io.sluice.maps.Node4Config;
 import io.sluice.maps.Policy4Key;
 import io.sluice.maps.PolicyConstants;
 import io.sluice.maps.PolicyDatapathState;
@@ -52,6 +53,10 @@ class ExplainCommandTest {
     private static final String EMPTY = "198.18.100.11";
     private static final String DNS = "198.18.100.12";
     private static final String EMPTY_DNS = "198.18.100.13";
+    /** A service whose only backend is pod a itself: a's connections to it hairpin. */
+    private static final String SELF = "198.18.100.14";
+    /** The source of hairpinned flows: no address of the node, routed back to it from the pods. */
+    private static final String HAIRPIN = "198.18.255.254";
     private static final int ID_A = 256;
     private static final int ID_B = 257;
     private static final int ID_C = 258;
@@ -72,6 +77,9 @@ class ExplainCommandTest {
         s.putService(new Lb4Key(Ipv4.parse(DNS), 53, IpProtocol.UDP, LbScope.INTERNAL),
                 new Lb4Service(3, 1, DatapathConstants.LB_F_AFFINITY, 60), List.of(2), 0);
         s.putService(new Lb4Key(Ipv4.parse(EMPTY_DNS), 53, IpProtocol.UDP, LbScope.INTERNAL), new Lb4Service(4, 0, 0, 0), List.of(), 0);
+        s.putBackend(3, new Lb4Backend(Ipv4.parse(A), 7070, IpProtocol.TCP, DatapathConstants.LB_BACKEND_F_LOCAL));
+        s.putService(new Lb4Key(Ipv4.parse(SELF), 80, IpProtocol.TCP, LbScope.INTERNAL), new Lb4Service(5, 1, 0, 0), List.of(3), 0);
+        node.nodeConfig.put(new Node4Config(Ipv4.parse("198.18.1.1"), Ipv4.parse(HAIRPIN)));
 
         Ipv4 a = Ipv4.parse(A);
         Ipv4 b = Ipv4.parse(B);
@@ -91,6 +99,7 @@ class ExplainCommandTest {
         listeners.add(Traffic.udpResponder(node.b, 5353, "b"));
         listeners.add(Traffic.tcpListener(node.c, 8080, "c"));
         listeners.add(Traffic.tcpListener(node.c, 9090, "c"));
+        listeners.add(Traffic.tcpListener(node.a, 7070, "a"));
     }
 
     @BeforeEach
@@ -135,7 +144,8 @@ class ExplainCommandTest {
                 new Probe(EMPTY + ":80/tcp", "refused", null),
                 new Probe(EMPTY_DNS + ":53/udp", "refused", null),
                 new Probe(C + ":8080/tcp", "delivered", "c"),
-                new Probe(C + ":9090/tcp", "dropped", null));
+                new Probe(C + ":9090/tcp", "dropped", null),
+                new Probe(SELF + ":80/tcp", "delivered", "a"));
 
         for (Probe probe : probes) {
             JsonNode explained = explainJson(A, probe.destination());
@@ -223,6 +233,30 @@ class ExplainCommandTest {
         assertThat(e.at("/backend/newFlow").asBoolean()).isFalse();
         assertThat(e.at("/cleanup/conntrackRemoved").asInt()).as("the restored reply entry").isEqualTo(1);
         assertThat(e.at("/notes/0").asString()).startsWith("source port 41000 belongs to a tracked flow");
+    }
+
+    @Test
+    void aPodReachingItselfThroughAServiceIsSourceNatedAndTurnedBack() {
+        JsonNode e = explainJson(A, SELF + ":80/tcp");
+
+        assertThat(e.at("/stages/0/verdict").asString()).isEqualTo("TC_ACT_REDIRECT");
+        assertThat(e.at("/stages/0/output/source").asString()).isEqualTo(HAIRPIN);
+        assertThat(e.at("/stages/0/output/destination").asString()).isEqualTo(A);
+        assertThat(e.at("/stages/1/program").asString()).isEqualTo("to_pod");
+        assertThat(e.at("/stages/1/interface").asString()).isEqualTo("lxc-a");
+        assertThat(e.at("/stages/1/policy/checked").asBoolean()).isFalse();
+        assertThat(e.get("verdict").asString()).isEqualTo("delivered");
+        assertThat(e.at("/cleanup/conntrackRemoved").asInt()).as("forward entry and the SNAT reply entry").isEqualTo(2);
+    }
+
+    @Test
+    void aDestinationThatIsNoPodHereLeavesTheNode() {
+        JsonNode e = explainJson(A, "198.18.60.7:443/tcp");
+
+        assertThat(e.at("/stages")).hasSize(1);
+        assertThat(e.get("verdict").asString()).isEqualTo("leaves-node");
+        assertThat(e.at("/destination/endpoint").isNull()).isTrue();
+        assertThat(e.at("/frontend").isNull()).isTrue();
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.sluice.maps.Ct4Entry;
 import io.sluice.maps.Ct4Key;
 import io.sluice.maps.Lb4AffinityKey;
 import io.sluice.maps.Lb4AffinityValue;
+import io.sluice.maps.NodeConfigMap;
 import io.sluice.maps.Pct4Entry;
 import io.sluice.maps.Pct4Key;
 import io.sluice.maps.PolicyMaps;
@@ -47,6 +48,7 @@ final class ExplainNode implements AutoCloseable {
     final ServiceMaps services;
     final PolicyMaps policy;
     final ConntrackMaps conntrack;
+    final NodeConfigMap nodeConfig;
     private final NetworkNamespace nodeNs;
     private final List<TcFilter> filters = new ArrayList<>();
 
@@ -69,6 +71,7 @@ final class ExplainNode implements AutoCloseable {
             services = ServiceMaps.of(pod);
             policy = PolicyMaps.of(pod);
             conntrack = ConntrackMaps.of(pod);
+            nodeConfig = NodeConfigMap.of(pod);
         } catch (RuntimeException e) {
             topology.close();
             throw e;
@@ -108,7 +111,7 @@ final class ExplainNode implements AutoCloseable {
     @Override
     public void close() {
         try (Topology t = topology; NetworkNamespace n = nodeNs; BpfObject p = pod; ServiceMaps s = services;
-             PolicyMaps m = policy; ConntrackMaps ct = conntrack) {
+             PolicyMaps m = policy; ConntrackMaps ct = conntrack; NodeConfigMap nc = nodeConfig) {
             filters.forEach(TcFilter::close);
         }
     }
