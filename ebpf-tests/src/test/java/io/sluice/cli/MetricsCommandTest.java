@@ -69,6 +69,7 @@ class MetricsCommandTest {
         metrics.mapOperations("lb4_services", "update").inc(7);
         metrics.mapOperations("lb4_services", "delete").inc(1);
         metrics.mapOperations("lb4_backends", "update").inc(4);
+        metrics.mapOperations("lb4_slots", "update").inc(3); // a map the agent reports no size for
         metrics.mapErrors("lb4_backends").inc();
         metrics.objectRefused("Service", "ipv6_not_programmed");
         metrics.objectRefused("Service", "ipv6_not_programmed");

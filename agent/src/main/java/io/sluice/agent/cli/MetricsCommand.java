@@ -91,10 +91,11 @@ public final class MetricsCommand extends MapCommand {
     private record EventRow(String kind, long received, long inStore) {
     }
 
-    private record MapRow(String map, long entries, Integer capacity, long operations, long errors) {
+    /** One map; {@code entries} is null when the agent does not report the map's size. */
+    private record MapRow(String map, Long entries, Integer capacity, long operations, long errors) {
         /** The share of the capacity in use; a map that holds anything never reads as empty. */
         String fill() {
-            if (capacity == null) {
+            if (capacity == null || entries == null) {
                 return "-";
             }
             double percent = 100.0 * entries / capacity;
@@ -162,7 +163,8 @@ public final class MetricsCommand extends MapCommand {
         }
         List<MapRow> rows = new ArrayList<>();
         for (String map : names) {
-            rows.add(new MapRow(map, (long) metrics.sum("sluice_map_entries", s -> s.label("map").equals(map)),
+            boolean sized = metrics.named("sluice_map_entries").stream().anyMatch(s -> s.label("map").equals(map));
+            rows.add(new MapRow(map, sized ? (long) metrics.sum("sluice_map_entries", s -> s.label("map").equals(map)) : null,
                     CAPACITY.get(map),
                     (long) metrics.sum("sluice_map_operations_total", s -> s.label("map").equals(map)),
                     (long) metrics.sum("sluice_map_errors_total", s -> s.label("map").equals(map))));
