@@ -110,9 +110,7 @@ final class ExplainNode implements AutoCloseable {
 
     @Override
     public void close() {
-        try (Topology t = topology; NetworkNamespace n = nodeNs; BpfObject p = pod; ServiceMaps s = services;
-             PolicyMaps m = policy; ConntrackMaps ct = conntrack; NodeConfigMap nc = nodeConfig) {
-            filters.forEach(TcFilter::close);
-        }
+        filters.forEach(TcFilter::close);
+        CloseAll.inOrder(nodeConfig, conntrack, policy, services, pod, nodeNs, topology);
     }
 }

@@ -52,9 +52,7 @@ class MetricsCommandTest {
 
     @AfterEach
     void stop() {
-        try (Topology t = topology; PinnedNode n = node; StatusHttpServer s = server) {
-            // closed in reverse order
-        }
+        CloseAll.inOrder(server, node, topology);
     }
 
     private void recordAgentActivity() {

@@ -53,9 +53,7 @@ final class PinnedNode implements AutoCloseable {
 
     @Override
     public void close() {
-        try (BpfObject p = pod; ServiceMaps s = services; PolicyMaps m = policy; ConntrackMaps c = conntrack;
-             DatapathCounters d = counters; TypedMap<Lb4SlotKey, Integer> t = slots) {
-            // closed in reverse order; the pins go with the topology's bpffs folder
-        }
+        // The pins go with the topology's bpffs folder.
+        CloseAll.inOrder(slots, counters, conntrack, policy, services, pod);
     }
 }
