@@ -64,6 +64,9 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--node-addresses", paramLabel = "IP", split = ",", description = "This node's addresses (NodePort frontends).")
     private List<String> nodeAddresses;
 
+    @Option(names = "--external-interfaces", paramLabel = "IF", split = ",", description = "The node's interfaces where NodePort/ExternalIP traffic arrives.")
+    private List<String> externalInterfaces;
+
     private final ReconcilerFactory reconcilers;
 
     /** The command with no reconcilers; the CLI registers it with the map-writing ones. */
@@ -118,6 +121,9 @@ public final class AgentCommand implements Callable<Integer> {
             }
             if (nodeAddresses != null) {
                 config.nodeAddresses(nodeAddresses);
+            }
+            if (externalInterfaces != null) {
+                config.externalInterfaces(externalInterfaces);
             }
             return config.conclude();
         } catch (ConfigurationException e) {

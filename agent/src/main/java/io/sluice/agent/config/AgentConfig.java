@@ -38,6 +38,7 @@ public final class AgentConfig {
     /** Prime, as Maglev needs; the size Cilium uses by default. */
     public static final int DEFAULT_MAGLEV_TABLE_SIZE = 16381;
     public static final String DEFAULT_POD_INTERFACE_PREFIX = "lxc";
+    public static final String DEFAULT_HAIRPIN_ADDRESS = "169.254.42.1";
     public static final int MIN_MAGLEV_TABLE_SIZE = 251;
     public static final int MAX_MAGLEV_TABLE_SIZE = 131071;
     public static final Duration DEFAULT_INFORMER_START_TIMEOUT = Duration.ofSeconds(30);
@@ -50,7 +51,7 @@ public final class AgentConfig {
     private static final Set<String> KNOWN_SETTINGS = Set.of("nodeName", "stateDir", "bpffsPinDir",
             "metricsAddress", "kubeconfig", "inCluster", "manifests", "nodePortAddresses", "maglevTableSize",
             "informerStartTimeout", "manifestPollInterval", "eventQueueCapacity", "socketCgroup", "podInterfacePrefix",
-            "nodeAddresses");
+            "nodeAddresses", "externalInterfaces", "hairpinAddress");
     /** RFC 1123 subdomain, what Kubernetes requires of a Node's name. */
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -75,6 +76,8 @@ public final class AgentConfig {
     private Path socketCgroup;
     private String podInterfacePrefix;
     private List<String> nodeAddresses = List.of();
+    private List<String> externalInterfaces = List.of();
+    private String hairpinAddress;
 
     /**
      * Reads the settings of a YAML file; call {@link #conclude()} afterwards.
@@ -146,6 +149,17 @@ public final class AgentConfig {
             case "eventQueueCapacity" -> eventQueueCapacity(integer(key, value));
             case "socketCgroup" -> socketCgroup(Path.of(string(key, value)));
             case "podInterfacePrefix" -> podInterfacePrefix(string(key, value));
+            case "hairpinAddress" -> hairpinAddress(string(key, value));
+            case "externalInterfaces" -> {
+                if (!value.isArray()) {
+                    throw new ConfigurationException(key, "must be a list of interface names, got " + value);
+                }
+                List<String> names = new ArrayList<>();
+                for (int i = 0; i < value.size(); i++) {
+                    names.add(string(key + "[" + i + "]", value.get(i)));
+                }
+                externalInterfaces(names);
+            }
             case "nodeAddresses" -> {
                 if (!value.isArray()) {
                     throw new ConfigurationException(key, "must be a list of IP addresses, got " + value);
@@ -242,6 +256,16 @@ public final class AgentConfig {
         if (podInterfacePrefix.isEmpty() || podInterfacePrefix.length() > 15) {
             throw new ConfigurationException("podInterfacePrefix", "\"" + podInterfacePrefix
                     + "\" must be 1 to 15 characters (an interface name prefix)");
+        }
+        for (int i = 0; i < externalInterfaces.size(); i++) {
+            String name = externalInterfaces.get(i).trim();
+            if (name.isEmpty() || name.length() > 15 || name.contains("/") || name.contains(" ")) {
+                throw new ConfigurationException("externalInterfaces[" + i + "]", "\"" + name + "\" is not an interface name");
+            }
+        }
+        hairpinAddress = hairpinAddress == null ? DEFAULT_HAIRPIN_ADDRESS : hairpinAddress.trim();
+        if (!(Cidr.parseLiteral(hairpinAddress) instanceof java.net.Inet4Address)) {
+            throw new ConfigurationException("hairpinAddress", "\"" + hairpinAddress + "\" is not an IPv4 address");
         }
         for (int i = 0; i < nodeAddresses.size(); i++) {
             if (Cidr.parseLiteral(nodeAddresses.get(i).trim()) == null) {
@@ -404,6 +428,30 @@ public final class AgentConfig {
         requireOpen();
         podInterfacePrefix = value;
         return this;
+    }
+
+    public AgentConfig externalInterfaces(List<String> value) {
+        requireOpen();
+        externalInterfaces = value == null ? List.of() : List.copyOf(value);
+        return this;
+    }
+
+    public AgentConfig hairpinAddress(String value) {
+        requireOpen();
+        hairpinAddress = value;
+        return this;
+    }
+
+    /** The node's interfaces toward other nodes and clients, where NodePort/ExternalIP traffic arrives (default none). */
+    public List<String> externalInterfaces() {
+        requireConcluded();
+        return externalInterfaces;
+    }
+
+    /** Source address of a pod's flow to itself through a service (default 169.254.42.1): never a node address. */
+    public String hairpinAddress() {
+        requireConcluded();
+        return hairpinAddress;
     }
 
     public AgentConfig nodeAddresses(List<String> value) {

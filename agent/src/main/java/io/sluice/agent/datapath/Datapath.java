@@ -8,6 +8,9 @@ import io.sluice.loader.NetworkNamespace;
 import io.sluice.loader.TcDirection;
 import io.sluice.loader.TcFilter;
 import io.sluice.maps.DatapathCounters;
+import io.sluice.maps.Ipv4;
+import io.sluice.maps.Node4Config;
+import io.sluice.maps.NodeConfigMap;
 import io.sluice.maps.ServiceMaps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,7 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class Datapath implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Datapath.class);
     /** The socket programs, each attached to the cgroup through a link pinned under its own name. */
-    static final List<String> SOCKET_PROGRAMS = List.of("sock_connect4", "sock_sendmsg4", "sock_recvmsg4", "sock_getpeername4");
+    static final List<String> SOCKET_PROGRAMS = List.of("sock_connect4", "sock_sendmsg4", "sock_recvmsg4",
+            "sock_getpeername4", "sock_connect6", "sock_sendmsg6", "sock_recvmsg6", "sock_getpeername6");
     /** tc handle and priority of Sluice's filters on pod interfaces: fixed, so a restart replaces its own. */
     static final int TC_HANDLE = 0x51;
     static final int TC_PRIORITY = 0x51;
@@ -65,8 +69,10 @@ public final class Datapath implements AutoCloseable {
      * @param pinDir             the agent's own folder on bpffs ({@code maps/} and {@code links/} go under it)
      * @param cgroup             the cgroup v2 folder whose processes get socket-level balancing
      * @param podInterfacePrefix interfaces of this network namespace whose name starts with it are pod veths
+     * @param externalInterfaces the node's interfaces facing other nodes and clients (NodePort, ExternalIP,
+     *                           LoadBalancer traffic): from_netdev at ingress, to_netdev at egress
      */
-    public static Datapath start(Path pinDir, Path cgroup, String podInterfacePrefix) {
+    public static Datapath start(Path pinDir, Path cgroup, String podInterfacePrefix, List<String> externalInterfaces) {
         Path maps = pinDir.resolve("maps");
         Path links = pinDir.resolve("links");
         try {
@@ -83,6 +89,15 @@ public final class Datapath implements AutoCloseable {
                 attachThroughPinnedLink(sock.program(name), cgroup, links.resolve(name));
             }
             Datapath datapath = new Datapath(sock, pod, podInterfacePrefix);
+            try (NetworkNamespace here = NetworkNamespace.current()) {
+                for (String ifname : externalInterfaces) {
+                    attach(pod.program("from_netdev"), here, ifname, TcDirection.INGRESS);
+                    attach(pod.program("to_netdev"), here, ifname, TcDirection.EGRESS);
+                }
+            }
+            if (!externalInterfaces.isEmpty()) {
+                LOG.info("attached the external programs to {}", externalInterfaces);
+            }
             datapath.attachPodInterfaces();
             return datapath;
         } catch (RuntimeException e) {
@@ -182,6 +197,16 @@ public final class Datapath implements AutoCloseable {
     /** The service maps (shared by both objects through their pins). Confined to the caller's thread. */
     public ServiceMaps serviceMaps() {
         return ServiceMaps.of(sock);
+    }
+
+    /**
+     * Tells the data path this node's address (source of SNAT for external flows to remote backends) and the hairpin
+     * address (source of a pod's flow to itself through a service). {@code 0.0.0.0} leaves one unset.
+     */
+    public void configureNode(Ipv4 nodeAddress, Ipv4 hairpinAddress) {
+        try (NodeConfigMap config = NodeConfigMap.of(pod)) {
+            config.put(new Node4Config(nodeAddress, hairpinAddress));
+        }
     }
 
     /** The kernel counters. Confined to the caller's thread. */

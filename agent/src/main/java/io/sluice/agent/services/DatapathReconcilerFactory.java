@@ -8,6 +8,7 @@ import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.policy.PolicyReconciler;
 import io.sluice.agent.writer.Reconciler;
 import io.sluice.maps.DatapathConstants;
+import io.sluice.maps.Ipv4;
 import io.sluice.maps.ServiceMaps;
 import io.sluice.servicelb.NodeContext;
 import io.sluice.servicelb.ServiceLbConfig;
@@ -26,12 +27,14 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
 
     @Override
     public List<Reconciler> create(AgentConfig config, AgentMetrics metrics) {
-        Datapath datapath = Datapath.start(config.bpffsPinDir(), config.socketCgroup(), config.podInterfacePrefix());
+        Datapath datapath = Datapath.start(config.bpffsPinDir(), config.socketCgroup(), config.podInterfacePrefix(),
+                config.externalInterfaces());
         ServiceMaps maps = null;
         StableIdAllocator frontendIds = null;
         StableIdAllocator backendIds = null;
         PolicyReconciler policy = null;
         try {
+            datapath.configureNode(firstIpv4(config.nodeAddresses()), Ipv4.parse(config.hairpinAddress()));
             maps = datapath.serviceMaps();
             policy = PolicyReconciler.open(config, metrics);
             frontendIds = StableIdAllocator.open(config.stateDir().resolve("frontend-ids.dat"), DatapathConstants.LB4_SERVICES_MAX);
@@ -56,5 +59,11 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
             }
             throw e;
         }
+    }
+
+    /** The first IPv4 node address, or 0.0.0.0 (unset: the data path then drops flows that would need SNAT). */
+    static Ipv4 firstIpv4(List<String> addresses) {
+        return addresses.stream().map(String::trim).filter(a -> a.indexOf(':') < 0).findFirst().map(Ipv4::parse)
+                .orElse(new Ipv4(0));
     }
 }
