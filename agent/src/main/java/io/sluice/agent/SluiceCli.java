@@ -8,6 +8,7 @@ import io.sluice.agent.cli.MetricsCommand;
 import io.sluice.agent.cli.PolicyCommand;
 import io.sluice.agent.cli.ServiceCommand;
 import io.sluice.agent.demo.DemoCommand;
+import io.sluice.agent.policy.MonitorCommand;
 import io.sluice.agent.services.DatapathReconcilerFactory;
 import io.sluice.lab.LabCommand;
 import picocli.CommandLine;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "Kubernetes service load balancing and NetworkPolicy in eBPF.",
         subcommands = {DemoCommand.class, LabCommand.class, ServiceCommand.class, BackendCommand.class,
                 PolicyCommand.class, IdentityCommand.class, ConntrackCommand.class, MetricsCommand.class,
-                ExplainCommand.class})
+                ExplainCommand.class, MonitorCommand.class})
 public final class SluiceCli {
 
     public static void main(String[] args) {
