@@ -1,5 +1,6 @@
 package io.sluice.agent.policy;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
@@ -41,8 +42,10 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,12 +55,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every change goes into the {@link PolicyEngine} at once (it compiles incrementally), also while the store is
  * still being filled; nothing is written before the store is complete for the first time
- * ({@link #onStoreSynced}), when the engine frees identities nobody claims. A flush turns the engine's state into a
- * {@link PolicyDatapathState}, plans the writes from what the maps hold ({@link PolicyWritePlan}: no window in which
- * traffic both the old and the new policy allow is dropped; the revision bumped last) and records the new state
- * only once every write succeeded, so a failed flush is planned and replayed again. At start it adopts what the
- * pinned maps hold, and identities and endpoint ids come from a persisted store, so a restarted agent writes only
- * what changed and prunes what nobody claims.
+ * ({@link #onStoreSynced}), when the engine frees identities nobody claims. The first flush then compares the
+ * engine's whole state with what the pinned maps held at start (a restarted agent writes only what changed and
+ * prunes what nobody claims; identities and endpoint ids come from a persisted store); later flushes take only the
+ * endpoints and ipcache prefixes the engine's change sets touched. Each flush plans its writes from what the maps
+ * hold for those ({@link PolicyWritePlan}: no window in which traffic both the old and the new policy allow is
+ * dropped; the revision bumped last) and records them as written only once every write succeeded, so a failed
+ * flush is planned and replayed again.
  *
  * <p>Endpoints: this node's pods with an IPv4 address (IPv6-only pods are not enforced: the maps are IPv4). Host
  * addresses (identity HOST): the configured node addresses and this Node's status addresses. Refused objects are
@@ -82,14 +86,27 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
     private final List<AutoCloseable> owned = new ArrayList<>();
 
     private final Map<PodRef, Ipv4> podAddresses = new HashMap<>();
-    private final Map<PodRef, Converted> converted = new HashMap<>();
-    private final Set<PodRef> warnedCollisions = new HashSet<>();
-    private PolicyDatapathState programmed;
-    private boolean synced;
-    private boolean dirty;
 
-    /** An endpoint policy and its map keys, kept while the engine publishes the same policy. */
-    private record Converted(EndpointPolicy policy, Set<Policy4Key> keys) {
+    // What the maps should hold, kept from the engine's change sets once the store is complete.
+    private final Map<PodRef, EndpointPolicy> localPolicies = new HashMap<>();
+    private final Map<Ipcache4Key, Integer> desiredIpcache = new HashMap<>();
+    private final Set<PodRef> dirtyPods = new HashSet<>();
+    private final Set<Ipcache4Key> dirtyPrefixes = new HashSet<>();
+
+    // What the maps hold, by owner: written only after a plan was applied in full.
+    private final Map<Ipcache4Key, Integer> programmedIpcache = new HashMap<>();
+    private final Map<PodRef, Slot> programmedEndpoints = new HashMap<>();
+    private final Map<Ipv4, PodRef> addressOwners = new HashMap<>();
+    private final Map<Integer, PodRef> interfaceOwners = new HashMap<>();
+    private int programmedEntries;
+    /** The maps' content found at start, compared with everything at the first flush; then null. */
+    private PolicyDatapathState adopted;
+    private final Set<PodRef> warnedCollisions = new HashSet<>();
+    private boolean synced;
+    private boolean fullPending;
+
+    /** One local endpoint as written: its address, map value, whether it holds its interface's entry, its policy. */
+    private record Slot(Ipv4 address, Ep4Info info, boolean ownsInterface, EndpointPolicy policy) {
     }
 
     /**
@@ -107,11 +124,11 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
         this.metrics = metrics;
         this.policyMetrics = policyMetrics;
         this.configuredHostAddresses = List.copyOf(configuredHostAddresses);
-        this.programmed = maps.read();
+        this.adopted = maps.read();
         handle(engine.setHostAddresses(this.configuredHostAddresses));
-        if (!programmed.endpoints().isEmpty() || !programmed.entries().isEmpty()) {
+        if (!adopted.endpoints().isEmpty() || !adopted.entries().isEmpty()) {
             LOG.info("adopted {} endpoints, {} policy entries and {} ipcache prefixes from the pinned maps",
-                    programmed.endpoints().size(), programmed.entries().size(), programmed.ipcache().size());
+                    adopted.endpoints().size(), adopted.entries().size(), adopted.ipcache().size());
         }
     }
 
@@ -170,35 +187,36 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
 
     @Override
     public void onChange(ObjectKey key, Store store) {
+        apply(key, store.get(key));
+    }
+
+    /**
+     * Feeds the latest version of one object ({@code null}: deleted) to the engine; what {@link #onChange} does with
+     * the store's object.
+     */
+    public void apply(ObjectKey key, HasMetadata object) {
         switch (key.kind()) {
             case POD -> {
-                Pod pod = store.get(key, Pod.class);
+                Pod pod = (Pod) object;
                 PodRef ref = new PodRef(key.namespace(), key.name());
-                if (pod == null) {
-                    podAddresses.remove(ref);
-                    handle(engine.deletePod(ref));
-                } else {
-                    Ipv4 address = ipv4Of(pod);
-                    if (address == null) {
-                        podAddresses.remove(ref);
-                    } else {
-                        podAddresses.put(ref, address);
-                    }
-                    handle(engine.upsertPod(pod));
+                Ipv4 address = pod == null ? null : ipv4Of(pod);
+                if (!Objects.equals(address == null ? podAddresses.remove(ref) : podAddresses.put(ref, address), address)) {
+                    dirtyPods.add(ref);
                 }
+                handle(pod == null ? engine.deletePod(ref) : engine.upsertPod(pod));
             }
             case NAMESPACE -> {
-                Namespace namespace = store.get(key, Namespace.class);
+                Namespace namespace = (Namespace) object;
                 handle(namespace == null ? engine.deleteNamespace(key.name()) : engine.upsertNamespace(namespace));
             }
             case NETWORK_POLICY -> {
-                NetworkPolicy policy = store.get(key, NetworkPolicy.class);
+                NetworkPolicy policy = (NetworkPolicy) object;
                 handle(policy == null ? engine.deletePolicy(new PolicyRef(key.namespace(), key.name()))
                         : engine.upsertPolicy(policy));
             }
             case NODE -> {
                 if (key.name().equals(nodeName)) {
-                    handle(engine.setHostAddresses(hostAddresses(store.get(key, Node.class))));
+                    handle(engine.setHostAddresses(hostAddresses((Node) object)));
                 }
             }
             default -> {
@@ -209,6 +227,14 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
 
     @Override
     public void onStoreSynced(Store store) {
+        storeComplete();
+    }
+
+    /**
+     * Every object of the initial listing has been applied: from now on flushes write. The first call lets the
+     * engine free restored identities and endpoint ids nobody claims.
+     */
+    public void storeComplete() {
         if (!synced) {
             int freed = engine.completeInitialSync();
             if (freed > 0) {
@@ -216,16 +242,99 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
             }
             synced = true;
         }
-        dirty = true;
+        localPolicies.clear();
+        localPolicies.putAll(engine.endpointPolicies());
+        desiredIpcache.clear();
+        engine.ipcache().entries().forEach((prefix, identity) -> {
+            Ipcache4Key key = ipv4Key(prefix);
+            if (key != null) {
+                desiredIpcache.put(key, identity);
+            }
+        });
+        fullPending = true;
     }
 
+    /**
+     * Writes what changed since the last successful flush: after the store became complete, everything (compared with
+     * what the maps held); afterwards only the endpoints and prefixes the engine's change sets touched.
+     */
     @Override
     public int flush() {
-        if (!synced || !dirty) {
+        if (!synced) {
             return 0;
         }
-        PolicyDatapathState desired = desiredState();
-        PolicyWritePlan plan = PolicyWritePlan.between(programmed, desired);
+        Set<PodRef> pods;
+        Set<Ipcache4Key> prefixes;
+        if (fullPending) {
+            pods = new HashSet<>(localPolicies.keySet());
+            pods.addAll(programmedEndpoints.keySet());
+            prefixes = new HashSet<>(desiredIpcache.keySet());
+            prefixes.addAll(programmedIpcache.keySet());
+        } else if (dirtyPods.isEmpty() && dirtyPrefixes.isEmpty()) {
+            return 0;
+        } else {
+            pods = Set.copyOf(dirtyPods);
+            prefixes = Set.copyOf(dirtyPrefixes);
+        }
+        int writes = write(pods, prefixes);
+        fullPending = false;
+        adopted = null;
+        return writes;
+    }
+
+    /**
+     * Plans and writes the given endpoints and prefixes, then records them as written. Policy entries go into the plan
+     * only where they differ: the plan's order is about what changes, the entries both sides keep stay throughout.
+     */
+    private int write(Set<PodRef> pods, Set<Ipcache4Key> prefixes) {
+        Map<Ipcache4Key, Integer> ipcacheBefore = new HashMap<>();
+        Map<Ipcache4Key, Integer> ipcacheAfter = new HashMap<>();
+        for (Ipcache4Key prefix : prefixes) {
+            putIfPresent(ipcacheBefore, prefix, programmedIpcache.get(prefix));
+            putIfPresent(ipcacheAfter, prefix, desiredIpcache.get(prefix));
+        }
+        ToIntFunction<Ipv4> ifindexOf = pods.isEmpty() ? address -> 0 : interfaces.snapshot();
+        Map<PodRef, Slot> wanted = new TreeMap<>();
+        Set<PodRef> blocked = new HashSet<>();
+        Map<Ipv4, Ep4Info> endpointsBefore = new HashMap<>();
+        Map<Ipv4, Ep4Info> endpointsAfter = new HashMap<>();
+        Map<Integer, Ipv4> interfacesBefore = new HashMap<>();
+        Map<Integer, Ipv4> interfacesAfter = new HashMap<>();
+        Set<Policy4Key> entriesBefore = new HashSet<>();
+        Set<Policy4Key> entriesAfter = new HashSet<>();
+        for (PodRef pod : new TreeSet<>(pods)) {
+            Slot old = programmedEndpoints.get(pod);
+            Slot slot = wantedSlot(pod, ifindexOf, pods, endpointsAfter, interfacesAfter);
+            if (old != null) {
+                endpointsBefore.put(old.address(), old.info());
+                if (old.ownsInterface()) {
+                    interfacesBefore.put(old.info().ifindex(), old.address());
+                }
+            }
+            if (slot == null) {
+                if (localPolicies.containsKey(pod) && podAddresses.containsKey(pod)) {
+                    blocked.add(pod);
+                }
+            } else {
+                wanted.put(pod, slot);
+                endpointsAfter.put(slot.address(), slot.info());
+                if (slot.ownsInterface()) {
+                    interfacesAfter.put(slot.info().ifindex(), slot.address());
+                }
+            }
+            Set<PolicyEntry> had = old == null ? Set.of() : old.policy().entries();
+            Set<PolicyEntry> has = slot == null ? Set.of() : slot.policy().entries();
+            if (adopted != null) {
+                has.forEach(e -> entriesAfter.add(keyOf(e)));
+            } else if (had != has) {
+                had.stream().filter(e -> !has.contains(e)).forEach(e -> entriesBefore.add(keyOf(e)));
+                has.stream().filter(e -> !had.contains(e)).forEach(e -> entriesAfter.add(keyOf(e)));
+            }
+        }
+        PolicyDatapathState before = adopted != null ? adopted
+                : new PolicyDatapathState(ipcacheBefore, endpointsBefore, interfacesBefore, entriesBefore);
+        PolicyDatapathState after = new PolicyDatapathState(ipcacheAfter, endpointsAfter, interfacesAfter, entriesAfter);
+        PolicyWritePlan plan = PolicyWritePlan.between(before, after);
         int writes = 0;
         if (!plan.isEmpty()) {
             try {
@@ -235,15 +344,82 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
                 throw e;
             }
             countOperations(plan);
-            programmed = desired;
-            metrics.mapEntries(MapName.ENDPOINTS4.cName()).set(programmed.endpoints().size());
-            metrics.mapEntries(MapName.POLICY4.cName()).set(programmed.entries().size());
-            metrics.mapEntries(MapName.IPCACHE4.cName()).set(programmed.ipcache().size());
         }
-        dirty = false;
-        policyMetrics.programmed(maps.revision().revision(), programmed.endpoints().size(), programmed.entries().size(),
-                programmed.ipcache().size());
+        record(pods, prefixes, wanted);
+        dirtyPods.removeAll(pods);
+        dirtyPrefixes.removeAll(prefixes);
+        dirtyPods.addAll(blocked); // tried again with every flush, until the pod holding their address goes
         return writes;
+    }
+
+    private static <K, V> void putIfPresent(Map<K, V> map, K key, V value) {
+        if (value != null) {
+            map.put(key, value);
+        }
+    }
+
+    /** The local endpoint {@code pod} should be, or null when it is none (or collides with one not being written). */
+    private Slot wantedSlot(PodRef pod, ToIntFunction<Ipv4> ifindexOf, Set<PodRef> writing, Map<Ipv4, Ep4Info> endpoints,
+                            Map<Integer, Ipv4> veths) {
+        EndpointPolicy policy = localPolicies.get(pod);
+        Ipv4 address = podAddresses.get(pod);
+        if (policy == null || address == null) {
+            return null; // not a local endpoint, or no IPv4 address (yet): nothing the IPv4 maps can enforce
+        }
+        PodRef owner = addressOwners.get(address);
+        if (endpoints.containsKey(address) || (owner != null && !owner.equals(pod) && !writing.contains(owner))) {
+            if (warnedCollisions.add(pod)) {
+                LOG.warn("pod {} has address {} of another local pod: not programmed until one of them goes", pod, address);
+            }
+            return null;
+        }
+        warnedCollisions.remove(pod);
+        int identity = desiredIpcache.getOrDefault(Ipcache4Key.host(address), PolicyConstants.IDENTITY_WORLD);
+        int ifindex = ifindexOf.applyAsInt(address);
+        PodRef vethOwner = ifindex == 0 ? null : interfaceOwners.get(ifindex);
+        boolean ownsInterface = ifindex != 0 && !veths.containsKey(ifindex)
+                && (vethOwner == null || vethOwner.equals(pod) || writing.contains(vethOwner));
+        if (ifindex != 0 && !ownsInterface) {
+            LOG.warn("pod {} resolves to interface {} of another pod: its veth is not checked", pod, ifindex);
+        }
+        int flags = (policy.ingressEnforced() ? PolicyConstants.EP_F_INGRESS_ENFORCED : 0)
+                | (policy.egressEnforced() ? PolicyConstants.EP_F_EGRESS_ENFORCED : 0);
+        return new Slot(address, new Ep4Info(identity, ifindex, policy.endpointId(), flags), ownsInterface, policy);
+    }
+
+    private void record(Set<PodRef> pods, Set<Ipcache4Key> prefixes, Map<PodRef, Slot> wanted) {
+        for (Ipcache4Key prefix : prefixes) {
+            Integer identity = desiredIpcache.get(prefix);
+            if (identity == null) {
+                programmedIpcache.remove(prefix);
+            } else {
+                programmedIpcache.put(prefix, identity);
+            }
+        }
+        for (PodRef pod : pods) {
+            Slot old = programmedEndpoints.remove(pod);
+            if (old != null) {
+                addressOwners.remove(old.address(), pod);
+                if (old.ownsInterface()) {
+                    interfaceOwners.remove(old.info().ifindex(), pod);
+                }
+                programmedEntries -= old.policy().entries().size();
+            }
+        }
+        for (Map.Entry<PodRef, Slot> e : wanted.entrySet()) {
+            Slot slot = e.getValue();
+            programmedEndpoints.put(e.getKey(), slot);
+            addressOwners.put(slot.address(), e.getKey());
+            if (slot.ownsInterface()) {
+                interfaceOwners.put(slot.info().ifindex(), e.getKey());
+            }
+            programmedEntries += slot.policy().entries().size();
+        }
+        metrics.mapEntries(MapName.ENDPOINTS4.cName()).set(programmedEndpoints.size());
+        metrics.mapEntries(MapName.POLICY4.cName()).set(programmedEntries);
+        metrics.mapEntries(MapName.IPCACHE4.cName()).set(programmedIpcache.size());
+        policyMetrics.programmed(maps.revision().revision(), programmedEndpoints.size(), programmedEntries,
+                programmedIpcache.size());
     }
 
     private void handle(PolicyChangeSet changes) {
@@ -251,64 +427,47 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
             LOG.warn("refused {}", refusal.message());
             metrics.objectRefused(refusal.kind(), refusal.reason().metricLabel());
         }
-        if (!changes.isEmpty()) {
-            dirty = true;
+        if (!synced || changes.isEmpty()) {
+            return; // before the store is complete the engine's full state is read at once (storeComplete)
         }
-    }
-
-    /** What the maps should hold now, from the engine's full state (its unchanged parts are reused). */
-    private PolicyDatapathState desiredState() {
-        Map<Ipcache4Key, Integer> ipcache = new HashMap<>();
-        engine.ipcache().entries().forEach((prefix, identity) -> {
-            if (!prefix.ipv6()) {
-                ipcache.put(new Ipcache4Key(new Ipv4((int) prefix.low()), prefix.length()), identity);
+        changes.endpoints().forEach((pod, policy) -> {
+            localPolicies.put(pod, policy);
+            dirtyPods.add(pod);
+        });
+        for (PodRef pod : changes.removedEndpoints().keySet()) {
+            localPolicies.remove(pod);
+            dirtyPods.add(pod);
+        }
+        changes.ipcache().upserts().forEach((prefix, identity) -> {
+            Ipcache4Key key = ipv4Key(prefix);
+            if (key != null) {
+                desiredIpcache.put(key, identity);
+                prefixChanged(key);
             }
         });
-        ToIntFunction<Ipv4> ifindexOf = interfaces.snapshot();
-        Map<Ipv4, Ep4Info> endpoints = new HashMap<>();
-        Map<Integer, Ipv4> veths = new HashMap<>();
-        Set<Policy4Key> entries = new HashSet<>();
-        Map<PodRef, EndpointPolicy> policies = new TreeMap<>(engine.endpointPolicies());
-        Set<Ipv4> claimed = new HashSet<>();
-        converted.keySet().retainAll(policies.keySet());
-        for (Map.Entry<PodRef, EndpointPolicy> e : policies.entrySet()) {
-            Ipv4 address = podAddresses.get(e.getKey());
-            if (address == null) {
-                continue; // no IPv4 address (yet): nothing the IPv4 maps can enforce
+        for (IpPrefix prefix : changes.ipcache().deletions()) {
+            Ipcache4Key key = ipv4Key(prefix);
+            if (key != null) {
+                desiredIpcache.remove(key);
+                prefixChanged(key);
             }
-            if (!claimed.add(address)) {
-                if (warnedCollisions.add(e.getKey())) {
-                    LOG.warn("pod {} has address {} of another local pod: not programmed until one of them goes",
-                            e.getKey(), address);
-                }
-                continue;
-            }
-            EndpointPolicy policy = e.getValue();
-            int identity = ipcache.getOrDefault(Ipcache4Key.host(address), PolicyConstants.IDENTITY_WORLD);
-            int ifindex = ifindexOf.applyAsInt(address);
-            int flags = (policy.ingressEnforced() ? PolicyConstants.EP_F_INGRESS_ENFORCED : 0)
-                    | (policy.egressEnforced() ? PolicyConstants.EP_F_EGRESS_ENFORCED : 0);
-            endpoints.put(address, new Ep4Info(identity, ifindex, policy.endpointId(), flags));
-            if (ifindex != 0 && veths.putIfAbsent(ifindex, address) != null) {
-                LOG.warn("pod {} resolves to interface {} of another pod: its veth is not checked", e.getKey(), ifindex);
-            }
-            entries.addAll(keysOf(e.getKey(), policy));
         }
-        warnedCollisions.retainAll(policies.keySet());
-        return new PolicyDatapathState(ipcache, endpoints, veths, entries);
     }
 
-    private Set<Policy4Key> keysOf(PodRef pod, EndpointPolicy policy) {
-        Converted known = converted.get(pod);
-        if (known != null && known.policy().equals(policy)) {
-            return known.keys();
+    /** A prefix to write; a /32 of a local pod also changes that endpoint's identity. */
+    private void prefixChanged(Ipcache4Key key) {
+        dirtyPrefixes.add(key);
+        if (key.prefixLength() == 32) {
+            for (PodRef pod : localPolicies.keySet()) {
+                if (key.address().equals(podAddresses.get(pod))) {
+                    dirtyPods.add(pod);
+                }
+            }
         }
-        Set<Policy4Key> keys = new LinkedHashSet<>();
-        for (PolicyEntry entry : policy.entries()) {
-            keys.add(keyOf(entry));
-        }
-        converted.put(pod, new Converted(policy, keys));
-        return keys;
+    }
+
+    private static Ipcache4Key ipv4Key(IpPrefix prefix) {
+        return prefix.ipv6() ? null : new Ipcache4Key(new Ipv4((int) prefix.low()), prefix.length());
     }
 
     /** The kernel key of a compiled entry: see policy4_key and PolicyEntry (same fields, same prefix rules). */
