@@ -8,6 +8,11 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.sluice.agentprocess.AgentNode;
+import io.sluice.loader.BpfMap;
+import io.sluice.maps.Codec;
+import io.sluice.maps.Lb4Backend;
+import io.sluice.maps.MapName;
+import io.sluice.maps.TypedMap;
 import io.sluice.testnet.KernelTest;
 import io.sluice.testnet.RequestOutcome;
 import io.sluice.testnet.Traffic;
@@ -48,6 +53,8 @@ class AgentApiTrafficTest {
 
             api.call(c -> c.resource(slice(AgentNode.BACKEND_B)).update());
             awaitAnswers(net, Set.of("backend-b"), "the slice scaled to backend-b alone");
+            assertThat(pinnedBackends(net)).as("backends left in the pinned map once no slot uses the others")
+                    .containsExactly(AgentNode.BACKEND_B + ":8080");
 
             // The API goes away: the maps keep the last known state, the agent says it is not ready, and why.
             api.stop();
@@ -73,6 +80,13 @@ class AgentApiTrafficTest {
                     "the deleted Service to stop answering");
 
             assertThat(net.logOf(agent)).as("the agent's log").doesNotContain("flush failed").doesNotContain("ERROR");
+        }
+    }
+
+    private static List<String> pinnedBackends(AgentNode net) {
+        try (BpfMap map = BpfMap.openPinned(net.pins.resolve("maps").resolve(MapName.LB4_BACKENDS.cName()));
+             TypedMap<Integer, Lb4Backend> backends = new TypedMap<>(map, Codec.UINT32, Lb4Backend.CODEC)) {
+            return backends.entries().values().stream().map(b -> b.address() + ":" + b.port()).sorted().toList();
         }
     }
 

@@ -33,6 +33,7 @@ import io.sluice.servicelb.TranslationResult;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +71,13 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private final Set<ServiceKey> dirty = new TreeSet<>();
     private final Map<Lb4Key, ProgrammedFrontend> programmed = new HashMap<>();
     private final Map<Integer, Lb4Backend> programmedBackends = new HashMap<>();
+    /**
+     * How many slots of programmed frontends point at each backend id, so that finding the backends nobody uses
+     * costs what changed, not every slot of every frontend (which made each change O(all slots)).
+     */
+    private final Map<Integer, Integer> slotReferences = new HashMap<>();
+    /** Backends that may have lost their last slot, or were written for a frontend whose write then failed. */
+    private final Set<Integer> maybeUnused = new HashSet<>();
     private final Map<ServiceKey, Set<Lb4Key>> frontendsOf = new HashMap<>();
     /** Which Service each EndpointSlice belonged to when last seen, to find it again once the slice is deleted. */
     private final Map<ObjectKey, String> sliceOwners = new HashMap<>();
@@ -217,6 +225,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
                 maps.putBackend(id, backend);
                 count(MapName.LB4_BACKENDS, "update");
                 programmedBackends.put(id, backend);
+                maybeUnused.add(id);
                 operations++;
             }
             slots.add(id);
@@ -229,6 +238,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             maps.putService(key, want.service(), slots, have == null ? 0 : have.slotBackendIds().size());
             count(MapName.LB4_SLOTS, "update");
             count(MapName.LB4_SERVICES, "update");
+            reference(have, -1);
+            reference(want, 1);
             programmed.put(key, want);
             operations += 1 + slots.size();
         }
@@ -242,6 +253,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             maps.removeService(key, have.service().serviceId(), have.slotBackendIds().size());
             count(MapName.LB4_SERVICES, "delete");
             count(MapName.LB4_SLOTS, "delete");
+            reference(have, -1);
             programmed.remove(key);
         }
         frontendIds.release(frontendKey(key));
@@ -253,20 +265,33 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     }
 
     private int releaseUnusedBackends() {
-        Set<Integer> used = new HashSet<>();
-        programmed.values().forEach(p -> used.addAll(p.slotBackendIds()));
         int operations = 0;
-        for (Integer id : new ArrayList<>(programmedBackends.keySet())) {
-            if (!used.contains(id)) {
-                Lb4Backend backend = programmedBackends.get(id);
+        for (Iterator<Integer> it = maybeUnused.iterator(); it.hasNext(); ) {
+            Integer id = it.next();
+            Lb4Backend backend = slotReferences.containsKey(id) ? null : programmedBackends.get(id);
+            if (backend != null) {
                 maps.removeBackend(id);
                 count(MapName.LB4_BACKENDS, "delete");
                 programmedBackends.remove(id);
                 backendIds.release(backendKey(backend));
                 operations++;
             }
+            it.remove();
         }
         return operations;
+    }
+
+    /** Adds {@code delta} to the slot references of each backend {@code frontend} points at. */
+    private void reference(ProgrammedFrontend frontend, int delta) {
+        if (frontend == null) {
+            return;
+        }
+        for (Integer id : frontend.slotBackendIds()) {
+            if (slotReferences.merge(id, delta, Integer::sum) == 0) {
+                slotReferences.remove(id);
+                maybeUnused.add(id);
+            }
+        }
     }
 
     private int pruneUnclaimed() {
@@ -289,9 +314,12 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         for (Map.Entry<Lb4Key, Lb4Service> e : services.entrySet()) {
             Lb4Service service = e.getValue();
             List<Integer> slots = maps.slotsOf(service.serviceId(), service.backendCount());
-            programmed.put(e.getKey(), new ProgrammedFrontend(service, slots));
+            ProgrammedFrontend adopted = new ProgrammedFrontend(service, slots);
+            programmed.put(e.getKey(), adopted);
+            reference(adopted, 1);
         }
         programmedBackends.putAll(backends);
+        maybeUnused.addAll(backends.keySet()); // a backend no adopted slot points at is an orphan
         if (!services.isEmpty()) {
             LOG.info("adopted {} frontends and {} backends from the pinned maps", services.size(), backends.size());
         }

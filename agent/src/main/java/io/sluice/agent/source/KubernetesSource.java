@@ -56,7 +56,7 @@ public final class KubernetesSource implements ResourceSource {
     static final long REACHABILITY_CHECK_MILLIS = 200;
     static final long MIN_PROBE_BACKOFF_MILLIS = 200;
     static final long MAX_PROBE_BACKOFF_MILLIS = 5_000;
-    static final long PROBE_TIMEOUT_MILLIS = 2_000;
+    static final long PROBE_TIMEOUT_MILLIS = 5_000;
 
     /** Per kind: its informer and the latest list/watch failure, for readiness. */
     private static final class KindState {
@@ -200,12 +200,23 @@ public final class KubernetesSource implements ResourceSource {
         return f.startAllRegisteredInformers();
     }
 
-    private void stopInformers() {
+    /**
+     * Silences the current informers at once and stops them on a thread of their own: fabric8's stop can wait on a
+     * connection attempt to an API that does not answer, and the monitor must go on probing meanwhile.
+     *
+     * @return the thread that stops them, or null when none were started
+     */
+    private Thread stopInformers() {
         Generation g = generation;
-        if (g != null) {
-            g.live = false;
-            g.factory.stopAllRegisteredInformers();
+        if (g == null || !g.live) {
+            return null;
         }
+        g.live = false;
+        return Thread.ofPlatform().daemon().name("sluice-informers-stop").start(() -> {
+            long start = System.nanoTime();
+            g.factory.stopAllRegisteredInformers();
+            LOG.debug("stopped the informers in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        });
     }
 
     /** The monitor's duty: turn connection failures into an outage, probe with backoff, relist when it ends. */
@@ -373,9 +384,12 @@ public final class KubernetesSource implements ResourceSource {
         monitor.shutdownNow();
         try {
             monitor.awaitTermination(PROBE_TIMEOUT_MILLIS + 2_000, TimeUnit.MILLISECONDS);
+            Thread stopping = stopInformers();
+            if (stopping != null) {
+                stopping.join(Duration.ofSeconds(5));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        stopInformers();
     }
 }
