@@ -248,7 +248,30 @@ public final class ManifestDirectorySource implements ResourceSource {
                 docStart = i + 1;
             }
         }
-        return new FileState(attrs.lastModifiedTime(), attrs.size(), List.copyOf(objects), null);
+        return new FileState(attrs.lastModifiedTime(), attrs.size(), reuseUnchanged(objects), null);
+    }
+
+    /**
+     * Puts back the instance already published for each object that did not change, so that a rewritten file (one
+     * endpoint moved) does not keep a second copy of every other object in it. Scanner thread only.
+     */
+    private List<Parsed> reuseUnchanged(List<Parsed> parsed) {
+        List<Parsed> result = new ArrayList<>(parsed.size());
+        for (Parsed p : parsed) {
+            HasMetadata previous = current.get(p.key());
+            ObjectMeta meta = p.object().getMetadata();
+            if (previous != null && previous != p.object()) {
+                String version = meta.getResourceVersion();
+                meta.setResourceVersion(previous.getMetadata().getResourceVersion());
+                if (p.object().equals(previous)) {
+                    result.add(new Parsed(p.file(), p.line(), p.key(), previous));
+                    continue;
+                }
+                meta.setResourceVersion(version);
+            }
+            result.add(p);
+        }
+        return List.copyOf(result);
     }
 
     private FileState refuse(Path path, BasicFileAttributes attrs, List<Parsed> lastGood, ManifestProblem problem) {

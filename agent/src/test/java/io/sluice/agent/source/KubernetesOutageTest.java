@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -18,6 +17,7 @@ import io.sluice.agent.model.ObjectKey;
 import io.sluice.agent.model.ResourceKind;
 import io.sluice.agent.testsupport.Await;
 import io.sluice.agent.testsupport.RecordingReconciler;
+import io.sluice.agent.testsupport.WatchClosingAside;
 import io.sluice.agent.writer.StateWriter;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -58,7 +58,7 @@ class KubernetesOutageTest {
 
     private static KubernetesMockServer serverOn(int port) {
         KubernetesMockServer s = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+                new WatchClosingAside(), false);
         s.init(InetAddress.getLoopbackAddress(), port);
         return s;
     }

@@ -1,0 +1,412 @@
+package io.sluice.agentprocess;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.sluice.agent.event.EventChannel;
+import io.sluice.agent.event.EventQueue;
+import io.sluice.agent.ids.StableIdAllocator;
+import io.sluice.agent.metrics.AgentMetrics;
+import io.sluice.agent.model.ResourceKind;
+import io.sluice.agent.services.ServiceReconciler;
+import io.sluice.agent.source.ResourceSource;
+import io.sluice.agent.writer.StateWriter;
+import io.sluice.bpf.BpfObjectFile;
+import io.sluice.loader.BpfMap;
+import io.sluice.loader.BpfObject;
+import io.sluice.maps.Codec;
+import io.sluice.maps.DatapathConstants;
+import io.sluice.maps.IpProtocol;
+import io.sluice.maps.Ipv4;
+import io.sluice.maps.Lb4Backend;
+import io.sluice.maps.Lb4Key;
+import io.sluice.maps.Lb4Service;
+import io.sluice.maps.Lb4SlotKey;
+import io.sluice.maps.LbScope;
+import io.sluice.maps.MapName;
+import io.sluice.maps.ServiceMaps;
+import io.sluice.maps.TypedMap;
+import io.sluice.servicelb.NodeContext;
+import io.sluice.servicelb.ServiceLbConfig;
+import io.sluice.servicelb.ServiceTranslator;
+import io.sluice.testnet.KernelTest;
+import io.sluice.testnet.Topology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * The agent at scale: 10,000 Services with 10 endpoints each. Prints figures, asserts only correctness (every
+ * frontend and backend programmed, every change seen in the maps). Opt-in, as it takes minutes on this machine:
+ * <pre>
+ * mvn -pl ebpf-tests test -Dtest=AgentScaleBenchmark -Dsluice.bench=true
+ * </pre>
+ * <ul>
+ *   <li>{@link #theAgentProcessProgramsTenThousandServices}: the real launcher on a manifest folder of 10,000 files:
+ *       time from start to ready (maps fully programmed), split into JVM and start-up work versus the first sync
+ *       and flush (the agent's own sync histogram), and the agent's resident memory (VmRSS) once synced and after a
+ *       30 s of manifest churn (1,000 file writes per second).</li>
+ *   <li>{@link #anEndpointSliceChangeReachesThePinnedMapsWithinMilliseconds}: the agent's pipeline (event queue,
+ *       writer thread, store, service reconciler) on the real, pinned BPF maps, fed by a source that publishes
+ *       1,000 endpoint changes per second evenly; a second thread reads the pinned maps (its own descriptors) until
+ *       each change is visible, and reports p50/p99 of arrival-to-visible.</li>
+ * </ul>
+ */
+@KernelTest
+@EnabledIfSystemProperty(named = "sluice.bench", matches = "true")
+class AgentScaleBenchmark {
+    private static final int SERVICES = 10_000;
+    private static final int ENDPOINTS = 10;
+    private static final int CHANGES_PER_SECOND = 1_000;
+    private static final int CHURN_SECONDS = 10;
+
+    // ---- the agent process ------------------------------------------------------------------------------------
+
+    @Test
+    void theAgentProcessProgramsTenThousandServices() throws Exception {
+        try (AgentNode net = new AgentNode()) {
+            for (int s = 0; s < SERVICES; s++) {
+                Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
+            }
+            long start = System.nanoTime();
+            String javaOpts = System.getProperty("sluice.bench.agentJavaOpts", "");
+            Process agent = net.startAgent(Map.of("SLUICE_JAVA_OPTS", javaOpts), "--manifests", net.manifests.toString());
+            double total = (System.nanoTime() - start) / 1e9;
+            String metrics = net.httpGet("/metrics");
+            double sync = metric(metrics, "sluice_sync_duration_seconds_sum");
+            assertThat(pinnedSize(net.pins, MapName.LB4_SERVICES, Lb4Key.CODEC, Lb4Service.CODEC)).isEqualTo(SERVICES);
+            assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
+            long rssSynced = vmRssKib(agent.pid());
+            System.out.printf("agent process (SLUICE_JAVA_OPTS='%s'), %d services x %d endpoints from %d manifest files:%n",
+                    javaOpts, SERVICES, ENDPOINTS, SERVICES);
+            System.out.printf("  start to ready (maps fully programmed): %.2f s = JVM and start-up %.2f s + first sync and flush %.2f s%n",
+                    total, total - sync, sync);
+            System.out.printf("  VmRSS once synced: %d MiB; live heap after a full GC: %s%n", rssSynced / 1024, liveHeap(agent.pid()));
+
+            // Manifest churn: one endpoint of one Service changes per file write, 1,000 writes per second.
+            int[] generation = new int[SERVICES];
+            long churnEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long next = System.nanoTime();
+            int writes = 0;
+            while (System.nanoTime() < churnEnd) {
+                int s = ThreadLocalRandom.current().nextInt(SERVICES);
+                Path tmp = net.manifests.resolve("." + fileOf(s));
+                Files.writeString(tmp, yaml(s, ++generation[s]));
+                Files.move(tmp, net.manifests.resolve(fileOf(s)), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                writes++;
+                next += TimeUnit.SECONDS.toNanos(1) / CHANGES_PER_SECOND;
+                LockSupport.parkNanos(next - System.nanoTime());
+            }
+            AgentNode.awaitQuietly(java.time.Duration.ofSeconds(2));
+            String after = net.httpGet("/metrics");
+            System.out.printf("  VmRSS after 30 s of manifest churn (%d file writes): %d MiB; live heap after a full GC: %s%n",
+                    writes, vmRssKib(agent.pid()) / 1024, liveHeap(agent.pid()));
+            System.out.printf("  agent's event-to-map histogram over the churn: %s%n", buckets(after, "sluice_event_to_map_latency_seconds"));
+            assertThat(net.logOf(agent)).doesNotContain("flush failed");
+        }
+    }
+
+    private static String fileOf(int s) {
+        return "svc-%05d.yaml".formatted(s);
+    }
+
+    /** Service {@code s} and its slice; generation {@code g} moves endpoint {@code g % ENDPOINTS} to a new address. */
+    private static String yaml(int s, int g) {
+        StringBuilder sb = new StringBuilder("""
+                apiVersion: v1
+                kind: Service
+                metadata: {name: svc-%d, namespace: bench}
+                spec:
+                  clusterIP: %s
+                  ports: [{name: http, port: 80, targetPort: 8080, protocol: TCP}]
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: svc-%d-1
+                  namespace: bench
+                  labels: {kubernetes.io/service-name: svc-%d}
+                addressType: IPv4
+                ports: [{name: http, port: 8080, protocol: TCP}]
+                endpoints:
+                """.formatted(s, clusterIp(s), s, s));
+        for (int k = 0; k < ENDPOINTS; k++) {
+            sb.append("- {addresses: [").append(endpointIp(s, k, g)).append("], conditions: {ready: true}}\n");
+        }
+        return sb.toString();
+    }
+
+    // ---- the pipeline on pinned maps --------------------------------------------------------------------------
+
+    @Test
+    void anEndpointSliceChangeReachesThePinnedMapsWithinMilliseconds() throws Exception {
+        Path state = Files.createTempDirectory("sluice-bench-state-");
+        try (Topology topology = new Topology();
+             BpfObject sock = BpfObject.open(BpfObjectFile.SOCK.bytes(), BpfObjectFile.SOCK.baseName())) {
+            Path pins = topology.bpfDirectory("bench");
+            sock.pinMapsUnder(pins);
+            sock.load(); // programs loaded, never attached: only the maps matter here
+            AgentMetrics metrics = new AgentMetrics();
+            ServiceMaps maps = ServiceMaps.of(sock);
+            StableIdAllocator frontendIds = StableIdAllocator.open(state.resolve("frontend-ids.dat"), DatapathConstants.LB4_SERVICES_MAX);
+            StableIdAllocator backendIds = StableIdAllocator.open(state.resolve("backend-ids.dat"), DatapathConstants.LB4_BACKENDS_MAX);
+            ServiceReconciler reconciler = new ServiceReconciler(
+                    new ServiceTranslator(new ServiceLbConfig(16381, ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
+                            NodeContext.parse("node-1", List.of(), List.of())),
+                    maps, frontendIds, backendIds, metrics).owning(maps).owning(frontendIds).owning(backendIds);
+            SyntheticSource source = new SyntheticSource();
+            for (int s = 0; s < SERVICES; s++) {
+                source.put(service(s));
+                source.put(slice(s, 0));
+            }
+            StateWriter writer = new StateWriter(new EventQueue(1 << 16, metrics), List.of(source), List.of(reconciler), metrics);
+            AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 1_000_000),
+                    Throwable::printStackTrace, null, writer);
+            long start = System.nanoTime();
+            AgentRunner.startOnThread(runner);
+            source.start(writer.channelOf(source));
+            while (!writer.status().ready()) {
+                Thread.sleep(5);
+            }
+            System.out.printf("pipeline on pinned maps: first sync and flush of %d services x %d endpoints: %.2f s%n",
+                    SERVICES, ENDPOINTS, (System.nanoTime() - start) / 1e9);
+
+            LinkedBlockingQueue<Change> published = new LinkedBlockingQueue<>();
+            Verifier verifier = new Verifier(pins, published);
+            Thread verifierThread = Thread.ofPlatform().name("bench-verifier").start(verifier);
+            int[] generation = new int[SERVICES];
+            int changes = CHANGES_PER_SECOND * CHURN_SECONDS;
+            long next = System.nanoTime();
+            for (int i = 0; i < changes; i++) {
+                int s = ThreadLocalRandom.current().nextInt(SERVICES);
+                int g = ++generation[s];
+                EndpointSlice slice = slice(s, g);
+                source.put(slice);
+                long at = System.nanoTime();
+                published.add(new Change(s, endpointIp(s, (g - 1) % ENDPOINTS, g), at));
+                source.channel.publish(ResourceKind.ENDPOINT_SLICE, false, slice);
+                next += TimeUnit.SECONDS.toNanos(1) / CHANGES_PER_SECOND;
+                LockSupport.parkNanos(next - System.nanoTime());
+            }
+            published.add(Change.END);
+            verifierThread.join();
+            runner.close();
+            reconciler.close();
+
+            long[] latencies = verifier.latencies();
+            assertThat(latencies).as("every change seen in the pinned maps").hasSize(changes);
+            Arrays.sort(latencies);
+            System.out.printf("pipeline on pinned maps: %d endpoint changes at %d/s, arrival to visible in the pinned maps: "
+                            + "p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", changes, CHANGES_PER_SECOND,
+                    latencies[changes / 2] / 1e6, latencies[(int) (changes * 0.99)] / 1e6, latencies[changes - 1] / 1e6);
+        } finally {
+            try (var files = Files.walk(state)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** A change published at {@code publishedNanos}: service {@code s} now has an endpoint at {@code address}. */
+    private record Change(int s, String address, long publishedNanos) {
+        static final Change END = new Change(-1, null, 0);
+    }
+
+    /** Reads the pinned maps through its own descriptors until each published change is visible. */
+    private static final class Verifier implements Runnable {
+        private final Path pins;
+        private final LinkedBlockingQueue<Change> published;
+        private final List<Long> latencies = new ArrayList<>();
+
+        Verifier(Path pins, LinkedBlockingQueue<Change> published) {
+            this.pins = pins;
+            this.published = published;
+        }
+
+        @Override
+        public void run() {
+            try (BpfMap servicesMap = BpfMap.openPinned(pins.resolve(MapName.LB4_SERVICES.cName()));
+                 BpfMap slotsMap = BpfMap.openPinned(pins.resolve(MapName.LB4_SLOTS.cName()));
+                 BpfMap backendsMap = BpfMap.openPinned(pins.resolve(MapName.LB4_BACKENDS.cName()));
+                 TypedMap<Lb4Key, Lb4Service> services = new TypedMap<>(servicesMap, Lb4Key.CODEC, Lb4Service.CODEC);
+                 TypedMap<Lb4SlotKey, Integer> slots = new TypedMap<>(slotsMap, Lb4SlotKey.CODEC, Codec.UINT32);
+                 TypedMap<Integer, Lb4Backend> backends = new TypedMap<>(backendsMap, Codec.UINT32, Lb4Backend.CODEC)) {
+                while (true) {
+                    Change c = published.take();
+                    if (c == Change.END) {
+                        return;
+                    }
+                    Lb4Key frontend = new Lb4Key(Ipv4.parse(clusterIp(c.s())), 80, IpProtocol.TCP, LbScope.INTERNAL);
+                    Ipv4 wanted = Ipv4.parse(c.address());
+                    long deadline = c.publishedNanos() + TimeUnit.SECONDS.toNanos(5);
+                    while (!visible(services, slots, backends, frontend, wanted)) {
+                        if (System.nanoTime() > deadline) {
+                            throw new AssertionError("service " + c.s() + " still lacks " + c.address() + " after 5 s");
+                        }
+                        LockSupport.parkNanos(20_000); // 20 µs: fine enough, and leaves the writer its core
+                    }
+                    latencies.add(System.nanoTime() - c.publishedNanos());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private static boolean visible(TypedMap<Lb4Key, Lb4Service> services, TypedMap<Lb4SlotKey, Integer> slots,
+                                       TypedMap<Integer, Lb4Backend> backends, Lb4Key frontend, Ipv4 wanted) {
+            Lb4Service service = services.get(frontend).orElse(null);
+            if (service == null) {
+                return false;
+            }
+            for (int slot = 0; slot < service.backendCount(); slot++) {
+                Integer id = slots.get(new Lb4SlotKey(service.serviceId(), slot)).orElse(null);
+                Lb4Backend backend = id == null ? null : backends.get(id).orElse(null);
+                if (backend != null && backend.address().equals(wanted)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        long[] latencies() {
+            return latencies.stream().mapToLong(Long::longValue).toArray();
+        }
+    }
+
+    /** Services and slices held in memory; synced from the start, changes published by the benchmark. */
+    private static final class SyntheticSource implements ResourceSource {
+        private final Map<ResourceKind, Map<String, HasMetadata>> objects = new ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
+        volatile EventChannel channel;
+
+        void put(HasMetadata object) {
+            object.getMetadata().setResourceVersion(Long.toString(version.incrementAndGet()));
+            objects.computeIfAbsent(ResourceKind.of(object), k -> new ConcurrentHashMap<>())
+                    .put(object.getMetadata().getName(), object);
+        }
+
+        @Override
+        public String name() {
+            return "synthetic";
+        }
+
+        @Override
+        public Set<ResourceKind> kinds() {
+            return EnumSet.of(ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE);
+        }
+
+        @Override
+        public void start(EventChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public boolean synced(ResourceKind kind) {
+            return channel != null;
+        }
+
+        @Override
+        public String notSyncedReason(ResourceKind kind) {
+            return channel == null ? "not started" : null;
+        }
+
+        @Override
+        public Collection<? extends HasMetadata> snapshot(ResourceKind kind) {
+            return List.copyOf(objects.getOrDefault(kind, Map.of()).values());
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static Service service(int s) {
+        return new ServiceBuilder().withNewMetadata().withNamespace("bench").withName("svc-" + s).endMetadata()
+                .withNewSpec().withClusterIP(clusterIp(s)).withClusterIPs(clusterIp(s))
+                .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNewTargetPort(8080).endPort()
+                .endSpec().build();
+    }
+
+    private static EndpointSlice slice(int s, int g) {
+        EndpointSliceBuilder b = new EndpointSliceBuilder()
+                .withNewMetadata().withNamespace("bench").withName("svc-" + s + "-1")
+                .addToLabels("kubernetes.io/service-name", "svc-" + s).endMetadata()
+                .withAddressType("IPv4").addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort();
+        for (int k = 0; k < ENDPOINTS; k++) {
+            b.addNewEndpoint().withAddresses(endpointIp(s, k, g)).withNewConditions().withReady(true).endConditions().endEndpoint();
+        }
+        return b.build();
+    }
+
+    private static String clusterIp(int s) {
+        return "10.96." + (s >> 8) + "." + (s & 255);
+    }
+
+    /**
+     * Endpoint {@code k} of service {@code s} at generation {@code g}: the generation counts for the endpoint that
+     * generation moved ({@code g % ENDPOINTS}) and the ones moved before it, so each change introduces one address.
+     */
+    private static String endpointIp(int s, int k, int g) {
+        int moves = g <= k ? 0 : (g - k - 1) / ENDPOINTS + 1; // how many times endpoint k moved by generation g
+        int n = (s * ENDPOINTS + k) + moves * SERVICES * ENDPOINTS;
+        return (11 + (n >> 24)) + "." + ((n >> 16) & 255) + "." + ((n >> 8) & 255) + "." + (n & 255);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private static <K, V> int pinnedSize(Path pins, MapName name, Codec<K> key, Codec<V> value) {
+        try (BpfMap map = BpfMap.openPinned(pins.resolve("maps").resolve(name.cName()));
+             TypedMap<K, V> typed = new TypedMap<>(map, key, value)) {
+            return typed.entries().size();
+        }
+    }
+
+    private static long vmRssKib(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS for " + pid);
+    }
+
+    /** The heap in use right after a full collection (jcmd GC.run, then GC.heap_info): what the agent really holds. */
+    private static String liveHeap(long pid) throws Exception {
+        String jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd").toString();
+        new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor(60, TimeUnit.SECONDS);
+        Process info = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+        String text = new String(info.getInputStream().readAllBytes());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(text);
+        return m.find() ? Long.parseLong(m.group(1)) / 1024 + " MiB" : "unknown (" + text.strip() + ")";
+    }
+
+    private static double metric(String scrape, String name) {
+        return scrape.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static String buckets(String scrape, String histogram) {
+        return String.join(", ", scrape.lines().filter(l -> l.startsWith(histogram + "_bucket"))
+                .map(l -> l.substring(l.indexOf("le=")).replace("\"", "").replace("}", "")).toList());
+    }
+}
