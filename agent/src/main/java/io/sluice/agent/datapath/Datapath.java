@@ -7,6 +7,7 @@ import io.sluice.loader.BpfProgram;
 import io.sluice.loader.NetworkNamespace;
 import io.sluice.loader.TcDirection;
 import io.sluice.loader.TcFilter;
+import io.sluice.maps.ConntrackMaps;
 import io.sluice.maps.DatapathCounters;
 import io.sluice.maps.Ipv4;
 import io.sluice.maps.Node4Config;
@@ -207,6 +208,11 @@ public final class Datapath implements AutoCloseable {
         try (NodeConfigMap config = NodeConfigMap.of(pod)) {
             config.put(new Node4Config(nodeAddress, hairpinAddress));
         }
+    }
+
+    /** The conntrack and affinity maps, for flushing the flows of a backend that goes. Used by one thread at a time. */
+    public ConntrackMaps conntrackMaps() {
+        return ConntrackMaps.of(pod);
     }
 
     /** The kernel counters. Confined to the caller's thread. */

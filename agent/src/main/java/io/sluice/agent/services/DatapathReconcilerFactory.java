@@ -7,6 +7,7 @@ import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.policy.PolicyReconciler;
 import io.sluice.agent.writer.Reconciler;
+import io.sluice.maps.ConntrackMaps;
 import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.Ipv4;
 import io.sluice.maps.ServiceMaps;
@@ -43,8 +44,10 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
                     new ServiceLbConfig(config.maglevTableSize(), ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
                     NodeContext.parse(config.nodeName(), config.nodeAddresses(),
                             config.nodePortAddresses().stream().map(Object::toString).toList()));
+            ConntrackMaps conntrack = datapath.conntrackMaps();
             ServiceReconciler services = new ServiceReconciler(translator, maps, frontendIds, backendIds, metrics)
-                    .owning(datapath).owning(maps).owning(frontendIds).owning(backendIds);
+                    .flushingConntrack(conntrack)
+                    .owning(datapath).owning(maps).owning(conntrack).owning(frontendIds).owning(backendIds);
             datapath.watchPodInterfaces(POD_INTERFACE_SCAN);
             return List.of(services, policy);
         } catch (RuntimeException e) {

@@ -9,6 +9,7 @@ import io.sluice.agent.model.ObjectKey;
 import io.sluice.agent.model.ResourceKind;
 import io.sluice.agent.writer.Reconciler;
 import io.sluice.agent.writer.Store;
+import io.sluice.maps.ConntrackMaps;
 import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.IpProtocol;
 import io.sluice.maps.Ipv4;
@@ -78,6 +79,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private final Map<Integer, Integer> slotReferences = new HashMap<>();
     /** Backends that may have lost their last slot, or were written for a frontend whose write then failed. */
     private final Set<Integer> maybeUnused = new HashSet<>();
+    /** Flows to flush when a backend leaves a service or goes; null when the caller keeps no conntrack. */
+    private ConntrackMaps conntrack;
     private final Map<ServiceKey, Set<Lb4Key>> frontendsOf = new HashMap<>();
     /** Which Service each EndpointSlice belonged to when last seen, to find it again once the slice is deleted. */
     private final Map<ObjectKey, String> sliceOwners = new HashMap<>();
@@ -97,6 +100,15 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         this.backendIds = backendIds;
         this.metrics = metrics;
         adoptWhatTheMapsHold();
+    }
+
+    /**
+     * Makes this reconciler flush the conntrack and affinity entries of a backend that leaves a service's slots or
+     * is removed, so no UDP flow keeps sending to it (kube-proxy's stale-UDP problem) and affinity re-picks.
+     */
+    public ServiceReconciler flushingConntrack(ConntrackMaps maps) {
+        this.conntrack = maps;
+        return this;
     }
 
     /** Hands {@code resource} to this reconciler, which closes it (in reverse order of handing) when it is closed. */
@@ -238,6 +250,9 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             maps.putService(key, want.service(), slots, have == null ? 0 : have.slotBackendIds().size());
             count(MapName.LB4_SLOTS, "update");
             count(MapName.LB4_SERVICES, "update");
+            if (have != null) {
+                flushLeavers(serviceId, have.slotBackendIds(), new HashSet<>(slots));
+            }
             reference(have, -1);
             reference(want, 1);
             programmed.put(key, want);
@@ -253,6 +268,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             maps.removeService(key, have.service().serviceId(), have.slotBackendIds().size());
             count(MapName.LB4_SERVICES, "delete");
             count(MapName.LB4_SLOTS, "delete");
+            flushLeavers(have.service().serviceId(), have.slotBackendIds(), Set.of());
             reference(have, -1);
             programmed.remove(key);
         }
@@ -270,6 +286,9 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             Integer id = it.next();
             Lb4Backend backend = slotReferences.containsKey(id) ? null : programmedBackends.get(id);
             if (backend != null) {
+                if (conntrack != null) {
+                    conntrack.flushBackend(id);
+                }
                 maps.removeBackend(id);
                 count(MapName.LB4_BACKENDS, "delete");
                 programmedBackends.remove(id);
@@ -279,6 +298,19 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             it.remove();
         }
         return operations;
+    }
+
+    /** Flushes the flows of {@code serviceId} to each backend that was in {@code before} and is not in {@code after}. */
+    private void flushLeavers(int serviceId, List<Integer> before, Set<Integer> after) {
+        if (conntrack == null) {
+            return;
+        }
+        for (Integer id : new HashSet<>(before)) {
+            if (!after.contains(id)) {
+                conntrack.flushServiceBackend(serviceId, id);
+                count(MapName.CT4_ENTRIES, "flush");
+            }
+        }
     }
 
     /** Adds {@code delta} to the slot references of each backend {@code frontend} points at. */
@@ -389,7 +421,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         }
 
         private static Lb4Backend backendOf(ServiceBackend backend) {
-            return new Lb4Backend(new Ipv4(backend.address().ipv4Bits()), backend.port(), protocolOf(backend.protocol()), 0);
+            return new Lb4Backend(new Ipv4(backend.address().ipv4Bits()), backend.port(), protocolOf(backend.protocol()),
+                    backend.local() ? DatapathConstants.LB_BACKEND_F_LOCAL : 0);
         }
     }
 }
