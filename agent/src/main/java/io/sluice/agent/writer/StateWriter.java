@@ -38,6 +38,8 @@ public final class StateWriter implements Agent {
     private static final long MAX_FLUSH_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** How often an unready writer refreshes its reason from the sources. */
     private static final long STATUS_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** values() copies its array on every call: a 40-byte allocation per duty cycle on the event path. */
+    private static final ResourceKind[] KINDS = ResourceKind.values();
 
     /** A source, its channel and which of its kinds the store holds a synced copy of. */
     private static final class Binding {
@@ -300,7 +302,7 @@ public final class StateWriter implements Agent {
             }
         }
         dirty.clear();
-        for (ResourceKind kind : ResourceKind.values()) {
+        for (ResourceKind kind : KINDS) {
             metrics.storeObjects(kind, store.size(kind));
         }
         flushPending = true;
