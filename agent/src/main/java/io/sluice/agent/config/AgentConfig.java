@@ -1,6 +1,8 @@
 package io.sluice.agent.config;
 
+import io.sluice.loader.Cgroups;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -338,16 +340,10 @@ public final class AgentConfig {
     /** The cgroup v2 mount, from /proc/mounts: socket balancing applies to the whole node by default. */
     private static Path cgroup2Root() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
-                String[] f = line.split(" ");
-                if (f.length > 2 && f[2].equals("cgroup2")) {
-                    return Path.of(f[1]);
-                }
-            }
-        } catch (IOException e) {
-            throw new ConfigurationException("socketCgroup", "not set and /proc/mounts cannot be read: " + e.getMessage(), e);
+            return Cgroups.v2Mount();
+        } catch (IllegalStateException | UncheckedIOException e) {
+            throw new ConfigurationException("socketCgroup", "not set and " + e.getMessage(), e);
         }
-        throw new ConfigurationException("socketCgroup", "not set and there is no cgroup2 mount in /proc/mounts");
     }
 
     private static Path absolute(String setting, Path path) {
