@@ -13,6 +13,11 @@ public enum BpfObjectFile {
     POD("sluice_pod"),
     /** Socket-level load balancing: {@code sock_connect4}, {@code sock_sendmsg4}, {@code sock_recvmsg4}, {@code sock_getpeername4}. */
     SOCK("sluice_sock"),
+    /**
+     * Destroying stale sockets: {@code sock_destroy_udp} (iter/udp) aborts connected UDP sockets the socket programs
+     * sent to a backend that has since left the frontend. Shares the service maps through their pins; needs Linux 6.5.
+     */
+    SOCK_DESTROY("sluice_sock_destroy"),
     /** The per-packet floor: {@code xdp_pass}. */
     XDP_PASS("xdp_pass");
 

@@ -218,6 +218,20 @@ public final class BpfProgram {
         }
     }
 
+    /**
+     * Attaches this iterator program (section {@code iter/...}, e.g. {@code iter/udp}) as an iterator link; each
+     * {@link BpfIterator#run} then walks the kernel's objects once. Closing the iterator detaches it.
+     *
+     * @throws IllegalArgumentException if the program is not an iterator program
+     */
+    public BpfIterator attachIterator() {
+        return BpfIterator.attach(this);
+    }
+
+    MemorySegment handle() {
+        return handle;
+    }
+
     String describe() {
         return "program '" + name + "' of BPF object '" + owner.name() + "'";
     }

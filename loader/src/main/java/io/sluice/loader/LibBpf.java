@@ -94,6 +94,13 @@ final class LibBpf {
     static final MethodHandle BPF_LINK_UPDATE =
             Native.libbpf("bpf_link_update", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
 
+    // --- iterators (errno for attach_iter) ----------------------------------------------------------------------
+    static final MethodHandle BPF_PROGRAM__ATTACH_ITER = Native.libbpf("bpf_program__attach_iter",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
+    static final MethodHandle BPF_LINK__FD = Native.libbpf("bpf_link__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle BPF_LINK__DESTROY = Native.libbpf("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle BPF_ITER_CREATE = Native.libbpf("bpf_iter_create", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
     // --- tc (netlink; runs in the caller thread's network namespace) ------------------------------------------
     static final MethodHandle BPF_TC_HOOK_CREATE = Native.libbpf("bpf_tc_hook_create", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle BPF_TC_ATTACH = Native.libbpf("bpf_tc_attach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -30,6 +31,9 @@ final class LibC {
             Native.libc("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
     private static final MethodHandle IF_NAMETOINDEX =
             Native.libc("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS), Native.CAPTURE_ERRNO);
+    private static final MethodHandle READ =
+            Native.libc("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Native.CAPTURE_ERRNO);
+    static final int EINTR = 4;
     static final MethodHandle VSNPRINTF =
             Native.libc("vsnprintf", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
 
@@ -68,6 +72,28 @@ final class LibC {
             int rc = (int) CLOSE.invokeExact(Native.capture(), fd);
             if (rc < 0) {
                 throw new BpfException("close", what + " (fd " + fd + ")", Native.errno());
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * read(2) into {@code buffer}: the number of bytes read, 0 at end of file; retried on EINTR.
+     *
+     * @throws BpfException naming {@code what} on any other failure
+     */
+    static int read(int fd, MemorySegment buffer, String what) {
+        try {
+            while (true) {
+                long n = (long) READ.invokeExact(Native.capture(), fd, buffer, buffer.byteSize());
+                if (n >= 0) {
+                    return (int) n;
+                }
+                int errno = Native.errno();
+                if (errno != EINTR) {
+                    throw new BpfException("read", what, errno);
+                }
             }
         } catch (Throwable t) {
             throw Native.rethrow(t);
