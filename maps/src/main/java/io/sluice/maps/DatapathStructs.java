@@ -12,7 +12,7 @@ public final class DatapathStructs {
             Lb6Key.CODEC, Lb6Backend.CODEC, Lb6SockRevKey.CODEC, Lb6SockRevValue.CODEC,
             Ipcache4Key.CODEC, Ipcache4Value.CODEC, Ep4Key.CODEC, Ep4Info.CODEC, Policy4Key.CODEC,
             Policy4Value.CODEC, Policy4State.CODEC, Pct4Key.CODEC, Pct4Entry.CODEC, Frag4Key.CODEC,
-            Frag4Ports.CODEC, DropEvent.CODEC);
+            Frag4Ports.CODEC, DropEvent.CODEC, SockDestroyKey.CODEC);
 
     private DatapathStructs() {
     }

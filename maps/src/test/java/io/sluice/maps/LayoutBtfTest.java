@@ -49,7 +49,8 @@ class LayoutBtfTest {
                         "ct4_key", "ct4_entry", "node4_config",
                         "lb6_key", "lb6_backend", "lb6_sock_rev_key", "lb6_sock_rev_value",
                         "ipcache4_key", "ipcache4_value", "ep4_key", "ep4_info", "policy4_key", "policy4_value",
-                        "policy4_state", "pct4_key", "pct4_entry", "frag4_key", "frag4_ports", "drop_event");
+                        "policy4_state", "pct4_key", "pct4_entry", "frag4_key", "frag4_ports", "drop_event",
+                        "sock_destroy_key");
     }
 
     @Test

@@ -69,6 +69,29 @@ class StructCodecRoundTripTest {
         assertThat(Ipv6.parse("::ffff:" + v4)).isEqualTo(Ipv6.mapped(v4));
     }
 
+    @Property
+    void sockDestroyKeyRoundTrips(@ForAll long high, @ForAll long low, @ForAll("ipv4") Ipv4 frontend,
+            @ForAll("ipv4") Ipv4 backend, @ForAll("ports") int frontendPort, @ForAll("ports") int backendPort) {
+        SockDestroyKey v6 = new SockDestroyKey(new Ipv6(high, low), frontendPort, new Ipv6(low, high), backendPort);
+        assertThat(roundTrip(SockDestroyKey.CODEC, v6)).isEqualTo(v6);
+        SockDestroyKey v4 = SockDestroyKey.ofIpv4(frontend, frontendPort, backend, backendPort);
+        assertThat(roundTrip(SockDestroyKey.CODEC, v4)).isEqualTo(v4);
+    }
+
+    @Test
+    void anIpv4SockDestroyKeyIsWrittenIpv4MappedInNetworkOrder() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(SockDestroyKey.CODEC.layout());
+            SockDestroyKey.CODEC.encode(SockDestroyKey.ofIpv4(Ipv4.parse("10.96.0.10"), 53, Ipv4.parse("10.0.1.7"), 5353), seg);
+            assertThat(seg.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).containsExactly(
+                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 10, 96, 0, 10,
+                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 10, 0, 1, 7,
+                    0, 53, 0x14, (byte) 0xe9);
+        }
+        assertThatThrownBy(() -> SockDestroyKey.ofIpv4(Ipv4.parse("10.96.0.10"), 65536, Ipv4.parse("10.0.1.7"), 1))
+                .hasMessageContaining("sock_destroy_key.frontend_port = 65536");
+    }
+
     @Test
     void anIpv6FrontendIsWrittenInNetworkOrder() {
         try (Arena arena = Arena.ofConfined()) {
