@@ -144,6 +144,11 @@ public final class NetworkNamespace implements AutoCloseable {
         return lines.stream().skip(2).map(line -> line.substring(0, line.indexOf(':')).strip()).sorted().toList();
     }
 
+    /** The namespace's inode number (nsfs): two handles on the same namespace have the same one. */
+    public long inode() {
+        return inode;
+    }
+
     /** What this namespace is, for messages: {@code netns 'NAME'}, {@code netns of pid N}, {@code current netns}. */
     public String description() {
         return description;
