@@ -11,12 +11,16 @@
  * Lookups per packet, bounded whatever the number of pods, policies and rules:
  *   the endpoint (endpoints4, by the pod's address) -> the flow (policy4_ct: the packet's tuple, then the reversed
  *   tuple) -> only for a new flow, or one whose cached verdict predates the current revision: the peer's identity
- *   (ipcache4 LPM) and policy4 (LPM) with that identity, then with IDENTITY_ANY. Entries are allow-only, so "the
- *   trie has a match" means "allowed"; an endpoint that does not enforce a direction allows without a lookup.
+ *   (ipcache4_hosts by address; only when it has none, the ipcache4 trie, which holds CIDR prefixes and no pod or
+ *   node address) and the policy with that identity, then with IDENTITY_ANY. Entries are allow-only, so "an entry
+ *   matches" means "allowed"; an endpoint that does not enforce a direction allows without a lookup.
  *
- * Match precedence inside policy4, per lookup: the longest prefix among the entries of (endpoint, direction,
- * identity): an exact port block of the protocol, a wider block, the whole protocol, then every protocol. All are
- * ALLOW, so precedence only decides which entry answers, never the verdict.
+ * Policy lookup, per identity: policy4_peers (endpoint, direction, identity) says whether an entry for every
+ * protocol exists (allowed) and which port_bits the entries of the packet's protocol have; then policy4_v2 is
+ * probed once per such port_bits, longest first, with the port cut to those bits. All hash lookups: the cost
+ * depends on how many block sizes one peer's rules use (at most 17), never on how many entries exist. A port block
+ * of n bits covers the port when their first n bits agree, the match the LPM trie this replaced made; all entries
+ * are ALLOW, so which one answers never changes the verdict.
  *
  * Conntrack (policy4_ct): a flow is keyed as its first packet (after translation). Each endpoint that admits it
  * records the revision it did so under: the source's egress check, the destination's ingress check. A packet in
@@ -26,7 +30,7 @@
  * recorded anew. The agent bumps the revision after each change it writes, so a connection a new policy denies
  * stops at its next packet, replies included, and one both policies allow never does.
  *
- * Identities: the ipcache's identity of the peer's address, IDENTITY_WORLD when no prefix covers it; a packet the
+ * Identities: the ipcache's identity of the peer's address, IDENTITY_WORLD when no entry covers it; a packet the
  * node's own stack sends to a pod (it has no ingress interface) is IDENTITY_HOST whatever its source address, and
  * its flow remembers that for the check of the replies.
  *
@@ -183,25 +187,58 @@ static __always_inline __u32 policy_revision(void)
 
 static __always_inline __u32 policy_identity_of(__be32 address)
 {
-	struct ipcache4_key key = { .prefixlen = 32, .address = address };
-	struct ipcache4_value *value = bpf_map_lookup_elem(&ipcache4, &key);
+	struct ipcache4_host_key host = { .address = address };
+	struct ipcache4_key prefix = { .prefixlen = 32, .address = address };
+	struct ipcache4_value *value = bpf_map_lookup_elem(&ipcache4_hosts, &host);
 
+	if (!value)
+		value = bpf_map_lookup_elem(&ipcache4, &prefix);
 	return value ? value->identity : IDENTITY_WORLD;
 }
 
 static __always_inline int policy_lookup(__u16 endpoint_id, __u8 direction, __u32 identity, __u8 proto, __be16 port)
 {
+	struct policy4_peer_key peer_key = {
+		.endpoint_id = bpf_htons(endpoint_id),
+		.direction = direction,
+		.identity = bpf_htonl(identity),
+	};
 	struct policy4_key key = {
-		.prefixlen = POLICY4_PREFIX_FULL,
 		.endpoint_id = bpf_htons(endpoint_id),
 		.direction = direction,
 		.identity = bpf_htonl(identity),
 		.protocol = proto,
-		.port = port,
 	};
-	struct policy4_value *value = bpf_map_lookup_elem(&policy4, &key);
+	struct policy4_peer *peer = bpf_map_lookup_elem(&policy4_peers, &peer_key);
+	__u16 host_port = bpf_ntohs(port);
+	__u32 lengths;
+	int bits;
 
-	return value && value->verdict == POLICY_VERDICT_ALLOW;
+	if (!peer)
+		return 0;
+	if (peer->flags & POLICY4_PEER_F_ANY_PROTOCOL)
+		return 1;
+	if (proto == IPPROTO_TCP)
+		lengths = peer->tcp_port_bits;
+	else if (proto == IPPROTO_UDP)
+		lengths = peer->udp_port_bits;
+	else if (proto == IPPROTO_SCTP)
+		lengths = peer->sctp_port_bits;
+	else
+		return 0;
+	for (bits = 16; bits >= 0 && lengths; bits--) {
+		struct policy4_value *value;
+
+		if (!(lengths & (1u << bits)))
+			continue;
+		lengths &= ~(1u << bits);
+		key.port_bits = bits;
+		key.port = bpf_htons(bits ? host_port & (0xffff << (16 - bits)) : 0);
+		value = bpf_map_lookup_elem(&policy4_v2, &key);
+		if (value && value->verdict == POLICY_VERDICT_ALLOW)
+			return 1;
+	}
+	return 0;
 }
 
 /* Whether the endpoint's policy for `direction` allows `flow` (as its first packet went) with `peer`. */

@@ -4,8 +4,10 @@
 #define SLUICE_POLICY_CONSTS_H
 
 #define IPCACHE4_ENTRIES_MAX	262144
+#define IPCACHE4_HOSTS_MAX	262144
 #define ENDPOINTS4_MAX		65536
 #define POLICY4_ENTRIES_MAX	262144
+#define POLICY4_PEERS_MAX	262144
 #define POLICY4_CT_MAX		262144
 #define FRAG4_PORTS_MAX		8192
 #define SLUICE_EVENTS_BYTES	1048576	/* ring buffer size: a power of two of pages */
@@ -30,9 +32,12 @@
 #define POLICY_VERDICT_ALLOW	1
 #define POLICY_VERDICT_DENY	2
 
-/* Prefix lengths of policy4_key (bits after prefixlen): endpoint, direction and identity are always matched
- * whole (with the pad byte between them, always zero); then protocol and the second pad byte; then as many bits of
- * the port as the entry's port block has. */
+/* policy4_peer.flags */
+#define POLICY4_PEER_F_ANY_PROTOCOL	0x01	/* an entry for every protocol and port exists */
+
+/* The prefix length user space shows for an entry (LPM style, over endpoint_id(16) direction(8) pad(8)
+ * identity(32) protocol(8) pad(8) port(16)): an entry for every protocol covers up to the identity; one for a
+ * port block covers the protocol and port_bits of the port. The map stores port_bits. */
 #define POLICY4_PREFIX_ANY_PROTOCOL	64
 #define POLICY4_PREFIX_PORT_BASE	80
 #define POLICY4_PREFIX_FULL		96

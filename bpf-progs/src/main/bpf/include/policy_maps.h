@@ -1,5 +1,7 @@
-/* NetworkPolicy maps. The agent writes ipcache4, endpoints4, ep4_by_ifindex, policy4 and policy4_state; the
- * programs write policy4_ct and frag4_ports. */
+/* NetworkPolicy maps. The agent writes ipcache4_hosts, ipcache4, endpoints4, ep4_by_ifindex, policy4_v2,
+ * policy4_peers and policy4_state; the programs write policy4_ct and frag4_ports. Every lookup a new flow needs is
+ * a hash lookup whatever the number of pods and entries, except an address no host entry has, which meets the
+ * ipcache4 trie of CIDR prefixes only. policy4_v2 replaced the LPM trie policy4 (a pinned map keeps its type). */
 #ifndef SLUICE_POLICY_MAPS_H
 #define SLUICE_POLICY_MAPS_H
 
@@ -7,6 +9,14 @@
 #include <bpf/bpf_helpers.h>
 #include "policy_consts.h"
 #include "policy_types.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IPCACHE4_HOSTS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ipcache4_host_key);
+	__type(value, struct ipcache4_value);
+} ipcache4_hosts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -33,12 +43,20 @@ struct {
 } ep4_by_ifindex SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, POLICY4_ENTRIES_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct policy4_key);
 	__type(value, struct policy4_value);
-} policy4 SEC(".maps");
+} policy4_v2 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, POLICY4_PEERS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct policy4_peer_key);
+	__type(value, struct policy4_peer);
+} policy4_peers SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

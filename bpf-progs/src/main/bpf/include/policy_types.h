@@ -1,12 +1,12 @@
 /* NetworkPolicy structs: the contract with io.sluice.maps (one struct, one Java layout; a test compares them
- * with this object's BTF). Fields in network order are __be*; the LPM trie keys are compared byte by byte, so
- * their fields are big-endian and padding bytes are always zero. */
+ * with this object's BTF). Fields in network order are __be*; map keys are compared byte by byte (LPM trie and
+ * hash alike), so padding bytes are always zero. */
 #ifndef SLUICE_POLICY_TYPES_H
 #define SLUICE_POLICY_TYPES_H
 
 #include <linux/types.h>
 
-/* ipcache4: IPv4 prefix -> security identity of the addresses it covers. */
+/* ipcache4: IPv4 prefix shorter than /32 (ipBlock CIDRs) -> security identity of the addresses it covers. */
 struct ipcache4_key {
 	__u32 prefixlen;	/* 0..32 */
 	__be32 address;
@@ -14,6 +14,12 @@ struct ipcache4_key {
 
 struct ipcache4_value {
 	__u32 identity;
+};
+
+/* ipcache4_hosts: one address (a pod, a node: what would be a /32) -> its identity, the ipcache4_value. It takes
+ * precedence over every ipcache4 prefix, as a /32 would in the trie. */
+struct ipcache4_host_key {
+	__be32 address;
 };
 
 /* endpoints4: a local pod, by its IPv4 address. */
@@ -31,17 +37,34 @@ struct ep4_info {
 
 /* ep4_by_ifindex: __u32 ifindex of a pod veth -> struct ep4_key, the only source address allowed on it. */
 
-/* policy4: allow entries. The prefix always covers endpoint_id..identity (POLICY4_PREFIX_ANY_PROTOCOL); an entry
- * for every protocol stops there, one for a protocol and a port block covers protocol, pad2 and the block's bits. */
+/* policy4: allow entries, looked up exactly. An entry for every protocol has protocol 0, port_bits 0 and port 0;
+ * one for a port block of a protocol has the block's leading port_bits (0..16: 16 is one port, 0 every port) and
+ * its first port, the bits below port_bits zero. */
 struct policy4_key {
-	__u32 prefixlen;
 	__be16 endpoint_id;
 	__u8 direction;		/* POLICY_INGRESS, POLICY_EGRESS */
-	__u8 pad1;
+	__u8 port_bits;
 	__be32 identity;	/* the peer's, or IDENTITY_ANY */
-	__u8 protocol;		/* IPPROTO_*, 0 in entries for every protocol */
-	__u8 pad2;
-	__be16 port;		/* destination port of the flow's first packet */
+	__u8 protocol;		/* IPPROTO_TCP, _UDP, _SCTP, or 0 in entries for every protocol */
+	__u8 pad;
+	__be16 port;
+};
+
+/* policy4_peers: which policy4 entries exist for one (endpoint, direction, peer identity), so that a lookup probes
+ * only the port_bits that some entry has. Never less than the entries present (the agent adds an entry before its
+ * bit and clears a bit after the last entry with it went); a missing peer means no entry. */
+struct policy4_peer_key {
+	__be16 endpoint_id;
+	__u8 direction;
+	__u8 pad;
+	__be32 identity;
+};
+
+struct policy4_peer {
+	__u32 tcp_port_bits;	/* bit n set: a TCP entry with port_bits n exists (n = 0..16) */
+	__u32 udp_port_bits;
+	__u32 sctp_port_bits;
+	__u32 flags;		/* POLICY4_PEER_F_* */
 };
 
 struct policy4_value {

@@ -10,9 +10,9 @@ public final class DatapathStructs {
             Lb4SockRevKey.CODEC, Lb4SockRevValue.CODEC, Lb4AffinityKey.CODEC, Lb4AffinityValue.CODEC,
             Ct4Key.CODEC, Ct4Entry.CODEC, Node4Config.CODEC,
             Lb6Key.CODEC, Lb6Backend.CODEC, Lb6SockRevKey.CODEC, Lb6SockRevValue.CODEC,
-            Ipcache4Key.CODEC, Ipcache4Value.CODEC, Ep4Key.CODEC, Ep4Info.CODEC, Policy4Key.CODEC,
-            Policy4Value.CODEC, Policy4State.CODEC, Pct4Key.CODEC, Pct4Entry.CODEC, Frag4Key.CODEC,
-            Frag4Ports.CODEC, DropEvent.CODEC, SockDestroyKey.CODEC);
+            Ipcache4Key.CODEC, Ipcache4Value.CODEC, Ipcache4HostKey.CODEC, Ep4Key.CODEC, Ep4Info.CODEC,
+            Policy4Key.CODEC, Policy4Value.CODEC, Policy4PeerKey.CODEC, Policy4Peer.CODEC, Policy4State.CODEC,
+            Pct4Key.CODEC, Pct4Entry.CODEC, Frag4Key.CODEC, Frag4Ports.CODEC, DropEvent.CODEC, SockDestroyKey.CODEC);
 
     private DatapathStructs() {
     }

@@ -2,7 +2,6 @@ package io.sluice.maps;
 
 import static io.sluice.maps.Layouts.BE16;
 import static io.sluice.maps.Layouts.BE32;
-import static io.sluice.maps.Layouts.U32;
 import static io.sluice.maps.Layouts.U8;
 
 import java.lang.foreign.MemoryLayout;
@@ -11,19 +10,20 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * A key of the policy LPM trie: C {@code struct policy4_key}. The 96 data bits after the prefix length are
- * {@code endpoint_id(16) direction(8) pad1(8) identity(32) protocol(8) pad2(8) port(16)}, big-endian, pads zero.
- * An entry for every protocol has prefix {@link PolicyConstants#POLICY4_PREFIX_ANY_PROTOCOL} (64: up to the
- * identity); an entry for a port block of one protocol has {@code 80 + the block's prefix length}; a lookup key
- * has {@link PolicyConstants#POLICY4_PREFIX_FULL} (96).
+ * A policy entry, {@code policy4_v2}'s key: C {@code struct policy4_key}. Java shows it the way the LPM trie it
+ * replaced held it, as a prefix over {@code endpoint_id(16) direction(8) pad(8) identity(32) protocol(8) pad(8)
+ * port(16)}: an entry for every protocol has prefix {@link PolicyConstants#POLICY4_PREFIX_ANY_PROTOCOL} (64: up to
+ * the identity); an entry for a port block of one protocol has {@code 80 + the block's port bits}. The map stores
+ * the port bits ({@code port_bits}, 0 for every protocol) and is looked up exactly, once per port bits that
+ * {@code policy4_peers} lists for the peer.
  * <pre>
- *  0           4             6         7      8          12       13     14     16
- *  +-----------+-------------+---------+------+----------+--------+------+------+
- *  | prefixlen | endpoint_id |direction| pad1 | identity |protocol| pad2 | port |
- *  +-----------+-------------+---------+------+----------+--------+------+------+
+ *  0             2         3           4          8        9     10     12
+ *  +-------------+---------+-----------+----------+--------+-----+------+
+ *  | endpoint_id |direction| port_bits | identity |protocol| pad | port |
+ *  +-------------+---------+-----------+----------+--------+-----+------+
  * </pre>
  *
- * @param prefixLength LPM bits that count: 64, or 80..96
+ * @param prefixLength bits that count: 64, or 80..96
  * @param endpointId   the local endpoint, 0..65535
  * @param direction    seen from the endpoint
  * @param identity     the peer's identity, or {@link PolicyConstants#IDENTITY_ANY}
@@ -72,11 +72,6 @@ public record Policy4Key(int prefixLength, int endpointId, PolicyDirection direc
                 identity, protocol, port);
     }
 
-    /** The key a packet is looked up with (every bit counts). */
-    public static Policy4Key lookup(int endpointId, PolicyDirection direction, int identity, int protocol, int port) {
-        return new Policy4Key(PolicyConstants.POLICY4_PREFIX_FULL, endpointId, direction, identity, protocol, port);
-    }
-
     /** Whether this is an entry for every protocol. */
     public boolean isAnyProtocol() {
         return prefixLength == PolicyConstants.POLICY4_PREFIX_ANY_PROTOCOL;
@@ -88,8 +83,8 @@ public record Policy4Key(int prefixLength, int endpointId, PolicyDirection direc
     }
 
     /**
-     * Whether this entry's prefix matches the lookup key of a packet, as the kernel's LPM trie compares them:
-     * the first {@code prefixLength} bits equal.
+     * Whether this entry allows a packet's lookup: endpoint, direction and identity equal, and the first
+     * {@code prefixLength - 64} bits of protocol, pad and port equal (what the programs' probes amount to).
      */
     public boolean covers(int lookupEndpointId, PolicyDirection lookupDirection, int lookupIdentity, int lookupProtocol,
                           int lookupPort) {
@@ -121,17 +116,16 @@ public record Policy4Key(int prefixLength, int endpointId, PolicyDirection direc
     /** The codec of {@code struct policy4_key}. */
     public static final StructCodec<Policy4Key> CODEC = new StructCodec<>() {
         private final StructLayout layout = MemoryLayout.structLayout(
-                U32.withName("prefixlen"),
                 BE16.withName("endpoint_id"),
                 U8.withName("direction"),
-                U8.withName("pad1"),
+                U8.withName("port_bits"),
                 BE32.withName("identity"),
                 U8.withName("protocol"),
-                U8.withName("pad2"),
+                U8.withName("pad"),
                 BE16.withName("port"));
-        private final VarHandle prefixlen = Layouts.field(layout, "prefixlen");
         private final VarHandle endpointIdField = Layouts.field(layout, "endpoint_id");
         private final VarHandle directionField = Layouts.field(layout, "direction");
+        private final VarHandle portBitsField = Layouts.field(layout, "port_bits");
         private final VarHandle identityField = Layouts.field(layout, "identity");
         private final VarHandle protocolField = Layouts.field(layout, "protocol");
         private final VarHandle portField = Layouts.field(layout, "port");
@@ -149,9 +143,9 @@ public record Policy4Key(int prefixLength, int endpointId, PolicyDirection direc
         @Override
         public void encode(Policy4Key value, MemorySegment segment) {
             Layouts.zero(segment, layout);
-            prefixlen.set(segment, 0L, value.prefixLength());
             endpointIdField.set(segment, 0L, (short) value.endpointId());
             directionField.set(segment, 0L, (byte) value.direction().value());
+            portBitsField.set(segment, 0L, (byte) value.portPrefixLength());
             identityField.set(segment, 0L, value.identity());
             protocolField.set(segment, 0L, (byte) value.protocol());
             portField.set(segment, 0L, (short) value.port());
@@ -159,10 +153,21 @@ public record Policy4Key(int prefixLength, int endpointId, PolicyDirection direc
 
         @Override
         public Policy4Key decode(MemorySegment segment) {
-            return new Policy4Key((int) prefixlen.get(segment, 0L), Layouts.u16((short) endpointIdField.get(segment, 0L)),
-                    PolicyDirection.of("policy4_key.direction", Layouts.u8((byte) directionField.get(segment, 0L))),
-                    (int) identityField.get(segment, 0L), Layouts.u8((byte) protocolField.get(segment, 0L)),
-                    Layouts.u16((short) portField.get(segment, 0L)));
+            int endpointId = Layouts.u16((short) endpointIdField.get(segment, 0L));
+            PolicyDirection direction = PolicyDirection.of("policy4_key.direction",
+                    Layouts.u8((byte) directionField.get(segment, 0L)));
+            int identity = (int) identityField.get(segment, 0L);
+            int protocol = Layouts.u8((byte) protocolField.get(segment, 0L));
+            int portBits = Layouts.u8((byte) portBitsField.get(segment, 0L));
+            int port = Layouts.u16((short) portField.get(segment, 0L));
+            if (protocol == 0) {
+                if (portBits != 0 || port != 0) {
+                    throw new IllegalArgumentException("policy4_key: an entry for every protocol has port_bits "
+                            + portBits + " and port " + port + "; both must be 0");
+                }
+                return anyProtocol(endpointId, direction, identity);
+            }
+            return portBlock(endpointId, direction, identity, protocol, port, portBits);
         }
     };
 }

@@ -7,8 +7,10 @@ package io.sluice.maps;
  */
 public final class PolicyConstants {
     public static final int IPCACHE4_ENTRIES_MAX = 262144;
+    public static final int IPCACHE4_HOSTS_MAX = 262144;
     public static final int ENDPOINTS4_MAX = 65536;
     public static final int POLICY4_ENTRIES_MAX = 262144;
+    public static final int POLICY4_PEERS_MAX = 262144;
     public static final int POLICY4_CT_MAX = 262144;
     public static final int FRAG4_PORTS_MAX = 8192;
     /** Size of the ring buffer {@code sluice_events} in bytes. */
@@ -39,11 +41,14 @@ public final class PolicyConstants {
     /** {@code drop_event.verdict}. */
     public static final int POLICY_VERDICT_DENY = 2;
 
-    /** Prefix of a policy4 entry for every protocol and port: endpoint, direction, pad and identity. */
+    /** {@code policy4_peer.flags}: an entry for every protocol and port exists. */
+    public static final int POLICY4_PEER_F_ANY_PROTOCOL = 0x01;
+
+    /** Prefix tools show for a policy4 entry for every protocol and port: endpoint, direction, pad and identity. */
     public static final int POLICY4_PREFIX_ANY_PROTOCOL = 64;
     /** Prefix of a policy4 entry for one protocol before its port bits: the identity's, protocol and pad. */
     public static final int POLICY4_PREFIX_PORT_BASE = 80;
-    /** Prefix length of a policy4 lookup key: every bit. */
+    /** Prefix of an entry for one port: every bit. */
     public static final int POLICY4_PREFIX_FULL = 96;
 
     /** {@code drop_event.kind}. */

@@ -48,7 +48,8 @@ class LayoutBtfTest {
                         "lb4_sock_rev_key", "lb4_sock_rev_value", "lb4_affinity_key", "lb4_affinity_value",
                         "ct4_key", "ct4_entry", "node4_config",
                         "lb6_key", "lb6_backend", "lb6_sock_rev_key", "lb6_sock_rev_value",
-                        "ipcache4_key", "ipcache4_value", "ep4_key", "ep4_info", "policy4_key", "policy4_value",
+                        "ipcache4_key", "ipcache4_value", "ipcache4_host_key", "ep4_key", "ep4_info", "policy4_key",
+                        "policy4_value", "policy4_peer_key", "policy4_peer",
                         "policy4_state", "pct4_key", "pct4_entry", "frag4_key", "frag4_ports", "drop_event",
                         "sock_destroy_key");
     }
@@ -69,9 +70,11 @@ class LayoutBtfTest {
                 Map.entry(MapName.NODE4_CONFIG, sizes(Codec.UINT32, Node4Config.CODEC)),
                 Map.entry(MapName.SLUICE_COUNTERS, sizes(Codec.UINT32, Codec.UINT64)),
                 Map.entry(MapName.IPCACHE4, sizes(Ipcache4Key.CODEC, Ipcache4Value.CODEC)),
+                Map.entry(MapName.IPCACHE4_HOSTS, sizes(Ipcache4HostKey.CODEC, Ipcache4Value.CODEC)),
                 Map.entry(MapName.ENDPOINTS4, sizes(Ep4Key.CODEC, Ep4Info.CODEC)),
                 Map.entry(MapName.EP4_BY_IFINDEX, sizes(Codec.UINT32, Ep4Key.CODEC)),
-                Map.entry(MapName.POLICY4, sizes(Policy4Key.CODEC, Policy4Value.CODEC)),
+                Map.entry(MapName.POLICY4_V2, sizes(Policy4Key.CODEC, Policy4Value.CODEC)),
+                Map.entry(MapName.POLICY4_PEERS, sizes(Policy4PeerKey.CODEC, Policy4Peer.CODEC)),
                 Map.entry(MapName.POLICY4_STATE, sizes(Codec.UINT32, Policy4State.CODEC)),
                 Map.entry(MapName.POLICY4_CT, sizes(Pct4Key.CODEC, Pct4Entry.CODEC)),
                 Map.entry(MapName.FRAG4_PORTS, sizes(Frag4Key.CODEC, Frag4Ports.CODEC)),

@@ -14,7 +14,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
-/** The policy structs round-trip, keys lie on the wire as the LPM trie compares them, and bad values are refused. */
+/** The policy structs round-trip, keys lie on the wire as the C structs have them, and bad values are refused. */
 class PolicyCodecTest {
 
     @Property
@@ -49,10 +49,28 @@ class PolicyCodecTest {
     }
 
     @Test
-    void aPolicyKeyIsBigEndianWithZeroPadsAfterAHostOrderPrefixLength() {
+    void aPolicyKeyIsBigEndianWithZeroPadsAndItsPortBits() {
         Policy4Key key = Policy4Key.portBlock(0x0102, PolicyDirection.EGRESS, 0x0a0b0c0d, 6, 0x1f00, 8);
-        byte[] bytes = bytes(Policy4Key.CODEC, key);
-        assertThat(bytes).containsExactly(88, 0, 0, 0, 0x01, 0x02, 1, 0, 0x0a, 0x0b, 0x0c, 0x0d, 6, 0, 0x1f, 0x00);
+        assertThat(bytes(Policy4Key.CODEC, key)).containsExactly(0x01, 0x02, 1, 8, 0x0a, 0x0b, 0x0c, 0x0d, 6, 0, 0x1f, 0x00);
+        Policy4Key any = Policy4Key.anyProtocol(0x0102, PolicyDirection.INGRESS, 0x0a0b0c0d);
+        assertThat(bytes(Policy4Key.CODEC, any)).containsExactly(0x01, 0x02, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d, 0, 0, 0, 0);
+    }
+
+    @Test
+    void aPeerKeyAndAHostKeyAreBigEndianAndPeerSummariesRoundTripTheirBits() {
+        assertThat(bytes(Policy4PeerKey.CODEC, new Policy4PeerKey(0x0102, PolicyDirection.EGRESS, 0x0a0b0c0d)))
+                .containsExactly(0x01, 0x02, 1, 0, 0x0a, 0x0b, 0x0c, 0x0d);
+        assertThat(bytes(Ipcache4HostKey.CODEC, new Ipcache4HostKey(Ipv4.parse("10.1.2.3")))).containsExactly(10, 1, 2, 3);
+        Policy4Peer peer = new Policy4Peer(1 << 16 | 1, 1 << 8, 1 << 3, PolicyConstants.POLICY4_PEER_F_ANY_PROTOCOL);
+        assertThat(roundTrip(Policy4Peer.CODEC, peer)).isEqualTo(peer);
+        assertThat(Policy4Peer.ofBits(peer.bits())).isEqualTo(peer);
+        assertThatThrownBy(() -> new Policy4Peer(1 << 17, 0, 0, 0)).hasMessageContaining("policy4_peer");
+    }
+
+    @Test
+    void anEntryWithPortsOfAnotherProtocolIsRefusedByThePeerSummary() {
+        assertThatThrownBy(() -> Policy4Peer.bitOf(Policy4Key.portBlock(1, PolicyDirection.INGRESS, 5, 1, 0, 0)))
+                .hasMessageContaining("policy4_key.protocol = 1");
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.sluice.maps.Ct4Key;
 import io.sluice.maps.DatapathCounters;
 import io.sluice.maps.Ep4Info;
 import io.sluice.maps.Ep4Key;
+import io.sluice.maps.Ipcache4HostKey;
 import io.sluice.maps.Ipcache4Key;
 import io.sluice.maps.Ipcache4Value;
 import io.sluice.maps.Lb4AffinityKey;
@@ -23,6 +24,8 @@ import io.sluice.maps.Node4Config;
 import io.sluice.maps.Pct4Entry;
 import io.sluice.maps.Pct4Key;
 import io.sluice.maps.Policy4Key;
+import io.sluice.maps.Policy4Peer;
+import io.sluice.maps.Policy4PeerKey;
 import io.sluice.maps.Policy4State;
 import io.sluice.maps.Policy4Value;
 import io.sluice.maps.TypedMap;
@@ -150,6 +153,10 @@ public final class PinnedMaps implements AutoCloseable {
         return typed(MapName.IPCACHE4, Ipcache4Key.CODEC, Ipcache4Value.CODEC);
     }
 
+    public TypedMap<Ipcache4HostKey, Ipcache4Value> ipcacheHosts() {
+        return typed(MapName.IPCACHE4_HOSTS, Ipcache4HostKey.CODEC, Ipcache4Value.CODEC);
+    }
+
     public TypedMap<Ep4Key, Ep4Info> endpoints() {
         return typed(MapName.ENDPOINTS4, Ep4Key.CODEC, Ep4Info.CODEC);
     }
@@ -159,7 +166,11 @@ public final class PinnedMaps implements AutoCloseable {
     }
 
     public TypedMap<Policy4Key, Policy4Value> policyEntries() {
-        return typed(MapName.POLICY4, Policy4Key.CODEC, Policy4Value.CODEC);
+        return typed(MapName.POLICY4_V2, Policy4Key.CODEC, Policy4Value.CODEC);
+    }
+
+    public TypedMap<Policy4PeerKey, Policy4Peer> policyPeers() {
+        return typed(MapName.POLICY4_PEERS, Policy4PeerKey.CODEC, Policy4Peer.CODEC);
     }
 
     public TypedMap<Integer, Policy4State> policyState() {

@@ -16,8 +16,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The policy maps read once ({@code endpoints4}, {@code ep4_by_ifindex}, {@code ipcache4}, {@code policy4},
- * {@code policy4_state}) and joined: each local endpoint with its entries per direction, and entries whose endpoint
+ * The policy maps read once ({@code endpoints4}, {@code ep4_by_ifindex}, {@code ipcache4_hosts} and
+ * {@code ipcache4}, {@code policy4_v2}, {@code policy4_state}) and joined: each local endpoint with its entries per direction, and entries whose endpoint
  * id no endpoint has (left over, or written before their endpoint).
  */
 public final class PolicyView {
@@ -65,6 +65,7 @@ public final class PolicyView {
         entries.values().forEach(list -> list.sort(ENTRY_ORDER));
         Map<Ipcache4Key, Integer> ipcache = new TreeMap<>();
         PinnedMaps.readAll(maps.ipcache()).forEach((k, v) -> ipcache.put(k, v.identity()));
+        PinnedMaps.readAll(maps.ipcacheHosts()).forEach((k, v) -> ipcache.put(Ipcache4Key.host(k.address()), v.identity()));
         return new PolicyView(revision, List.copyOf(endpoints), entries, ipcache);
     }
 

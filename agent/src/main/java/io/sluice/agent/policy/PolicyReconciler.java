@@ -99,6 +99,8 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
     private final Map<Ipv4, PodRef> addressOwners = new HashMap<>();
     private final Map<Integer, PodRef> interfaceOwners = new HashMap<>();
     private int programmedEntries;
+    /** How many of {@link #programmedIpcache} are /32s ({@code ipcache4_hosts}). */
+    private int programmedHosts;
     /** The maps' content found at start, compared with everything at the first flush; then null. */
     private PolicyDatapathState adopted;
     private final Set<PodRef> warnedCollisions = new HashSet<>();
@@ -340,7 +342,7 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
             try {
                 writes = maps.apply(plan);
             } catch (RuntimeException e) {
-                metrics.mapErrors(MapName.POLICY4.cName()).inc();
+                metrics.mapErrors(MapName.POLICY4_V2.cName()).inc();
                 throw e;
             }
             countOperations(plan);
@@ -390,10 +392,9 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
     private void record(Set<PodRef> pods, Set<Ipcache4Key> prefixes, Map<PodRef, Slot> wanted) {
         for (Ipcache4Key prefix : prefixes) {
             Integer identity = desiredIpcache.get(prefix);
-            if (identity == null) {
-                programmedIpcache.remove(prefix);
-            } else {
-                programmedIpcache.put(prefix, identity);
+            Integer had = identity == null ? programmedIpcache.remove(prefix) : programmedIpcache.put(prefix, identity);
+            if (prefix.prefixLength() == 32) {
+                programmedHosts += (identity == null ? 0 : 1) - (had == null ? 0 : 1);
             }
         }
         for (PodRef pod : pods) {
@@ -416,8 +417,9 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
             programmedEntries += slot.policy().entries().size();
         }
         metrics.mapEntries(MapName.ENDPOINTS4.cName()).set(programmedEndpoints.size());
-        metrics.mapEntries(MapName.POLICY4.cName()).set(programmedEntries);
-        metrics.mapEntries(MapName.IPCACHE4.cName()).set(programmedIpcache.size());
+        metrics.mapEntries(MapName.POLICY4_V2.cName()).set(programmedEntries);
+        metrics.mapEntries(MapName.IPCACHE4_HOSTS.cName()).set(programmedHosts);
+        metrics.mapEntries(MapName.IPCACHE4.cName()).set(programmedIpcache.size() - programmedHosts);
         policyMetrics.programmed(maps.revision().revision(), programmedEndpoints.size(), programmedEntries,
                 programmedIpcache.size());
     }
@@ -480,6 +482,11 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
                 entry.portPrefixLength());
     }
 
+    /** The map an ipcache prefix lives in (see {@link PolicyMaps}): the /32s in the hash, the others in the trie. */
+    private static String ipcacheMap(Ipcache4Key prefix) {
+        return (prefix.prefixLength() == 32 ? MapName.IPCACHE4_HOSTS : MapName.IPCACHE4).cName();
+    }
+
     private void countOperations(PolicyWritePlan plan) {
         for (PolicyWritePlan.Step step : plan.steps()) {
             String[] op = switch (step) {
@@ -487,10 +494,10 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
                 case PolicyWritePlan.RemoveEndpoint s -> new String[] {MapName.ENDPOINTS4.cName(), "delete"};
                 case PolicyWritePlan.PutInterface s -> new String[] {MapName.EP4_BY_IFINDEX.cName(), "update"};
                 case PolicyWritePlan.RemoveInterface s -> new String[] {MapName.EP4_BY_IFINDEX.cName(), "delete"};
-                case PolicyWritePlan.PutEntry s -> new String[] {MapName.POLICY4.cName(), "update"};
-                case PolicyWritePlan.RemoveEntry s -> new String[] {MapName.POLICY4.cName(), "delete"};
-                case PolicyWritePlan.PutIpcache s -> new String[] {MapName.IPCACHE4.cName(), "update"};
-                case PolicyWritePlan.RemoveIpcache s -> new String[] {MapName.IPCACHE4.cName(), "delete"};
+                case PolicyWritePlan.PutEntry s -> new String[] {MapName.POLICY4_V2.cName(), "update"};
+                case PolicyWritePlan.RemoveEntry s -> new String[] {MapName.POLICY4_V2.cName(), "delete"};
+                case PolicyWritePlan.PutIpcache s -> new String[] {ipcacheMap(s.prefix()), "update"};
+                case PolicyWritePlan.RemoveIpcache s -> new String[] {ipcacheMap(s.prefix()), "delete"};
                 case PolicyWritePlan.BumpRevision s -> new String[] {MapName.POLICY4_STATE.cName(), "update"};
             };
             metrics.mapOperations(op[0], op[1]).inc();

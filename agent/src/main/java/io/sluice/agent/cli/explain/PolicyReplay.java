@@ -6,7 +6,11 @@ import io.sluice.maps.Ep4Key;
 import io.sluice.maps.Ipcache4Key;
 import io.sluice.maps.Ipcache4Value;
 import io.sluice.maps.Ipv4;
+import io.sluice.maps.Ipcache4HostKey;
 import io.sluice.maps.Policy4Key;
+import io.sluice.maps.Policy4Peer;
+import io.sluice.maps.Policy4PeerKey;
+import io.sluice.maps.Policy4Value;
 import io.sluice.maps.PolicyConstants;
 import io.sluice.maps.PolicyDirection;
 import io.sluice.maps.TypedMap;
@@ -16,11 +20,11 @@ import java.util.Optional;
 
 /**
  * The policy programs' lookup order replayed in Java on the same maps, to say which entry decided: the endpoint
- * ({@code endpoints4}), whether it enforces the direction, the peer's identity (the kernel's own LPM lookup in
- * {@code ipcache4}, or HOST for a packet the node sent), then {@code policy4} with that identity and, failing
- * that, with {@link PolicyConstants#IDENTITY_ANY}. Each lookup is the kernel's (a {@code BPF_MAP_LOOKUP_ELEM} on
- * the LPM trie); the entry that answered is the longest stored prefix covering the key, found by a scan of the
- * endpoint's entries.
+ * ({@code endpoints4}), whether it enforces the direction, the peer's identity ({@code ipcache4_hosts}, else the
+ * kernel's own LPM lookup in {@code ipcache4}; HOST for a packet the node sent), then the policy with that identity
+ * and, failing that, with {@link PolicyConstants#IDENTITY_ANY}: the peer's summary in {@code policy4_peers}, then
+ * {@code policy4_v2} once per port bits it lists, longest first. Each lookup is the kernel's
+ * ({@code BPF_MAP_LOOKUP_ELEM}); the entry that answered is the first probe that found one.
  *
  * <p>It explains; it does not decide. The verdict of {@code sluice explain} is the program's return value; this
  * replay ignores a verdict cached in {@code policy4_ct} for an already tracked flow.
@@ -52,14 +56,18 @@ public final class PolicyReplay {
         }
     }
 
-    /** The identity the ipcache gives {@code address} (WORLD when no prefix covers it), as the programs look it up. */
+    /** The identity the ipcache gives {@code address} (WORLD when no entry covers it), as the programs look it up. */
     int identityOf(Ipv4 address) {
-        return maps.ipcache().get(Ipcache4Key.host(address)).map(Ipcache4Value::identity)
-                .orElse(PolicyConstants.IDENTITY_WORLD);
+        return maps.ipcacheHosts().get(new Ipcache4HostKey(address))
+                .or(() -> maps.ipcache().get(Ipcache4Key.host(address)))
+                .map(Ipcache4Value::identity).orElse(PolicyConstants.IDENTITY_WORLD);
     }
 
-    /** The longest ipcache prefix covering {@code address}, if any. */
+    /** The ipcache prefix that gives {@code address} its identity (its /32 in the hosts map, else the longest), if any. */
     Optional<Ipcache4Key> prefixOf(Ipv4 address) {
+        if (maps.ipcacheHosts().get(new Ipcache4HostKey(address)).isPresent()) {
+            return Optional.of(Ipcache4Key.host(address));
+        }
         Ipcache4Key best = null;
         for (Ipcache4Key prefix : maps.ipcache().keys()) {
             if (prefix.contains(address) && (best == null || prefix.prefixLength() > best.prefixLength())) {
@@ -107,19 +115,35 @@ public final class PolicyReplay {
     }
 
     private boolean lookup(Ep4Info ep, PolicyDirection direction, int identity, int protocol, int port, List<Lookup> out) {
-        TypedMap<Policy4Key, io.sluice.maps.Policy4Value> entries = maps.policyEntries();
-        boolean allowed = entries.get(Policy4Key.lookup(ep.endpointId(), direction, identity, protocol, port))
-                .map(v -> v.verdict() == PolicyConstants.POLICY_VERDICT_ALLOW).orElse(false);
         Policy4Key answered = null;
-        if (allowed) {
-            for (Policy4Key k : entries.keys()) {
-                if (k.covers(ep.endpointId(), direction, identity, protocol, port)
-                        && (answered == null || k.prefixLength() > answered.prefixLength())) {
-                    answered = k;
+        Optional<Policy4Peer> peer = maps.policyPeers().get(new Policy4PeerKey(ep.endpointId(), direction, identity));
+        if (peer.isPresent()) {
+            List<Policy4Key> probes = new ArrayList<>();
+            if ((peer.get().flags() & PolicyConstants.POLICY4_PEER_F_ANY_PROTOCOL) != 0) {
+                probes.add(Policy4Key.anyProtocol(ep.endpointId(), direction, identity));
+            }
+            int lengths = switch (protocol) {
+                case 6 -> peer.get().tcpPortBits();
+                case 17 -> peer.get().udpPortBits();
+                case 132 -> peer.get().sctpPortBits();
+                default -> 0;
+            };
+            for (int bits = 16; bits >= 0; bits--) {
+                if ((lengths & 1 << bits) != 0) {
+                    int block = bits == 0 ? 0 : port & (0xffff << (16 - bits)) & 0xffff;
+                    probes.add(Policy4Key.portBlock(ep.endpointId(), direction, identity, protocol, block, bits));
+                }
+            }
+            TypedMap<Policy4Key, Policy4Value> entries = maps.policyEntries();
+            for (Policy4Key probe : probes) {
+                if (probe.isAnyProtocol() || entries.get(probe)
+                        .filter(v -> v.verdict() == PolicyConstants.POLICY_VERDICT_ALLOW).isPresent()) {
+                    answered = probe;
+                    break;
                 }
             }
         }
         out.add(new Lookup(identity, answered));
-        return allowed;
+        return answered != null;
     }
 }
