@@ -11,19 +11,26 @@ import io.sluice.maps.DropEvent;
 import io.sluice.maps.DropReason;
 import io.sluice.maps.Ep4Info;
 import io.sluice.maps.Ipcache4Key;
+import io.sluice.maps.Ipcache4Value;
 import io.sluice.maps.IpProtocol;
 import io.sluice.maps.Ipv4;
 import io.sluice.maps.Lb4Backend;
 import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
 import io.sluice.maps.LbScope;
+import io.sluice.maps.MapName;
 import io.sluice.maps.Pct4Entry;
 import io.sluice.maps.Pct4Key;
 import io.sluice.maps.Policy4Key;
+import io.sluice.maps.Policy4Peer;
+import io.sluice.maps.Policy4PeerKey;
+import io.sluice.maps.Policy4Value;
 import io.sluice.maps.PolicyConstants;
 import io.sluice.maps.PolicyDatapathState;
 import io.sluice.maps.PolicyDirection;
+import io.sluice.maps.PolicyMaps;
 import io.sluice.maps.PolicyWritePlan;
+import io.sluice.maps.TypedMap;
 import io.sluice.testnet.KernelTest;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -285,6 +292,73 @@ class PolicyTestRunTest {
         assertThat(bed.run(bed.toPod, syn.reply().toBytes(), lxcA, lxcB).verdict()).isEqualTo(TC_ACT_OK);
         Map<Pct4Key, Pct4Entry> all = new HashMap<>(bed.policy.conntrack().entries());
         assertThat(all).as("replies create no entry of their own").containsOnlyKeys(key);
+    }
+
+    @Test
+    void everyPortBlockWidthAndEveryIpcacheLevelGiveTheVerdictTheStateDescribes() {
+        int idSubnet = 400;
+        int idCidr = 401;
+        Map<Ipcache4Key, Integer> ipcache = Map.of(host(POD_A), ID_A, host(POD_B), ID_B, host(REMOTE), ID_REMOTE,
+                new Ipcache4Key(Ipv4.parse("10.7.0.0"), 16), idSubnet, new Ipcache4Key(Ipv4.parse("198.51.100.0"), 24), idCidr);
+        Set<Policy4Key> wide = Set.of(
+                Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, ID_REMOTE, 6, 80, 16),
+                Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, ID_REMOTE, 6, 8080, 15),
+                Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, ID_REMOTE, 6, 1024, 6),
+                Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, ID_REMOTE, 17, 0, 0),
+                Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, idSubnet, 6, 8080, 16),
+                Policy4Key.anyProtocol(EP_B, PolicyDirection.INGRESS, idCidr),
+                Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, PolicyConstants.IDENTITY_ANY, 6, 443, 16));
+        Set<Policy4Key> narrow = Set.of(
+                Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, ID_REMOTE, 6, 80, 16),
+                Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, idSubnet, 17, 53, 16),
+                Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, PolicyConstants.IDENTITY_ANY, 6, 443, 16));
+        List<String> sources = List.of(REMOTE, "10.7.0.10", "198.51.100.7", OUTSIDE, POD_A);
+        int[] ports = {53, 80, 81, 443, 1023, 1024, 1500, 2047, 2048, 8079, 8080, 8081, 8082};
+        int sourcePort = 20000;
+        for (Set<Policy4Key> entries : List.of(wide, narrow, wide)) {
+            PolicyDatapathState next = new PolicyDatapathState(ipcache,
+                    Map.of(Ipv4.parse(POD_B), new Ep4Info(ID_B, lxcB, EP_B, ING)), Map.of(lxcB, Ipv4.parse(POD_B)), entries);
+            bed.policy.apply(PolicyWritePlan.between(programmed, next));
+            programmed = next;
+            int allowed = 0;
+            for (String source : sources) {
+                for (int protocol : new int[] {TestPacket.TCP, TestPacket.UDP}) {
+                    for (int port : ports) {
+                        sourcePort++;
+                        TestPacket packet = protocol == TestPacket.TCP ? TestPacket.tcpSyn(source, sourcePort, POD_B, port)
+                                : TestPacket.udp(source, sourcePort, POD_B, port, new byte[4]);
+                        boolean expected = next.allows(Ipv4.parse(POD_B), PolicyDirection.INGRESS, Ipv4.parse(source),
+                                protocol, port);
+                        assertThat(toB(packet, lxcOther).verdict()).as("%s proto %s port %s with %s", source, protocol, port,
+                                entries).isEqualTo(expected ? TC_ACT_OK : TC_ACT_SHOT);
+                        allowed += expected ? 1 : 0;
+                    }
+                }
+            }
+            assertThat(allowed).as("the grid has packets of both verdicts").isBetween(1, sources.size() * 2 * ports.length - 1);
+        }
+        assertThat(bed.policy.peers()).as("one summary per peer with entries").hasSize(4);
+    }
+
+    @Test
+    void reopenedMapsListTheEntriesPresentAndMoveHostPrefixesOutOfTheTrie() {
+        program(0, ING, Set.of());
+        Policy4Key web = Policy4Key.portBlock(EP_B, PolicyDirection.INGRESS, 500, 6, 80, 16);
+        bed.policy.entries().put(web, Policy4Value.ALLOW); // as an agent that stopped before its summary write left it
+        try (TypedMap<Ipcache4Key, Ipcache4Value> trie = new TypedMap<>(bed.pod.map(MapName.IPCACHE4.cName()),
+                Ipcache4Key.CODEC, Ipcache4Value.CODEC)) {
+            trie.put(host("10.9.0.1"), new Ipcache4Value(500)); // as an agent before ipcache4_hosts wrote a /32
+            assertThat(toB(TestPacket.tcpSyn("10.9.0.1", 47000, POD_B, 80), lxcOther).verdict())
+                    .as("an entry no summary lists is not found").isEqualTo(TC_ACT_SHOT);
+
+            try (PolicyMaps reopened = PolicyMaps.of(bed.pod)) {
+                assertThat(reopened.peers()).containsEntry(new Policy4PeerKey(EP_B, PolicyDirection.INGRESS, 500),
+                        new Policy4Peer(1 << 16, 0, 0, 0));
+                assertThat(reopened.read().ipcache()).containsEntry(host("10.9.0.1"), 500);
+                assertThat(trie.keys()).as("no /32 left in the trie").noneMatch(k -> k.prefixLength() == 32);
+                assertThat(toB(TestPacket.tcpSyn("10.9.0.1", 47001, POD_B, 80), lxcOther).verdict()).isEqualTo(TC_ACT_OK);
+            }
+        }
     }
 
     private static Ipcache4Key host(String address) {
