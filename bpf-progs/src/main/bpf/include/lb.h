@@ -3,7 +3,7 @@
  * Choosing a backend for a new flow or connection, in this order:
  *   1. LB_F_AFFINITY: the client's entry in lb4_affinity, if it was used within affinity_timeout seconds and
  *      its backend still exists (refreshed on every use, like kube-proxy's "recent" match);
- *   2. LB_F_MAGLEV: the slot (flow hash % backend_count) of the service's Maglev table;
+ *   2. LB_F_MAGLEV: slot (flow hash % M) of the service's Maglev table in lb_maglev (M: the table's own size);
  *   3. otherwise a random slot (kube-proxy's behaviour).
  * A backend removed from a service but still used by another keeps its id, so user space flushes the
  * affinity entries of that (service, backend) pair (io.sluice.maps.ConntrackMaps). */
@@ -82,6 +82,30 @@ static __always_inline void *lb_slot_backend(const struct lb4_service *svc, __u3
 	return bpf_map_lookup_elem(backends, id);
 }
 
+/* The backend in the Maglev table of a service at the slot the flow hash names; NULL when the table or the
+ * backend is missing (the agent writes backends, then the table, then the frontend; so only during an update). */
+static __always_inline void *lb_maglev_backend(const struct lb4_service *svc, __u32 flow_hash, __u32 *backend_id,
+					       void *backends)
+{
+	__u32 service_id = svc->service_id;
+	__u32 header = 0;
+	__u32 *size, *id, entry;
+	void *table;
+
+	table = bpf_map_lookup_elem(&lb_maglev, &service_id);
+	if (!table)
+		return NULL;
+	size = bpf_map_lookup_elem(table, &header);
+	if (!size || *size == 0)
+		return NULL;
+	entry = 1 + flow_hash % *size;
+	id = bpf_map_lookup_elem(table, &entry);	/* the kernel checks entry against the table's max_entries */
+	if (!id)
+		return NULL;
+	*backend_id = *id;
+	return bpf_map_lookup_elem(backends, id);
+}
+
 /* The client's affinity backend if the entry is fresh and the backend exists; refreshes the entry. */
 static __always_inline void *lb_affinity_backend(const struct lb4_service *svc,
 						 const struct lb4_affinity_key *client, __u64 now, __u32 *backend_id,
@@ -125,11 +149,12 @@ static __always_inline void *lb_choose_backend(const struct lb4_service *svc, st
 			return backend;
 		}
 	}
-	if (svc->flags & LB_F_MAGLEV)
-		slot = flow_hash % svc->backend_count;
-	else
+	if (svc->flags & LB_F_MAGLEV) {
+		backend = lb_maglev_backend(svc, flow_hash, backend_id, backends);
+	} else {
 		slot = bpf_get_prandom_u32() % svc->backend_count;
-	backend = lb_slot_backend(svc, slot, backend_id, slots, backends);
+		backend = lb_slot_backend(svc, slot, backend_id, slots, backends);
+	}
 	if (backend && (svc->flags & LB_F_AFFINITY)) {
 		struct lb4_affinity_value chosen = {
 			.last_used_ns = now,

@@ -31,6 +31,26 @@ struct {
 	__type(value, struct lb4_backend);
 } lb4_backends SEC(".maps");
 
+/* Maglev lookup tables by service id, for both families (ids are one space). Each value is an array map that
+ * user space creates, fills and then swaps in with one update, so a packet sees either the whole old table or the
+ * whole new one. Layout of a table of M slots (M + 1 entries, struct-free so any M fits one inner map type):
+ *   entry 0        M, the table size
+ *   entries 1..M   backend id of slot 0..M-1 (in lb4_backends or lb6_backends, after the frontend's family)
+ * BPF_F_INNER_MAP lets the tables differ in max_entries; lookups are bounds-checked by the kernel. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, LB_MAGLEV_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);		/* service id */
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_ARRAY);
+		__uint(map_flags, BPF_F_INNER_MAP);
+		__uint(max_entries, 1);
+		__type(key, __u32);
+		__type(value, __u32);
+	});
+} lb_maglev SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LB4_SOCK_REV_MAX);

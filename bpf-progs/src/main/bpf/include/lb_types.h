@@ -16,7 +16,8 @@ struct lb4_key {
  * and lb6_services: nothing in it depends on the address family. */
 struct lb4_service {
 	__u32 service_id;
-	__u16 backend_count;	/* number of valid slots, 0..backend_count-1 */
+	__u16 backend_count;	/* number of valid slots, 0..backend_count-1; with LB_F_MAGLEV the number of distinct
+				 * backends in the service's lb_maglev table (which carries its own size) */
 	__u16 flags;		/* LB_F_* */
 	__u32 affinity_timeout;	/* seconds, with LB_F_AFFINITY */
 };

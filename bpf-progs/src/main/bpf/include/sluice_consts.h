@@ -13,6 +13,11 @@
 #define LB6_BACKENDS_MAX	131072
 #define LB6_SLOTS_MAX		262144
 #define LB6_SOCK_REV_MAX	65536
+/* Maglev frontends (both families: service ids are one space). Each has its own lookup table, an array map made
+ * by user space (4 bytes per slot), so this bounds the count of tables, not memory that is reserved up front. */
+#define LB_MAGLEV_MAX		65536
+/* Largest Maglev table (slots per table, a prime) the agent writes; the data path itself takes any size. */
+#define LB_MAGLEV_TABLE_SIZE_MAX	131071
 
 /* lb4_key.scope: which traffic a frontend serves. */
 #define LB_SCOPE_EXTERNAL	0
@@ -22,7 +27,7 @@
 #define LB_F_AFFINITY		0x0001	/* sessionAffinity: ClientIP */
 #define LB_F_LOCAL_ONLY		0x0002	/* traffic policy Local: only node-local backends in the slots */
 #define LB_F_SNAT_REMOTE	0x0004	/* externalTrafficPolicy: Cluster: SNAT to the node for remote backends */
-#define LB_F_MAGLEV		0x0008	/* slots hold a Maglev table instead of one entry per backend */
+#define LB_F_MAGLEV		0x0008	/* the backend comes from the service's table in lb_maglev, not from the slots */
 
 /* lb4_backend.flags */
 #define LB_BACKEND_F_LOCAL	0x01	/* the backend runs on this node */

@@ -9,12 +9,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
  * A BPF map: one of a {@link BpfObject}'s maps (owned by it; {@link #close()} does nothing) or a standalone map
- * opened from a pin with {@link #openPinned} (which owns its descriptor; close it). Operations take keys and
+ * opened from a pin with {@link #openPinned}, by id with {@link #openById} or made with {@link #create} (which owns
+ * its descriptor; close it). Operations take keys and
  * values as native {@link MemorySegment}s of exactly {@link #keySize()} and {@link #valueBufferSize()} bytes; a
  * segment of the wrong size or a heap segment is refused with {@link IllegalArgumentException} before any
  * syscall. Per-CPU maps take and return one value per possible CPU, each rounded up to 8 bytes.
@@ -80,18 +82,82 @@ public final class BpfMap implements AutoCloseable {
      */
     public static BpfMap openPinned(Path path) {
         int fd = ObjectInfo.openPinned(path, "BPF map");
-        try (Arena arena = Arena.ofConfined()) {
+        try {
             if (ObjectInfo.kind(fd) != ObjectInfo.Kind.MAP) {
                 throw new IllegalArgumentException("the BPF object pinned at " + path + " is not a map");
             }
-            MemorySegment info = ObjectInfo.read(arena, fd, LibBpf.MAP_INFO_SIZE, "BPF map pinned at " + path);
+            return ofDescriptor(fd, "BPF map pinned at " + path);
+        } catch (RuntimeException | Error e) {
+            LibC.close(fd, "BPF object pinned at " + path);
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a map that belongs to no object (bpf_map_create), e.g. an inner map to store in a map of maps. The
+     * returned map owns its descriptor: close it (a map of maps that holds it keeps the map alive).
+     *
+     * @param name  at most 15 characters: letters, digits, {@code _} and {@code .}
+     * @param flags creation flags ({@code BPF_F_*}); an inner map needs the flags of its outer map's template
+     */
+    public static BpfMap create(MapType type, String name, int keySize, int valueSize, int maxEntries, int flags) {
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment opts = arena.allocate(LibBpf.MAP_CREATE_OPTS_SIZE, 8);
+            opts.set(JAVA_LONG, 0, LibBpf.MAP_CREATE_OPTS_SIZE);
+            opts.set(JAVA_INT, LibBpf.MAP_CREATE_OPTS_MAP_FLAGS, flags);
+            fd = (int) LibBpf.BPF_MAP_CREATE.invokeExact(type.ordinal(), arena.allocateFrom(name), keySize, valueSize,
+                    maxEntries, opts);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        if (fd < 0) {
+            throw new BpfException("bpf_map_create", type + " map '" + name + "' (key " + keySize + ", value " + valueSize
+                    + ", max_entries " + maxEntries + ", flags 0x" + Integer.toHexString(flags) + ")", fd);
+        }
+        try {
+            return ofDescriptor(fd, "BPF map '" + name + "'");
+        } catch (RuntimeException | Error e) {
+            LibC.close(fd, "BPF map '" + name + "'");
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the map with kernel id {@code id} (bpf_map_get_fd_by_id), e.g. the inner map a map of maps returns as
+     * its value in user space. The returned map owns its descriptor: close it.
+     *
+     * @return empty if no map has that id (any more)
+     */
+    public static Optional<BpfMap> openById(int id) {
+        int fd;
+        try {
+            fd = (int) LibBpf.BPF_MAP_GET_FD_BY_ID.invokeExact(id);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        if (fd == -Errno.ENOENT) {
+            return Optional.empty();
+        }
+        if (fd < 0) {
+            throw new BpfException("bpf_map_get_fd_by_id", "BPF map id " + Integer.toUnsignedString(id), fd);
+        }
+        try {
+            return Optional.of(ofDescriptor(fd, "BPF map id " + Integer.toUnsignedString(id)));
+        } catch (RuntimeException | Error e) {
+            LibC.close(fd, "BPF map id " + Integer.toUnsignedString(id));
+            throw e;
+        }
+    }
+
+    /** A standalone map around {@code fd}, described by the kernel (bpf_obj_get_info_by_fd). */
+    private static BpfMap ofDescriptor(int fd, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = ObjectInfo.read(arena, fd, LibBpf.MAP_INFO_SIZE, what);
             String name = info.asSlice(LibBpf.MAP_INFO_NAME, LibBpf.OBJ_NAME_LEN).getString(0);
             return new BpfMap(null, MemorySegment.NULL, fd, name, info.get(JAVA_INT, LibBpf.MAP_INFO_TYPE),
                     info.get(JAVA_INT, LibBpf.MAP_INFO_KEY_SIZE), info.get(JAVA_INT, LibBpf.MAP_INFO_VALUE_SIZE),
                     info.get(JAVA_INT, LibBpf.MAP_INFO_MAX_ENTRIES), info.get(JAVA_INT, LibBpf.MAP_INFO_MAP_FLAGS), false);
-        } catch (RuntimeException | Error e) {
-            LibC.close(fd, "BPF object pinned at " + path);
-            throw e;
         }
     }
 

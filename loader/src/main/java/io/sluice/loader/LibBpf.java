@@ -83,6 +83,9 @@ final class LibBpf {
     // --- objects, pins, links, programs -----------------------------------------------------------------------
     static final MethodHandle BPF_OBJ_PIN = Native.libbpf("bpf_obj_pin", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     static final MethodHandle BPF_OBJ_GET = Native.libbpf("bpf_obj_get", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle BPF_MAP_CREATE = Native.libbpf("bpf_map_create",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    static final MethodHandle BPF_MAP_GET_FD_BY_ID = Native.libbpf("bpf_map_get_fd_by_id", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     static final MethodHandle BPF_OBJ_GET_INFO_BY_FD =
             Native.libbpf("bpf_obj_get_info_by_fd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle BPF_PROG_TEST_RUN_OPTS =
@@ -163,6 +166,10 @@ final class LibBpf {
     /** struct bpf_link_create_opts: sz, flags@8, then fields this package leaves zero. */
     static final long LINK_CREATE_OPTS_SIZE = 64;
     static final long LINK_CREATE_OPTS_FLAGS = 8;
+
+    /** struct bpf_map_create_opts (libbpf 1.1.2 bpf.h): sz, btf ids, inner_map_fd@24, map_flags@28, ...; 48 bytes. */
+    static final long MAP_CREATE_OPTS_SIZE = 48;
+    static final long MAP_CREATE_OPTS_MAP_FLAGS = 28;
 
     /** struct bpf_map_info (linux/bpf.h): type, id, key_size, value_size, max_entries, map_flags, name[16]. */
     static final int MAP_INFO_SIZE = 88;
