@@ -89,21 +89,22 @@ static __always_inline void *lb_maglev_backend(const struct lb4_service *svc, __
 {
 	__u32 service_id = svc->service_id;
 	__u32 header = 0;
-	__u32 *size, *id, entry;
+	__u32 *words, word, entry;
 	void *table;
 
 	table = bpf_map_lookup_elem(&lb_maglev, &service_id);
 	if (!table)
 		return NULL;
-	size = bpf_map_lookup_elem(table, &header);
-	if (!size || *size == 0)
+	words = bpf_map_lookup_elem(table, &header);
+	if (!words || words[0] == 0)
 		return NULL;
-	entry = 1 + flow_hash % *size;
-	id = bpf_map_lookup_elem(table, &entry);	/* the kernel checks entry against the table's max_entries */
-	if (!id)
+	word = 1 + flow_hash % words[0];
+	entry = word / 2;
+	words = bpf_map_lookup_elem(table, &entry);	/* the kernel checks entry against the table's max_entries */
+	if (!words)
 		return NULL;
-	*backend_id = *id;
-	return bpf_map_lookup_elem(backends, id);
+	*backend_id = words[word & 1];
+	return bpf_map_lookup_elem(backends, backend_id);
 }
 
 /* The client's affinity backend if the entry is fresh and the backend exists; refreshes the entry. */

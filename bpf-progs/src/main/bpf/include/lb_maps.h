@@ -33,9 +33,10 @@ struct {
 
 /* Maglev lookup tables by service id, for both families (ids are one space). Each value is an array map that
  * user space creates, fills and then swaps in with one update, so a packet sees either the whole old table or the
- * whole new one. Layout of a table of M slots (M + 1 entries, struct-free so any M fits one inner map type):
- *   entry 0        M, the table size
- *   entries 1..M   backend id of slot 0..M-1 (in lb4_backends or lb6_backends, after the frontend's family)
+ * whole new one. A table of M slots is M + 1 u32 words, two per array entry (array entries take 8 bytes each, so a
+ * u32 per entry would waste half), the last entry padded with 0:
+ *   word 0         M, the table size
+ *   words 1..M     backend id of slot 0..M-1 (in lb4_backends or lb6_backends, after the frontend's family)
  * BPF_F_INNER_MAP lets the tables differ in max_entries; lookups are bounds-checked by the kernel. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
@@ -46,8 +47,8 @@ struct {
 		__uint(type, BPF_MAP_TYPE_ARRAY);
 		__uint(map_flags, BPF_F_INNER_MAP);
 		__uint(max_entries, 1);
-		__type(key, __u32);
-		__type(value, __u32);
+		__type(key, __u32);	/* word index / 2 */
+		__type(value, __u64);	/* words 2 * key and 2 * key + 1, as u32[2] in memory */
 	});
 } lb_maglev SEC(".maps");
 

@@ -15,6 +15,10 @@ public final class DatapathConstants {
     public static final int LB6_BACKENDS_MAX = 131072;
     public static final int LB6_SLOTS_MAX = 262144;
     public static final int LB6_SOCK_REV_MAX = 65536;
+    /** Maglev tables ({@code lb_maglev}): one per Maglev frontend, of either family. */
+    public static final int LB_MAGLEV_MAX = 65536;
+    /** Largest Maglev table size (slots) the agent writes. */
+    public static final int LB_MAGLEV_TABLE_SIZE_MAX = 131071;
 
     /** {@code lb4_key.scope} of frontends for traffic from outside the node. */
     public static final int LB_SCOPE_EXTERNAL = 0;
@@ -27,7 +31,7 @@ public final class DatapathConstants {
     public static final int LB_F_LOCAL_ONLY = 0x0002;
     /** externalTrafficPolicy: Cluster: SNAT to the node for remote backends. */
     public static final int LB_F_SNAT_REMOTE = 0x0004;
-    /** The slots hold a Maglev table. */
+    /** The backend comes from the service's table in {@code lb_maglev}, not from the slots. */
     public static final int LB_F_MAGLEV = 0x0008;
 
     /** {@code lb4_backend.flags}: the backend runs on this node (no SNAT needed for external traffic). */

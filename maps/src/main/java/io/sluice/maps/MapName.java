@@ -14,6 +14,7 @@ public enum MapName {
     LB6_SLOTS("lb6_slots"),
     LB6_BACKENDS("lb6_backends"),
     LB6_SOCK_REV("lb6_sock_rev"),
+    LB_MAGLEV("lb_maglev"),
     CT4_ENTRIES("ct4_entries"),
     NODE4_CONFIG("node4_config"),
     SLUICE_COUNTERS("sluice_counters"),

@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The IPv6 service maps ({@code lb6_services}, {@code lb6_slots}, {@code lb6_backends}) of the socket programs,
+ * The IPv6 service maps ({@code lb6_services}, {@code lb6_slots}, {@code lb6_backends}, and the Maglev tables of
+ * {@link MaglevTables}, shared with IPv4) of the socket programs,
  * written in the same order as {@link ServiceMaps}: backends before the slots that point at them, slots before
  * the frontend that counts them; on removal the reverse. Service and backend ids are one space with IPv4's:
  * the affinity map ({@link ConntrackMaps}) serves both families.
@@ -18,6 +19,7 @@ public final class Service6Maps implements AutoCloseable {
     private final TypedMap<Lb6Key, Lb4Service> services;
     private final TypedMap<Lb4SlotKey, Integer> slots;
     private final TypedMap<Integer, Lb6Backend> backends;
+    private final MaglevTables maglev;
 
     /** The IPv6 service maps of a loaded object that declares them (sluice_sock). */
     public static Service6Maps of(BpfObject object) {
@@ -28,6 +30,7 @@ public final class Service6Maps implements AutoCloseable {
         this.services = new TypedMap<>(object.map(MapName.LB6_SERVICES.cName()), Lb6Key.CODEC, Lb4Service.CODEC);
         this.slots = new TypedMap<>(object.map(MapName.LB6_SLOTS.cName()), Lb4SlotKey.CODEC, Codec.UINT32);
         this.backends = new TypedMap<>(object.map(MapName.LB6_BACKENDS.cName()), Codec.UINT32, Lb6Backend.CODEC);
+        this.maglev = MaglevTables.of(object);
     }
 
     /** Creates or replaces a backend. Write it before any slot refers to it. */
@@ -48,11 +51,15 @@ public final class Service6Maps implements AutoCloseable {
     /**
      * Points {@code frontend} at the backends listed in slot order (each already written with
      * {@link #putBackend}): slots first, then the frontend with the new count, then slots beyond the new count
-     * that the previous version of this service used. An empty list makes the frontend refuse connections.
+     * that the previous version of this service used, and the Maglev table it may have had. An empty list makes the
+     * frontend refuse connections. A Maglev service goes through {@link #putMaglevService} instead.
      *
-     * @param previousSlotCount how many slots this service had before (0 when new)
+     * @param previousSlotCount how many slots this service had before (0 when new or when it was a Maglev service)
      */
     public void putService(Lb6Key frontend, Lb4Service service, List<Integer> slotBackendIds, int previousSlotCount) {
+        if ((service.flags() & DatapathConstants.LB_F_MAGLEV) != 0) {
+            throw new IllegalArgumentException("service " + frontend + ": LB_F_MAGLEV is set; write it with putMaglevService");
+        }
         if (service.backendCount() != slotBackendIds.size()) {
             throw new IllegalArgumentException("service " + frontend + ": backend_count " + service.backendCount()
                     + " but " + slotBackendIds.size() + " slots given");
@@ -63,17 +70,48 @@ public final class Service6Maps implements AutoCloseable {
         }
         slots.putAll(newSlots);
         services.put(frontend, service);
-        for (int slot = slotBackendIds.size(); slot < previousSlotCount; slot++) {
-            slots.remove(new Lb4SlotKey(service.serviceId(), slot));
+        removeSlots(service.serviceId(), slotBackendIds.size(), previousSlotCount);
+        maglev.remove(service.serviceId());
+    }
+
+    /**
+     * Points {@code frontend} at a Maglev table (backends already written with {@link #putBackend}): the table
+     * first, swapped in whole with one map update, then the frontend, then the slots the previous version of this
+     * service used if it was not a Maglev service.
+     *
+     * @param service           with {@code LB_F_MAGLEV}; {@code backend_count}: the distinct backends in the table
+     * @param table             backend id per slot, the table size M being its length
+     * @param previousSlotCount how many slots this service had in the slots map before (0 when new or Maglev)
+     */
+    public void putMaglevService(Lb6Key frontend, Lb4Service service, int[] table, int previousSlotCount) {
+        if ((service.flags() & DatapathConstants.LB_F_MAGLEV) == 0) {
+            throw new IllegalArgumentException("service " + frontend + ": a Maglev table for a service without LB_F_MAGLEV");
+        }
+        if (service.backendCount() < 1 || service.backendCount() > table.length) {
+            throw new IllegalArgumentException("service " + frontend + ": backend_count " + service.backendCount()
+                    + " for a Maglev table of " + table.length + " slots (must be 1.." + table.length + ")");
+        }
+        maglev.put(service.serviceId(), table);
+        services.put(frontend, service);
+        removeSlots(service.serviceId(), 0, previousSlotCount);
+    }
+
+    /** The Maglev table of a service id (backend id per slot), if it has one. */
+    public Optional<int[]> maglevTable(int serviceId) {
+        return maglev.table(serviceId);
+    }
+
+    private void removeSlots(int serviceId, int from, int to) {
+        for (int slot = from; slot < to; slot++) {
+            slots.remove(new Lb4SlotKey(serviceId, slot));
         }
     }
 
-    /** Removes a frontend, then its slots. The backends stay: others may share them. */
+    /** Removes a frontend, then its slots and its Maglev table, if any. The backends stay: others may share them. */
     public void removeService(Lb6Key frontend, int serviceId, int slotCount) {
         services.remove(frontend);
-        for (int slot = 0; slot < slotCount; slot++) {
-            slots.remove(new Lb4SlotKey(serviceId, slot));
-        }
+        removeSlots(serviceId, 0, slotCount);
+        maglev.remove(serviceId);
     }
 
     /** The frontend's service entry, if present. */
@@ -91,5 +129,6 @@ public final class Service6Maps implements AutoCloseable {
         services.close();
         slots.close();
         backends.close();
+        maglev.close();
     }
 }

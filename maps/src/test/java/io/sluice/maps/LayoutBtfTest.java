@@ -66,6 +66,7 @@ class LayoutBtfTest {
                 Map.entry(MapName.LB6_SLOTS, sizes(Lb4SlotKey.CODEC, Codec.UINT32)),
                 Map.entry(MapName.LB6_BACKENDS, sizes(Codec.UINT32, Lb6Backend.CODEC)),
                 Map.entry(MapName.LB6_SOCK_REV, sizes(Lb6SockRevKey.CODEC, Lb6SockRevValue.CODEC)),
+                Map.entry(MapName.LB_MAGLEV, sizes(Codec.UINT32, Codec.UINT32)), // value: the inner map's fd / id
                 Map.entry(MapName.CT4_ENTRIES, sizes(Ct4Key.CODEC, Ct4Entry.CODEC)),
                 Map.entry(MapName.NODE4_CONFIG, sizes(Codec.UINT32, Node4Config.CODEC)),
                 Map.entry(MapName.SLUICE_COUNTERS, sizes(Codec.UINT32, Codec.UINT64)),
