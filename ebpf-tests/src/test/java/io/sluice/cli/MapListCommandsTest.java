@@ -84,9 +84,9 @@ class MapListCommandsTest {
                 List.of(1, 2), 0);
         s.putService(new Lb4Key(ip("10.96.0.11"), 53, IpProtocol.UDP, LbScope.INTERNAL),
                 new Lb4Service(2, 1, DatapathConstants.LB_F_AFFINITY, 10800), List.of(3), 0);
-        s.putService(new Lb4Key(ip("192.168.50.10"), 30080, IpProtocol.TCP, LbScope.EXTERNAL),
-                new Lb4Service(3, 7, DatapathConstants.LB_F_SNAT_REMOTE | DatapathConstants.LB_F_MAGLEV, 0),
-                List.of(1, 2, 1, 2, 1, 1, 2), 0);
+        s.putMaglevService(new Lb4Key(ip("192.168.50.10"), 30080, IpProtocol.TCP, LbScope.EXTERNAL),
+                new Lb4Service(3, 2, DatapathConstants.LB_F_SNAT_REMOTE | DatapathConstants.LB_F_MAGLEV, 0),
+                new int[] {1, 2, 1, 2, 1, 1, 2}, 0);
         s.putService(new Lb4Key(ip("192.168.50.10"), 30080, IpProtocol.TCP, LbScope.INTERNAL),
                 new Lb4Service(4, 2, 0, 0), List.of(1, 2), 0);
         s.putService(new Lb4Key(ip("10.96.0.12"), 443, IpProtocol.TCP, LbScope.INTERNAL), new Lb4Service(5, 0, 0, 0),

@@ -30,10 +30,12 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code LB_F_MAGLEV}: the service's slots hold a lookup table larger than its backend count, and a new flow takes
- * the slot its hash names. On crafted packets: the same flows land on the same backends every time, spread
- * evenly, and a table change moves exactly the flows of the changed slots. With real UDP from the socket path:
- * an unconnected socket stays on one backend for all its datagrams (random balancing would spread them).
+ * {@code LB_F_MAGLEV}: the service's Maglev table (its own array map in {@code lb_maglev}) holds a backend per slot,
+ * and a new flow takes the slot its hash names. On crafted packets: the same flows land on the same backends every
+ * time, spread evenly, a table change moves exactly the flows of the changed slots, each flow reads exactly the slot
+ * its hash names (a rotated table moves every flow to the next slot's backend), and tables beyond the 16-bit
+ * {@code backend_count} are used in full. With real UDP from the socket path: an unconnected socket stays on one
+ * backend for all its datagrams (random balancing would spread them).
  */
 @KernelTest
 class MaglevTest {
@@ -52,7 +54,9 @@ class MaglevTest {
                 }
                 Lb4Key frontend = new Lb4Key(Ipv4.parse(VIP), 80, IpProtocol.TCP, LbScope.INTERNAL);
                 List<Integer> table = balancedTable();
-                services.putService(frontend, new Lb4Service(40, TABLE_SIZE, DatapathConstants.LB_F_MAGLEV, 0), table, 0);
+                services.putMaglevService(frontend, maglev(40, 4), toArray(table), 0);
+                assertThat(services.maglevTable(40)).as("the table as written").hasValueSatisfying(
+                        t -> assertThat(t).containsExactly(toArray(table)));
                 List<byte[]> packets = randomFlows();
 
                 List<String> first = backendsOf(fromPod, flows, packets);
@@ -71,8 +75,7 @@ class MaglevTest {
                         without4.set(slot, 1 + next++ % 3);
                     }
                 }
-                services.putService(frontend, new Lb4Service(40, TABLE_SIZE, DatapathConstants.LB_F_MAGLEV, 0), without4,
-                        TABLE_SIZE);
+                services.putMaglevService(frontend, maglev(40, 3), toArray(without4), 0);
                 List<String> second = backendsOf(fromPod, flows, packets);
                 for (int i = 0; i < FLOWS; i++) {
                     if (first.get(i).equals("10.0.7.4")) {
@@ -82,12 +85,86 @@ class MaglevTest {
                     }
                 }
 
-                services.putService(frontend, new Lb4Service(40, TABLE_SIZE, 0, 0), table, TABLE_SIZE);
+                services.putService(frontend, new Lb4Service(40, 4, 0, 0), List.of(1, 2, 3, 4), 0);
+                assertThat(services.maglevTable(40)).as("the table goes once the frontend no longer uses it").isEmpty();
                 List<String> random = backendsOf(fromPod, flows, packets);
                 long moved = IntStream.range(0, FLOWS).filter(i -> !random.get(i).equals(first.get(i))).count();
-                assertThat(moved).as("without LB_F_MAGLEV the same slots are picked at random").isGreaterThan(FLOWS / 2);
+                assertThat(moved).as("without LB_F_MAGLEV the backends are picked at random").isGreaterThan(FLOWS / 2);
+
+                services.removeService(frontend, 40, 4);
+                assertThat(services.service(frontend)).isEmpty();
             }
         }
+    }
+
+    @Test
+    void eachFlowReadsTheSlotItsHashNamesSoARotatedTableMovesEveryFlowToTheNextSlotsBackend() {
+        try (BpfObject pod = BpfObject.open(BpfObjectFile.POD.bytes(), BpfObjectFile.POD.baseName())) {
+            pod.load();
+            try (ServiceMaps services = ServiceMaps.of(pod); ConntrackMaps flows = ConntrackMaps.of(pod)) {
+                BpfProgram fromPod = pod.program("from_pod");
+                // One backend per slot, so the backend a flow reaches names its slot.
+                int[] identity = new int[TABLE_SIZE];
+                for (int slot = 0; slot < TABLE_SIZE; slot++) {
+                    identity[slot] = 100 + slot;
+                    services.putBackend(100 + slot, new Lb4Backend(new Ipv4(0x0a080000 + slot), 8080, IpProtocol.TCP, 0));
+                }
+                Lb4Key frontend = new Lb4Key(Ipv4.parse(VIP), 80, IpProtocol.TCP, LbScope.INTERNAL);
+                services.putMaglevService(frontend, maglev(42, TABLE_SIZE), identity, 0);
+                List<byte[]> packets = randomFlows();
+                List<Integer> slots = backendsOf(fromPod, flows, packets).stream()
+                        .map(ip -> Ipv4.parse(ip).bits() - 0x0a080000).toList();
+
+                int[] rotated = new int[TABLE_SIZE];
+                for (int slot = 0; slot < TABLE_SIZE; slot++) {
+                    rotated[slot] = identity[(slot + 1) % TABLE_SIZE];
+                }
+                services.putMaglevService(frontend, maglev(42, TABLE_SIZE), rotated, 0);
+                List<Integer> after = backendsOf(fromPod, flows, packets).stream()
+                        .map(ip -> Ipv4.parse(ip).bits() - 0x0a080000).toList();
+
+                for (int i = 0; i < FLOWS; i++) {
+                    assertThat(after.get(i)).as("flow %d: slot %d now holds the backend of slot %d", i, slots.get(i),
+                            (slots.get(i) + 1) % TABLE_SIZE).isEqualTo((slots.get(i) + 1) % TABLE_SIZE);
+                }
+                assertThat(new HashSet<>(slots).size()).as("flows reach many slots").isGreaterThan(TABLE_SIZE / 2);
+            }
+        }
+    }
+
+    @Test
+    void aTableOfTheLargestSizeIsUsedInFullBeyondTheSixteenBitsOfBackendCount() {
+        int size = DatapathConstants.LB_MAGLEV_TABLE_SIZE_MAX;
+        try (BpfObject pod = BpfObject.open(BpfObjectFile.POD.bytes(), BpfObjectFile.POD.baseName())) {
+            pod.load();
+            try (ServiceMaps services = ServiceMaps.of(pod); ConntrackMaps flows = ConntrackMaps.of(pod)) {
+                BpfProgram fromPod = pod.program("from_pod");
+                services.putBackend(1, new Lb4Backend(Ipv4.parse("10.0.7.1"), 8080, IpProtocol.TCP, 0));
+                services.putBackend(2, new Lb4Backend(Ipv4.parse("10.0.7.2"), 8080, IpProtocol.TCP, 0));
+                // Slots below 65536 lead to backend 1, the rest to backend 2: a table cut to 16 bits never reaches 2.
+                int[] table = new int[size];
+                for (int slot = 0; slot < size; slot++) {
+                    table[slot] = slot < 65536 ? 1 : 2;
+                }
+                Lb4Key frontend = new Lb4Key(Ipv4.parse(VIP), 80, IpProtocol.TCP, LbScope.INTERNAL);
+                services.putMaglevService(frontend, maglev(43, 2), table, 0);
+
+                Map<String, Long> counts = backendsOf(fromPod, flows, randomFlows()).stream()
+                        .collect(Collectors.groupingBy(b -> b, Collectors.counting()));
+                long upper = counts.getOrDefault("10.0.7.2", 0L);
+                System.out.printf("Maglev table of %d slots, %d flows: %s%n", size, FLOWS, counts);
+                // Binomial(1000, 65535/131071): mean 500, standard deviation 16; 5 deviations either side.
+                assertThat(upper).as("flows in the upper half of %s", counts).isBetween(420L, 580L);
+            }
+        }
+    }
+
+    private static Lb4Service maglev(int serviceId, int distinctBackends) {
+        return new Lb4Service(serviceId, distinctBackends, DatapathConstants.LB_F_MAGLEV, 0);
+    }
+
+    private static int[] toArray(List<Integer> table) {
+        return table.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Slot i holds backend 1..4, each backend in a quarter of the slots, in a shuffled order. */

@@ -160,11 +160,18 @@ final class ServiceNode implements AutoCloseable {
     }
 
     /** Points a frontend at backends (slot order), replacing what it had; an empty list refuses. */
+    /** Writes a frontend; with {@code LB_F_MAGLEV} in {@code flags} the list is its Maglev table. */
     void frontend(Lb4Key key, int serviceId, int flags, int affinitySeconds, List<Integer> slotBackendIds) {
         int previous = slotCounts.getOrDefault(key, 0);
-        services.putService(key, new Lb4Service(serviceId, slotBackendIds.size(), flags, affinitySeconds),
-                slotBackendIds, previous);
-        slotCounts.put(key, slotBackendIds.size());
+        if ((flags & DatapathConstants.LB_F_MAGLEV) != 0) {
+            services.putMaglevService(key, new Lb4Service(serviceId, (int) slotBackendIds.stream().distinct().count(), flags,
+                    affinitySeconds), slotBackendIds.stream().mapToInt(Integer::intValue).toArray(), previous);
+            slotCounts.put(key, 0);
+        } else {
+            services.putService(key, new Lb4Service(serviceId, slotBackendIds.size(), flags, affinitySeconds),
+                    slotBackendIds, previous);
+            slotCounts.put(key, slotBackendIds.size());
+        }
     }
 
     static Lb4Key key(String address, int port, IpProtocol protocol, LbScope scope) {

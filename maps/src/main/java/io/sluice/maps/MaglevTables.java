@@ -43,6 +43,11 @@ public final class MaglevTables implements AutoCloseable {
         return new MaglevTables(object.map(MapName.LB_MAGLEV.cName()));
     }
 
+    /** The tables of an {@code lb_maglev} map opened on its own (e.g. from its pin); the caller keeps owning it. */
+    public static MaglevTables of(BpfMap lbMaglev) {
+        return new MaglevTables(lbMaglev);
+    }
+
     private MaglevTables(BpfMap outer) {
         this.outer = new TypedMap<>(outer, Codec.UINT32, Codec.UINT32);
     }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The service maps ({@code lb4_services}, {@code lb4_slots}, {@code lb4_backends}, and the Maglev tables of
@@ -97,6 +98,16 @@ public final class ServiceMaps implements AutoCloseable {
     /** The Maglev table of a service id (backend id per slot), if it has one. */
     public Optional<int[]> maglevTable(int serviceId) {
         return maglev.table(serviceId);
+    }
+
+    /** The service ids that have a Maglev table (of either family: the map is shared with IPv6). */
+    public Set<Integer> maglevServiceIds() {
+        return maglev.tableIds().keySet();
+    }
+
+    /** Removes the Maglev table of a service id that no frontend uses; false if there was none. */
+    public boolean removeMaglevTable(int serviceId) {
+        return maglev.remove(serviceId);
     }
 
     private void removeSlots(int serviceId, int from, int to) {

@@ -19,6 +19,7 @@ import io.sluice.maps.Lb4Backend;
 import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
 import io.sluice.maps.Lb4SlotKey;
+import io.sluice.maps.MaglevTables;
 import io.sluice.maps.MapName;
 import io.sluice.maps.Node4Config;
 import io.sluice.maps.Pct4Entry;
@@ -131,6 +132,19 @@ public final class PinnedMaps implements AutoCloseable {
 
     public TypedMap<Lb4SlotKey, Integer> slots() {
         return typed(MapName.LB4_SLOTS, Lb4SlotKey.CODEC, Codec.UINT32);
+    }
+
+    /** The Maglev tables ({@code lb_maglev}), opened once. */
+    public MaglevTables maglevTables() {
+        MaglevTables tables;
+        try {
+            tables = MaglevTables.of(map(MapName.LB_MAGLEV));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage() + " (the map at " + pinOf(MapName.LB_MAGLEV)
+                    + " has another layout: are the agent and this CLI the same version?)", e);
+        }
+        others.add(tables);
+        return tables;
     }
 
     public TypedMap<Integer, Lb4Backend> backends() {

@@ -33,7 +33,7 @@ public final class ServiceCommand extends CommandGroup {
                 }
                 table.row(DatapathText.frontend(f.key()), DatapathText.scope(f.key().scope()),
                         Integer.toUnsignedString(f.service().serviceId()), DatapathText.joined(flags),
-                        f.service().backendCount(), backends(f));
+                        f.slotCount(), backends(f));
             }
             return table.render();
         }
@@ -41,6 +41,9 @@ public final class ServiceCommand extends CommandGroup {
         private static String backends(Frontend f) {
             if (f.service().backendCount() == 0) {
                 return "none (connections refused)";
+            }
+            if (f.slotCount() == 0) {
+                return "Maglev table missing (new connections fail)";
             }
             boolean weighted = f.backends().stream().anyMatch(s -> s.slots() > 1);
             List<String> parts = new ArrayList<>();
@@ -69,7 +72,7 @@ public final class ServiceCommand extends CommandGroup {
                 ArrayNode flags = o.putArray("flags");
                 DatapathText.serviceFlags(f.service().flags()).forEach(flags::add);
                 o.put("affinityTimeoutSeconds", Integer.toUnsignedLong(f.service().affinityTimeoutSeconds()));
-                o.put("slots", f.service().backendCount());
+                o.put("slots", f.slotCount());
                 o.put("emptySlots", f.emptySlots());
                 ArrayNode backends = o.putArray("backends");
                 for (SlotShare s : f.backends()) {

@@ -1,9 +1,11 @@
 package io.sluice.agent.cli;
 
+import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.Lb4Backend;
 import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
 import io.sluice.maps.Lb4SlotKey;
+import io.sluice.maps.MaglevTables;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -13,8 +15,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The service maps read once ({@code lb4_services}, {@code lb4_slots}, {@code lb4_backends}) and joined: each
- * frontend with the backends its slots point at, each backend with the frontends that use it. The maps hold no
+ * The service maps read once ({@code lb4_services}, {@code lb4_slots}, {@code lb4_backends}, and for Maglev
+ * frontends their tables in {@code lb_maglev}) and joined: each frontend with the backends its slots point at, each
+ * backend with the frontends that use it. The maps hold no
  * Service names, so frontends are known by address, port, protocol, scope and service id.
  */
 public final class ServiceView {
@@ -22,8 +25,11 @@ public final class ServiceView {
     public record SlotShare(int backendId, Lb4Backend backend, int slots) {
     }
 
-    /** One frontend with its backends in order of first slot, and the slots below its count that are missing. */
-    public record Frontend(Lb4Key key, Lb4Service service, List<SlotShare> backends, int emptySlots) {
+    /**
+     * One frontend with its backends in order of first slot, its slot count (a Maglev frontend: the size of its
+     * table, 0 if the table is missing) and the slots below that count that are missing.
+     */
+    public record Frontend(Lb4Key key, Lb4Service service, int slotCount, List<SlotShare> backends, int emptySlots) {
     }
 
     /** One backend and the frontends whose slots point at it. */
@@ -38,10 +44,11 @@ public final class ServiceView {
         this.backends = backends;
     }
 
-    /** Reads the three maps. */
+    /** Reads the service maps. */
     public static ServiceView read(PinnedMaps maps) {
         Map<Lb4Key, Lb4Service> services = PinnedMaps.readAll(maps.services());
         Map<Lb4SlotKey, Integer> slots = PinnedMaps.readAll(maps.slots());
+        MaglevTables maglev = maps.maglevTables();
         Map<Integer, Lb4Backend> backendsById = new TreeMap<>(Integer::compareUnsigned);
         backendsById.putAll(PinnedMaps.readAll(maps.backends()));
 
@@ -52,20 +59,30 @@ public final class ServiceView {
         List<Frontend> frontends = new ArrayList<>();
         services.entrySet().stream().sorted(Map.Entry.comparingByKey(FRONTEND_ORDER)).forEach(e -> {
             Lb4Service service = e.getValue();
-            Map<Integer, Integer> own = slotsByService.getOrDefault(service.serviceId(), Map.of());
             Map<Integer, Integer> counts = new LinkedHashMap<>();
             int empty = 0;
-            for (int slot = 0; slot < service.backendCount(); slot++) {
-                Integer backendId = own.get(slot);
-                if (backendId == null) {
-                    empty++;
-                } else {
+            int slotCount;
+            if ((service.flags() & DatapathConstants.LB_F_MAGLEV) != 0) {
+                int[] table = maglev.table(service.serviceId()).orElse(new int[0]);
+                slotCount = table.length;
+                for (int backendId : table) {
                     counts.merge(backendId, 1, Integer::sum);
+                }
+            } else {
+                Map<Integer, Integer> own = slotsByService.getOrDefault(service.serviceId(), Map.of());
+                slotCount = service.backendCount();
+                for (int slot = 0; slot < slotCount; slot++) {
+                    Integer backendId = own.get(slot);
+                    if (backendId == null) {
+                        empty++;
+                    } else {
+                        counts.merge(backendId, 1, Integer::sum);
+                    }
                 }
             }
             List<SlotShare> shares = new ArrayList<>();
             counts.forEach((id, n) -> shares.add(new SlotShare(id, backendsById.get(id), n)));
-            frontends.add(new Frontend(e.getKey(), service, List.copyOf(shares), empty));
+            frontends.add(new Frontend(e.getKey(), service, slotCount, List.copyOf(shares), empty));
         });
 
         Map<Integer, List<Frontend>> users = new HashMap<>();

@@ -1,6 +1,7 @@
 package io.sluice.agent.config;
 
 import io.sluice.loader.Cgroups;
+import io.sluice.maps.DatapathConstants;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -42,7 +43,8 @@ public final class AgentConfig {
     public static final String DEFAULT_POD_INTERFACE_PREFIX = "lxc";
     public static final String DEFAULT_HAIRPIN_ADDRESS = "169.254.42.1";
     public static final int MIN_MAGLEV_TABLE_SIZE = 251;
-    public static final int MAX_MAGLEV_TABLE_SIZE = 131071;
+    /** The largest Maglev table the data path is built for ({@code LB_MAGLEV_TABLE_SIZE_MAX} in sluice_consts.h). */
+    public static final int MAX_MAGLEV_TABLE_SIZE = DatapathConstants.LB_MAGLEV_TABLE_SIZE_MAX;
     public static final Duration DEFAULT_INFORMER_START_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_MANIFEST_POLL_INTERVAL = Duration.ofSeconds(2);
     public static final int DEFAULT_EVENT_QUEUE_CAPACITY = 1 << 16;

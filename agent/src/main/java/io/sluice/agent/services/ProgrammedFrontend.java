@@ -1,16 +1,56 @@
 package io.sluice.agent.services;
 
+import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.Lb4Service;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * What the maps hold for one frontend: its {@code lb4_services} entry and the backend id of each slot.
+ * What the maps hold for one frontend: its {@code lb4_services} entry, the backends it points at and, for a Maglev
+ * frontend, a digest of its table (the table itself, 4 bytes a slot, stays in the kernel only: thousands of Maglev
+ * frontends would otherwise cost the agent as much heap as the kernel spends on the tables).
  *
- * @param service        the {@code lb4_services} value
- * @param slotBackendIds backend id per slot, in slot order
+ * @param service      the {@code lb4_services} value
+ * @param backendIds   without {@code LB_F_MAGLEV}: the backend id of each slot, in slot order; with it: the distinct
+ *                     backend ids of the table, ascending
+ * @param maglevDigest a 64-bit digest of the table's size and backend ids (0 without {@code LB_F_MAGLEV})
  */
-record ProgrammedFrontend(Lb4Service service, List<Integer> slotBackendIds) {
+record ProgrammedFrontend(Lb4Service service, List<Integer> backendIds, long maglevDigest) {
     ProgrammedFrontend {
-        slotBackendIds = List.copyOf(slotBackendIds);
+        backendIds = List.copyOf(backendIds);
+    }
+
+    /** A frontend whose backends are in {@code lb4_slots}. */
+    static ProgrammedFrontend slots(Lb4Service service, List<Integer> slotBackendIds) {
+        return new ProgrammedFrontend(service, slotBackendIds, 0);
+    }
+
+    /** A Maglev frontend with {@code table} (backend id per slot) in {@code lb_maglev}. */
+    static ProgrammedFrontend maglev(Lb4Service service, int[] table) {
+        return new ProgrammedFrontend(service, Arrays.stream(table).distinct().sorted().boxed().toList(), digest(table));
+    }
+
+    boolean isMaglev() {
+        return (service.flags() & DatapathConstants.LB_F_MAGLEV) != 0;
+    }
+
+    /** The entries this frontend has in {@code lb4_slots}: none for a Maglev frontend. */
+    int slotCount() {
+        return isMaglev() ? 0 : backendIds.size();
+    }
+
+    /** Size and contents mixed slot by slot (SplitMix64's finaliser), so two different tables practically never agree. */
+    static long digest(int[] table) {
+        long h = mix(table.length);
+        for (int backendId : table) {
+            h = mix(h * 31 + Integer.toUnsignedLong(backendId));
+        }
+        return h;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 }

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * Keeps the service maps equal to what the Services and EndpointSlices in the store ask for.
  *
  * <p>Per changed Service it translates (service-lb), then writes the difference in the order no packet can
- * observe half-done: new or changed backends, then each frontend's slots and entry ({@link ServiceMaps#putService}),
+ * observe half-done: new or changed backends, then each frontend's slots and entry ({@link ServiceMaps#putService};
+ * a Maglev frontend: its whole table swapped in with one update, then its entry, {@link ServiceMaps#putMaglevService}),
  * then frontends the Service no longer has, then backends no frontend uses. Bookkeeping changes only after a write
  * succeeded, so a failed flush is retried from where it stopped. It starts from what the (pinned) maps already
  * hold, so a restarted agent rewrites nothing that did not change, and prunes frontends nobody claims once the
@@ -174,6 +175,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         }
         metrics.mapEntries(MapName.LB4_SERVICES.cName()).set(programmed.size());
         metrics.mapEntries(MapName.LB4_BACKENDS.cName()).set(programmedBackends.size());
+        metrics.mapEntries(MapName.LB_MAGLEV.cName()).set(programmed.values().stream().filter(ProgrammedFrontend::isMaglev).count());
         return operations;
     }
 
@@ -230,8 +232,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
 
     private int writeFrontend(ServiceKey owner, Lb4Key key, DesiredEntry entry) {
         int operations = 0;
-        List<Integer> slots = new ArrayList<>(entry.slotBackends().size());
-        for (Lb4Backend backend : entry.slotBackends()) {
+        List<Integer> ids = new ArrayList<>(entry.backends().size());
+        for (Lb4Backend backend : entry.backends()) {
             int id = backendIds.idOf(backendKey(backend));
             if (!backend.equals(programmedBackends.get(id))) {
                 maps.putBackend(id, backend);
@@ -240,23 +242,41 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
                 maybeUnused.add(id);
                 operations++;
             }
-            slots.add(id);
+            ids.add(id);
         }
         int serviceId = frontendIds.idOf(frontendKey(key));
-        ProgrammedFrontend want = new ProgrammedFrontend(
-                new Lb4Service(serviceId, slots.size(), entry.flags(), entry.affinityTimeout()), slots);
+        int[] table = null;
+        ProgrammedFrontend want;
+        if (entry.maglevTable() != null) {
+            table = new int[entry.maglevTable().length];
+            for (int slot = 0; slot < table.length; slot++) {
+                table[slot] = ids.get(entry.maglevTable()[slot]);
+            }
+            want = ProgrammedFrontend.maglev(
+                    new Lb4Service(serviceId, ids.size(), entry.flags(), entry.affinityTimeout()), table);
+        } else {
+            want = ProgrammedFrontend.slots(
+                    new Lb4Service(serviceId, ids.size(), entry.flags(), entry.affinityTimeout()), ids);
+        }
         ProgrammedFrontend have = programmed.get(key);
         if (!want.equals(have)) {
-            maps.putService(key, want.service(), slots, have == null ? 0 : have.slotBackendIds().size());
-            count(MapName.LB4_SLOTS, "update");
+            int previousSlots = have == null ? 0 : have.slotCount();
+            if (table != null) {
+                maps.putMaglevService(key, want.service(), table, previousSlots);
+                count(MapName.LB_MAGLEV, "update");
+                operations += 2;
+            } else {
+                maps.putService(key, want.service(), ids, previousSlots);
+                count(MapName.LB4_SLOTS, "update");
+                operations += 1 + ids.size();
+            }
             count(MapName.LB4_SERVICES, "update");
             if (have != null) {
-                flushLeavers(serviceId, have.slotBackendIds(), new HashSet<>(slots));
+                flushLeavers(serviceId, have.backendIds(), new HashSet<>(want.backendIds()));
             }
             reference(have, -1);
             reference(want, 1);
             programmed.put(key, want);
-            operations += 1 + slots.size();
         }
         frontendsOf.computeIfAbsent(owner, k -> new HashSet<>()).add(key);
         return operations;
@@ -265,10 +285,10 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private int removeFrontend(ServiceKey owner, Lb4Key key) {
         ProgrammedFrontend have = programmed.get(key);
         if (have != null) {
-            maps.removeService(key, have.service().serviceId(), have.slotBackendIds().size());
+            maps.removeService(key, have.service().serviceId(), have.slotCount());
             count(MapName.LB4_SERVICES, "delete");
-            count(MapName.LB4_SLOTS, "delete");
-            flushLeavers(have.service().serviceId(), have.slotBackendIds(), Set.of());
+            count(have.isMaglev() ? MapName.LB_MAGLEV : MapName.LB4_SLOTS, "delete");
+            flushLeavers(have.service().serviceId(), have.backendIds(), Set.of());
             reference(have, -1);
             programmed.remove(key);
         }
@@ -277,7 +297,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         if (owned != null) {
             owned.remove(key);
         }
-        return have == null ? 0 : 1 + have.slotBackendIds().size();
+        return have == null ? 0 : 1 + (have.isMaglev() ? 1 : have.slotCount());
     }
 
     private int releaseUnusedBackends() {
@@ -313,12 +333,12 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         }
     }
 
-    /** Adds {@code delta} to the slot references of each backend {@code frontend} points at. */
+    /** Adds {@code delta} to the references of each backend {@code frontend} points at. */
     private void reference(ProgrammedFrontend frontend, int delta) {
         if (frontend == null) {
             return;
         }
-        for (Integer id : frontend.slotBackendIds()) {
+        for (Integer id : frontend.backendIds()) {
             if (slotReferences.merge(id, delta, Integer::sum) == 0) {
                 slotReferences.remove(id);
                 maybeUnused.add(id);
@@ -336,7 +356,26 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
                 operations += removeFrontend(null, key);
             }
         }
-        return operations + releaseUnusedBackends();
+        return operations + removeOrphanMaglevTables() + releaseUnusedBackends();
+    }
+
+    /**
+     * Removes Maglev tables that no programmed frontend uses (left by an agent that stopped between writing a table
+     * and its frontend). IPv6 frontends are not programmed by this reconciler, so every table is its to judge.
+     */
+    private int removeOrphanMaglevTables() {
+        Set<Integer> inUse = new HashSet<>();
+        programmed.values().stream().filter(ProgrammedFrontend::isMaglev).forEach(f -> inUse.add(f.service().serviceId()));
+        int operations = 0;
+        for (Integer serviceId : maps.maglevServiceIds()) {
+            if (!inUse.contains(serviceId)) {
+                LOG.info("removing the Maglev table of service id {}: no frontend uses it", Integer.toUnsignedString(serviceId));
+                maps.removeMaglevTable(serviceId);
+                count(MapName.LB_MAGLEV, "delete");
+                operations++;
+            }
+        }
+        return operations;
     }
 
     /** Starts from the pinned maps' contents, so a restart only writes what changed. */
@@ -345,8 +384,10 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         Map<Integer, Lb4Backend> backends = maps.backends();
         for (Map.Entry<Lb4Key, Lb4Service> e : services.entrySet()) {
             Lb4Service service = e.getValue();
-            List<Integer> slots = maps.slotsOf(service.serviceId(), service.backendCount());
-            ProgrammedFrontend adopted = new ProgrammedFrontend(service, slots);
+            ProgrammedFrontend adopted = (service.flags() & DatapathConstants.LB_F_MAGLEV) != 0
+                    // A missing table adopts as an empty one, which differs from any desired table: rewritten.
+                    ? ProgrammedFrontend.maglev(service, maps.maglevTable(service.serviceId()).orElse(new int[0]))
+                    : ProgrammedFrontend.slots(service, maps.slotsOf(service.serviceId(), service.backendCount()));
             programmed.put(e.getKey(), adopted);
             reference(adopted, 1);
         }
@@ -391,8 +432,11 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         return "backend:" + backend.address() + ":" + backend.port() + "/" + backend.protocol();
     }
 
-    /** A frontend as the maps want it: flags, affinity and the backend of each slot (Maglev: the table). */
-    private record DesiredEntry(int flags, int affinityTimeout, List<Lb4Backend> slotBackends) {
+    /**
+     * A frontend as the maps want it: flags, affinity, its distinct backends and, for Maglev, the table as indices
+     * into them (null otherwise: then the backends are the slots, in order).
+     */
+    private record DesiredEntry(int flags, int affinityTimeout, List<Lb4Backend> backends, int[] maglevTable) {
         static DesiredEntry of(DesiredFrontend desired) {
             ServiceFrontend frontend = desired.frontend();
             int flags = 0;
@@ -405,19 +449,19 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             if (frontend.has(FrontendFlag.SNAT_REMOTE_BACKENDS)) {
                 flags |= DatapathConstants.LB_F_SNAT_REMOTE;
             }
-            List<Lb4Backend> slots = new ArrayList<>();
+            List<Lb4Backend> backends = new ArrayList<>();
+            int[] table = null;
             if (desired.verdict() == FrontendVerdict.FORWARD) {
                 if (frontend.algorithm() == LbAlgorithm.MAGLEV) {
                     flags |= DatapathConstants.LB_F_MAGLEV;
-                    for (int slot = 0; slot < desired.maglev().size(); slot++) {
-                        slots.add(backendOf(desired.maglev().backendAt(slot)));
-                    }
+                    desired.maglev().backends().forEach(b -> backends.add(backendOf(b)));
+                    table = desired.maglev().toArray();
                 } else {
-                    desired.backends().forEach(b -> slots.add(backendOf(b)));
+                    desired.backends().forEach(b -> backends.add(backendOf(b)));
                 }
             }
             return new DesiredEntry(flags, frontend.affinity().clientIp() ? frontend.affinity().timeoutSeconds() : 0,
-                    List.copyOf(slots));
+                    List.copyOf(backends), table);
         }
 
         private static Lb4Backend backendOf(ServiceBackend backend) {
