@@ -65,7 +65,7 @@ class ManyMaglevServicesTest {
     private static final int TABLE_SIZE = 16381;
     private static final int ENDPOINTS = 3;
 
-    private final NodeContext node = NodeContext.parse("node-1", List.of(), List.of());
+    private final NodeContext node = NodeContext.parse("node-1", List.of("192.168.50.10", "192.168.50.11"), List.of());
     private final ServiceLbConfig config = new ServiceLbConfig(TABLE_SIZE, ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE);
     private Path state;
 
@@ -144,10 +144,47 @@ class ManyMaglevServicesTest {
         }
     }
 
+    @Test
+    void theFrontendsOfOneServicePortShareOneTableInTheKernel() throws Exception {
+        try (BpfObject pod = BpfObject.open(BpfObjectFile.POD.bytes(), BpfObjectFile.POD.baseName())) {
+            pod.load();
+            Source source = new Source();
+            Service nodePort = new ServiceBuilder(service(0)).editSpec().withType("NodePort").editFirstPort().withNodePort(30080)
+                    .endPort().endSpec().build();
+            source.put(nodePort);
+            source.put(slice(0, ENDPOINTS));
+            try (Agent agent = new Agent(pod, source); MaglevTables tables = MaglevTables.of(pod)) {
+                agent.runUntilReady();
+                Map<Lb4Key, Lb4Service> frontends = agent.maps.services();
+                // The cluster IP, and each of the 2 node addresses with external and internal scope.
+                assertThat(frontends).hasSize(5);
+                assertThat(frontends.values()).allSatisfy(f -> assertThat(f.flags() & DatapathConstants.LB_F_MAGLEV).isNotZero());
+                Map<Integer, Integer> mapIds = tables.tableIds();
+                assertThat(mapIds.keySet()).containsExactlyInAnyOrderElementsOf(
+                        frontends.values().stream().map(Lb4Service::serviceId).toList());
+                assertThat(Set.copyOf(mapIds.values())).as("array maps behind the 5 frontends").hasSize(1);
+
+                EndpointSlice smaller = slice(0, ENDPOINTS - 1);
+                source.put(smaller);
+                source.channel.publish(ResourceKind.ENDPOINT_SLICE, false, smaller);
+                agent.runUntilIdle();
+                Map<Integer, Integer> after = tables.tableIds();
+                assertThat(Set.copyOf(after.values())).as("array maps after the change").hasSize(1)
+                        .doesNotContainAnyElementsOf(mapIds.values());
+                assertTableIsServiceLbs(agent.maps, 0, smaller);
+                int[] clusterIpTable = agent.maps.maglevTable(serviceId(agent.maps, 0)).orElseThrow();
+                for (Lb4Service f : frontends.values()) {
+                    assertThat(agent.maps.maglevTable(f.serviceId()).orElseThrow()).isEqualTo(clusterIpTable);
+                }
+            }
+        }
+    }
+
     /** The kernel's table of service {@code s} holds, slot by slot, the endpoint service-lb's table holds. */
     private void assertTableIsServiceLbs(ServiceMaps maps, int s, EndpointSlice slice) {
         DesiredFrontend desired = new ServiceTranslator(config, node).translate(service(s), List.of(slice)).services()
-                .get(new ServiceKey("maglev", "svc-" + s)).frontends().getFirst();
+                .get(new ServiceKey("maglev", "svc-" + s)).frontends().stream()
+                .filter(f -> f.address().ip().ipv4Bits() == Ipv4.parse(clusterIp(s)).bits()).findFirst().orElseThrow();
         MaglevTable expected = desired.maglev();
         Lb4Service entry = maps.service(frontend(s)).orElseThrow();
         assertThat(entry.flags() & DatapathConstants.LB_F_MAGLEV).isNotZero();

@@ -71,15 +71,28 @@ public final class MaglevTables implements AutoCloseable {
      * @throws MapFullException when {@code lb_maglev} holds {@value DatapathConstants#LB_MAGLEV_MAX} tables
      */
     public void put(int serviceId, int[] backendIds) {
+        try (Table table = create(serviceId, backendIds)) {
+            put(serviceId, table);
+        }
+    }
+
+    /**
+     * Makes a filled table that is in no service's entry yet; {@link #put(int, Table)} it under one or more service
+     * ids (frontends with the same table can share one array map), then close it.
+     *
+     * @param nameHint a service id, for the array map's name ({@code maglev_ID})
+     * @param backendIds backend id per slot, as for {@link #put(int, int[])}
+     */
+    public Table create(int nameHint, int[] backendIds) {
         int size = backendIds.length;
         if (size < 1 || size > DatapathConstants.LB_MAGLEV_TABLE_SIZE_MAX) {
-            throw new IllegalArgumentException("Maglev table of service id " + Integer.toUnsignedString(serviceId)
+            throw new IllegalArgumentException("Maglev table of service id " + Integer.toUnsignedString(nameHint)
                     + ": size " + size + " is outside 1.." + DatapathConstants.LB_MAGLEV_TABLE_SIZE_MAX);
         }
         int entries = entriesFor(size);
-        try (Arena arena = Arena.ofConfined();
-             BpfMap table = BpfMap.create(MapType.ARRAY, "maglev_" + Integer.toUnsignedString(serviceId), 4, ENTRY_BYTES,
-                     entries, BPF_F_INNER_MAP)) {
+        BpfMap map = BpfMap.create(MapType.ARRAY, "maglev_" + Integer.toUnsignedString(nameHint), 4, ENTRY_BYTES, entries,
+                BPF_F_INNER_MAP);
+        try (Arena arena = Arena.ofConfined()) {
             MemorySegment keys = arena.allocate((long) entries * 4, 8);
             MemorySegment words = arena.allocate((long) entries * ENTRY_BYTES, 8);
             for (int entry = 0; entry < entries; entry++) {
@@ -87,8 +100,45 @@ public final class MaglevTables implements AutoCloseable {
             }
             words.setAtIndex(JAVA_INT, 0, size);
             MemorySegment.copy(backendIds, 0, words, JAVA_INT, 4, size);
-            table.updateBatch(keys, words, entries, UpdateFlag.ANY);
-            outer.put(serviceId, table.fd());
+            map.updateBatch(keys, words, entries, UpdateFlag.ANY);
+            return new Table(map, size);
+        } catch (RuntimeException | Error e) {
+            map.close();
+            throw e;
+        }
+    }
+
+    /** Points {@code serviceId} at {@code table} with one update of {@code lb_maglev} (replacing its previous table). */
+    public void put(int serviceId, Table table) {
+        outer.put(serviceId, table.map.fd());
+    }
+
+    /**
+     * A filled table not necessarily in {@code lb_maglev}: an array map this object holds a descriptor of. Closing it
+     * releases the descriptor; the kernel keeps the map while {@code lb_maglev} refers to it.
+     */
+    public static final class Table implements AutoCloseable {
+        private final BpfMap map;
+        private final int size;
+
+        private Table(BpfMap map, int size) {
+            this.map = map;
+            this.size = size;
+        }
+
+        /** Slots M. */
+        public int size() {
+            return size;
+        }
+
+        /** The kernel's id of the array map. */
+        public int mapId() {
+            return map.id();
+        }
+
+        @Override
+        public void close() {
+            map.close();
         }
     }
 

@@ -84,16 +84,31 @@ public final class Service6Maps implements AutoCloseable {
      * @param previousSlotCount how many slots this service had in the slots map before (0 when new or Maglev)
      */
     public void putMaglevService(Lb6Key frontend, Lb4Service service, int[] table, int previousSlotCount) {
+        try (MaglevTables.Table filled = createMaglevTable(service.serviceId(), table)) {
+            putMaglevService(frontend, service, filled, previousSlotCount);
+        }
+    }
+
+    /**
+     * As {@link #putMaglevService(Lb6Key, Lb4Service, int[], int)} with a table made by {@link #createMaglevTable},
+     * which several frontends with the same table may share (one array map in the kernel for all of them).
+     */
+    public void putMaglevService(Lb6Key frontend, Lb4Service service, MaglevTables.Table table, int previousSlotCount) {
         if ((service.flags() & DatapathConstants.LB_F_MAGLEV) == 0) {
             throw new IllegalArgumentException("service " + frontend + ": a Maglev table for a service without LB_F_MAGLEV");
         }
-        if (service.backendCount() < 1 || service.backendCount() > table.length) {
+        if (service.backendCount() < 1 || service.backendCount() > table.size()) {
             throw new IllegalArgumentException("service " + frontend + ": backend_count " + service.backendCount()
-                    + " for a Maglev table of " + table.length + " slots (must be 1.." + table.length + ")");
+                    + " for a Maglev table of " + table.size() + " slots (must be 1.." + table.size() + ")");
         }
         maglev.put(service.serviceId(), table);
         services.put(frontend, service);
         removeSlots(service.serviceId(), 0, previousSlotCount);
+    }
+
+    /** A filled Maglev table (backend id per slot) for {@link #putMaglevService}; close it once it is put. */
+    public MaglevTables.Table createMaglevTable(int serviceId, int[] table) {
+        return maglev.create(serviceId, table);
     }
 
     /** The Maglev table of a service id (backend id per slot), if it has one. */

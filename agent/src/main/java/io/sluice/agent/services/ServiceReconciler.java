@@ -17,6 +17,7 @@ import io.sluice.maps.Lb4Backend;
 import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
 import io.sluice.maps.LbScope;
+import io.sluice.maps.MaglevTables;
 import io.sluice.maps.MapName;
 import io.sluice.maps.ServiceMaps;
 import io.sluice.servicelb.DesiredFrontend;
@@ -215,8 +216,15 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         int operations = 0;
         // A copy: removeFrontend takes each gone key out of the live set while this loop walks it.
         Set<Lb4Key> before = Set.copyOf(frontendsOf.getOrDefault(key, Set.of()));
-        for (Map.Entry<Lb4Key, DesiredEntry> e : desired.entrySet()) {
-            operations += writeFrontend(key, e.getKey(), e.getValue());
+        // The frontends of one Service port (cluster IP, node ports, external IPs) mostly have the same Maglev table:
+        // written once, shared by all of them in the kernel.
+        Map<Long, MaglevTables.Table> tablesWritten = new HashMap<>();
+        try {
+            for (Map.Entry<Lb4Key, DesiredEntry> e : desired.entrySet()) {
+                operations += writeFrontend(key, e.getKey(), e.getValue(), tablesWritten);
+            }
+        } finally {
+            tablesWritten.values().forEach(MaglevTables.Table::close);
         }
         for (Lb4Key gone : before) {
             if (!desired.containsKey(gone)) {
@@ -230,7 +238,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         return operations;
     }
 
-    private int writeFrontend(ServiceKey owner, Lb4Key key, DesiredEntry entry) {
+    private int writeFrontend(ServiceKey owner, Lb4Key key, DesiredEntry entry, Map<Long, MaglevTables.Table> tablesWritten) {
         int operations = 0;
         List<Integer> ids = new ArrayList<>(entry.backends().size());
         for (Lb4Backend backend : entry.backends()) {
@@ -262,7 +270,13 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         if (!want.equals(have)) {
             int previousSlots = have == null ? 0 : have.slotCount();
             if (table != null) {
-                maps.putMaglevService(key, want.service(), table, previousSlots);
+                MaglevTables.Table filled = tablesWritten.get(want.maglevDigest());
+                if (filled == null) {
+                    filled = maps.createMaglevTable(serviceId, table);
+                    tablesWritten.put(want.maglevDigest(), filled);
+                    operations++;
+                }
+                maps.putMaglevService(key, want.service(), filled, previousSlots);
                 count(MapName.LB_MAGLEV, "update");
                 operations += 2;
             } else {
