@@ -13,6 +13,7 @@ import io.sluice.maps.Ipv4;
 import io.sluice.maps.Node4Config;
 import io.sluice.maps.NodeConfigMap;
 import io.sluice.maps.ServiceMaps;
+import io.sluice.maps.SocketDestroyer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -53,14 +55,19 @@ public final class Datapath implements AutoCloseable {
 
     private final BpfObject sock;
     private final BpfObject pod;
+    private final Path socketCgroup;
+    /** The stale-socket iterator and its object; null when the kernel cannot destroy sockets (before 6.5). */
+    private SocketDestroyer socketDestroyer;
+    private BpfObject sockDestroy;
     private final String podInterfacePrefix;
     private final Set<String> attachedInterfaces = new HashSet<>();
     private final ScheduledExecutorService interfaceWatch = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("sluice-pod-interfaces").unstarted(r));
 
-    private Datapath(BpfObject sock, BpfObject pod, String podInterfacePrefix) {
+    private Datapath(BpfObject sock, BpfObject pod, Path socketCgroup, String podInterfacePrefix) {
         this.sock = sock;
         this.pod = pod;
+        this.socketCgroup = socketCgroup;
         this.podInterfacePrefix = podInterfacePrefix;
     }
 
@@ -89,7 +96,8 @@ public final class Datapath implements AutoCloseable {
             for (String name : SOCKET_PROGRAMS) {
                 attachThroughPinnedLink(sock.program(name), cgroup, links.resolve(name));
             }
-            Datapath datapath = new Datapath(sock, pod, podInterfacePrefix);
+            Datapath datapath = new Datapath(sock, pod, cgroup, podInterfacePrefix);
+            datapath.loadSocketDestroyer(maps);
             try (NetworkNamespace here = NetworkNamespace.current()) {
                 for (String ifname : externalInterfaces) {
                     attach(pod.program("from_netdev"), here, ifname, TcDirection.INGRESS);
@@ -120,6 +128,44 @@ public final class Datapath implements AutoCloseable {
             object.close();
             throw e;
         }
+    }
+
+    /**
+     * Loads the stale-socket iterator on the pinned service maps. A kernel without bpf_sock_destroy (before 6.5)
+     * refuses it: the agent then runs without, and says so once.
+     */
+    private void loadSocketDestroyer(Path maps) {
+        BpfObject object = null;
+        try {
+            object = load(BpfObjectFile.SOCK_DESTROY, maps);
+            socketDestroyer = SocketDestroyer.of(object);
+            sockDestroy = object;
+        } catch (RuntimeException e) {
+            if (object != null) {
+                object.close();
+            }
+            LOG.warn("connected UDP sockets will keep a backend that leaves its service: this kernel cannot run the"
+                    + " socket iterator with bpf_sock_destroy (Linux 6.5 or later is needed): {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Destroys the connected UDP sockets that the socket programs sent from a frontend to a backend which has since
+     * left it (see {@link SocketDestroyer}), in this network namespace and in that of every process of the socket
+     * cgroup. Empty when the kernel cannot; used by one thread at a time (the writer).
+     */
+    public Optional<StaleSocketDestroyer> staleSocketDestroyer() {
+        if (socketDestroyer == null) {
+            return Optional.empty();
+        }
+        return Optional.of(removed -> {
+            List<NetworkNamespace> namespaces = CgroupNetworkNamespaces.open(socketCgroup);
+            try {
+                return socketDestroyer.destroy(removed, namespaces);
+            } finally {
+                namespaces.forEach(NetworkNamespace::close);
+            }
+        });
     }
 
     private static byte[] objectBytes(BpfObjectFile file) {
@@ -224,7 +270,7 @@ public final class Datapath implements AutoCloseable {
     @Override
     public void close() {
         interfaceWatch.shutdownNow();
-        try (BpfObject s = sock; BpfObject p = pod) {
+        try (BpfObject s = sock; BpfObject p = pod; BpfObject d = sockDestroy; SocketDestroyer i = socketDestroyer) {
             LOG.debug("closing the BPF objects; programs stay attached");
         }
     }

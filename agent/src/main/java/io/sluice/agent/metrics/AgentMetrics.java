@@ -29,6 +29,7 @@ public final class AgentMetrics {
     private final Counter objectsRefused;
     private final Counter queueOverflows;
     private final Gauge storeObjects;
+    private final Counter staleSocketsDestroyed;
     private final CounterDataPoint[] eventsByKind = new CounterDataPoint[ResourceKind.values().length];
     private final GaugeDataPoint[] storeObjectsByKind = new GaugeDataPoint[ResourceKind.values().length];
 
@@ -55,6 +56,9 @@ public final class AgentMetrics {
                 .labelNames("source").register(registry);
         storeObjects = Gauge.builder().name("sluice_store_objects")
                 .help("Objects in the writer's store, by kind").labelNames("kind").register(registry);
+        staleSocketsDestroyed = Counter.builder().name("sluice_stale_sockets_destroyed_total")
+                .help("Connected UDP sockets destroyed because the backend the socket programs had sent them to left "
+                        + "the service").register(registry);
         for (ResourceKind kind : ResourceKind.values()) {
             eventsByKind[kind.ordinal()] = eventsReceived.labelValues(kind.apiKind());
             storeObjectsByKind[kind.ordinal()] = storeObjects.labelValues(kind.apiKind());
@@ -104,6 +108,11 @@ public final class AgentMetrics {
     /** Counts one event that found the queue full. */
     public void queueOverflow(String source) {
         queueOverflows.labelValues(source).inc();
+    }
+
+    /** Counts {@code count} connected UDP sockets destroyed because their backend left the service. */
+    public void staleSocketsDestroyed(int count) {
+        staleSocketsDestroyed.inc(count);
     }
 
     /** Sets the number of objects of {@code kind} in the store. */

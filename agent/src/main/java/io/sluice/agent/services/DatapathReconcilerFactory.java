@@ -48,6 +48,7 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
             ServiceReconciler services = new ServiceReconciler(translator, maps, frontendIds, backendIds, metrics)
                     .flushingConntrack(conntrack)
                     .owning(datapath).owning(maps).owning(conntrack).owning(frontendIds).owning(backendIds);
+            datapath.staleSocketDestroyer().ifPresent(services::destroyingStaleSockets);
             datapath.watchPodInterfaces(POD_INTERFACE_SCAN);
             return List.of(services, policy);
         } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package io.sluice.agent.services;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.sluice.agent.datapath.StaleSocketDestroyer;
 import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ObjectKey;
@@ -20,6 +21,8 @@ import io.sluice.maps.LbScope;
 import io.sluice.maps.MaglevTables;
 import io.sluice.maps.MapName;
 import io.sluice.maps.ServiceMaps;
+import io.sluice.maps.SockDestroyKey;
+import io.sluice.maps.SocketDestroyer;
 import io.sluice.servicelb.DesiredFrontend;
 import io.sluice.servicelb.DesiredService;
 import io.sluice.servicelb.FrontendFlag;
@@ -83,6 +86,10 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private final Set<Integer> maybeUnused = new HashSet<>();
     /** Flows to flush when a backend leaves a service or goes; null when the caller keeps no conntrack. */
     private ConntrackMaps conntrack;
+    /** Connected UDP sockets to destroy when their backend leaves a frontend; null when the kernel cannot. */
+    private StaleSocketDestroyer staleSockets;
+    /** (UDP frontend, backend that left it) pairs of this flush, destroyed once its writes are done. */
+    private final Map<SockDestroyKey, Integer> leftUdpFrontends = new LinkedHashMap<>();
     private final Map<ServiceKey, Set<Lb4Key>> frontendsOf = new HashMap<>();
     /** Which Service each EndpointSlice belonged to when last seen, to find it again once the slice is deleted. */
     private final Map<ObjectKey, String> sliceOwners = new HashMap<>();
@@ -110,6 +117,16 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      */
     public ServiceReconciler flushingConntrack(ConntrackMaps maps) {
         this.conntrack = maps;
+        return this;
+    }
+
+    /**
+     * Makes this reconciler destroy, after each flush, the connected UDP sockets that the socket programs sent to a
+     * backend which left a UDP frontend in that flush: such a socket would otherwise keep its backend for as long as
+     * the application keeps it.
+     */
+    public ServiceReconciler destroyingStaleSockets(StaleSocketDestroyer destroyer) {
+        this.staleSockets = destroyer;
         return this;
     }
 
@@ -174,6 +191,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             operations += pruneUnclaimed();
             prunePending = false;
         }
+        destroyStaleSockets();
         metrics.mapEntries(MapName.LB4_SERVICES.cName()).set(programmed.size());
         metrics.mapEntries(MapName.LB4_BACKENDS.cName()).set(programmedBackends.size());
         metrics.mapEntries(MapName.LB_MAGLEV.cName()).set(programmed.values().stream().filter(ProgrammedFrontend::isMaglev).count());
@@ -238,6 +256,28 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         return operations;
     }
 
+    /** Destroys the sockets of the pairs this flush recorded; a failure is logged and counted, never retried. */
+    private void destroyStaleSockets() {
+        if (leftUdpFrontends.isEmpty()) {
+            return;
+        }
+        try {
+            Map<Integer, Integer> destroyed = staleSockets.destroy(leftUdpFrontends);
+            int total = destroyed.values().stream().mapToInt(Integer::intValue).sum();
+            metrics.staleSocketsDestroyed(total);
+            if (total > 0) {
+                LOG.info("destroyed {} connected UDP sockets of backends that left their service (by backend id: {})",
+                        total, destroyed);
+            }
+        } catch (RuntimeException e) {
+            metrics.mapErrors(SocketDestroyer.MAP).inc();
+            LOG.warn("destroying connected UDP sockets of {} backends that left their service failed",
+                    leftUdpFrontends.size(), e);
+        } finally {
+            leftUdpFrontends.clear();
+        }
+    }
+
     private int writeFrontend(ServiceKey owner, Lb4Key key, DesiredEntry entry, Map<Long, MaglevTables.Table> tablesWritten) {
         int operations = 0;
         List<Integer> ids = new ArrayList<>(entry.backends().size());
@@ -286,7 +326,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             }
             count(MapName.LB4_SERVICES, "update");
             if (have != null) {
-                flushLeavers(serviceId, have.backendIds(), new HashSet<>(want.backendIds()));
+                flushLeavers(key, serviceId, have.backendIds(), new HashSet<>(want.backendIds()));
             }
             reference(have, -1);
             reference(want, 1);
@@ -302,7 +342,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             maps.removeService(key, have.service().serviceId(), have.slotCount());
             count(MapName.LB4_SERVICES, "delete");
             count(have.isMaglev() ? MapName.LB_MAGLEV : MapName.LB4_SLOTS, "delete");
-            flushLeavers(have.service().serviceId(), have.backendIds(), Set.of());
+            flushLeavers(key, have.service().serviceId(), have.backendIds(), Set.of());
             reference(have, -1);
             programmed.remove(key);
         }
@@ -334,15 +374,23 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         return operations;
     }
 
-    /** Flushes the flows of {@code serviceId} to each backend that was in {@code before} and is not in {@code after}. */
-    private void flushLeavers(int serviceId, List<Integer> before, Set<Integer> after) {
-        if (conntrack == null) {
-            return;
-        }
+    /**
+     * Flushes the flows of {@code serviceId} to each backend that was in {@code before} and is not in {@code after};
+     * for a UDP frontend, also records the pair so the flush ends by destroying the sockets sent there.
+     */
+    private void flushLeavers(Lb4Key frontend, int serviceId, List<Integer> before, Set<Integer> after) {
         for (Integer id : new HashSet<>(before)) {
-            if (!after.contains(id)) {
+            if (after.contains(id)) {
+                continue;
+            }
+            if (conntrack != null) {
                 conntrack.flushServiceBackend(serviceId, id);
                 count(MapName.CT4_ENTRIES, "flush");
+            }
+            Lb4Backend backend = programmedBackends.get(id);
+            if (staleSockets != null && frontend.protocol() == IpProtocol.UDP && backend != null) {
+                leftUdpFrontends.put(SockDestroyKey.ofIpv4(frontend.address(), frontend.port(), backend.address(),
+                        backend.port()), id);
             }
         }
     }
