@@ -8,10 +8,14 @@ import io.sluice.loader.BpfObject;
 import io.sluice.loader.NetworkNamespace;
 import io.sluice.maps.IpProtocol;
 import io.sluice.maps.Ipv4;
+import io.sluice.maps.Ipv6;
 import io.sluice.maps.Lb4Backend;
 import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
+import io.sluice.maps.Lb6Backend;
+import io.sluice.maps.Lb6Key;
 import io.sluice.maps.LbScope;
+import io.sluice.maps.Service6Maps;
 import io.sluice.maps.ServiceMaps;
 import io.sluice.maps.SockDestroyKey;
 import io.sluice.maps.SocketDestroyer;
@@ -37,10 +41,12 @@ import org.junit.jupiter.api.Test;
  * the UDP socket iterator ({@link SocketDestroyer}), run in the network namespaces of the socket cgroup's processes
  * ({@link CgroupNetworkNamespaces}): their next recv() fails with ECONNABORTED and a new connect() lands on the
  * remaining backend. Sockets of the same process on the other backend, a socket connected to the removed backend's
- * address directly, and a socket in a namespace with no process in the cgroup keep working unchanged.
+ * address directly, and a socket in a namespace with no process in the cgroup keep working unchanged. The same for
+ * IPv6 sockets to an IPv6 service.
  * <pre>
- *  client 198.18.3.1 ─┐
- *  other  198.18.3.4 ─┼ br0 ─ server 198.18.3.2: udp 5301 "dnsA" (backend 1), udp 5302 "dnsB" (backend 2)
+ *  client 198.18.3.1, 2001:2:0:3::1 ─┐
+ *  other  198.18.3.4                ─┼ br0 ─ server 198.18.3.2:    udp 5301 "dnsA" (backend 1), 5302 "dnsB" (backend 2)
+ *                                                   2001:2:0:3::2: udp 5303 "dnsA" (backend 3), 5304 "dnsB" (backend 4)
  * </pre>
  */
 @KernelTest
@@ -49,10 +55,14 @@ class StaleUdpSocketTest {
     private static final String BACKEND_IP = "198.18.3.2";
     private static final int SERVICE_ID = 9;
     private static final Lb4Key FRONTEND = new Lb4Key(Ipv4.parse(VIP), 53, IpProtocol.UDP, LbScope.INTERNAL);
+    private static final String VIP6 = "2001:2:0:103::53";
+    private static final String BACKEND_V6 = "2001:2:0:3::2";
+    private static final Lb6Key FRONTEND6 = new Lb6Key(Ipv6.parse(VIP6), 53, IpProtocol.UDP, LbScope.INTERNAL);
 
     /**
-     * Arguments: VIP PORT DIRECT_IP DIRECT_PORT WANT TRIGGER. Opens connected UDP sockets to VIP:PORT (IPv4 ones,
-     * then dual-stack IPv6 ones to ::ffff:VIP) until each family has reached every backend named in WANT, plus one
+     * Arguments: VIP PORT DIRECT_IP DIRECT_PORT WANT TRIGGER KINDS. Opens connected UDP sockets to the service, for
+     * each of KINDS in turn until that kind has reached every backend named in WANT: "v4" (IPv4 sockets to VIP),
+     * "v6mapped" (dual-stack IPv6 sockets to ::ffff:VIP), "v6" (IPv6 sockets to VIP, then an IPv6 address); plus one
      * to DIRECT_IP:DIRECT_PORT unless DIRECT_IP is '-'; prints "before INDEX KIND BACKEND" for each, then "ready".
      * Once the file TRIGGER exists: for each socket a non-blocking recv() tells whether it was aborted; an open one
      * asks again, an aborted one connects again and asks. Prints "after INDEX KIND BACKEND STATE ANSWER".
@@ -64,7 +74,7 @@ class StaleUdpSocketTest {
             import sys
             import time
 
-            vip, port, direct_ip, direct_port, want, trigger = sys.argv[1:7]
+            vip, port, direct_ip, direct_port, want, trigger, kinds = sys.argv[1:8]
             port, direct_port, want = int(port), int(direct_port), set(want.split(','))
 
 
@@ -81,7 +91,9 @@ class StaleUdpSocketTest {
 
 
             socks = []
-            for kind, family, address in (('v4', socket.AF_INET, vip), ('v6mapped', socket.AF_INET6, '::ffff:' + vip)):
+            families = {'v4': (socket.AF_INET, vip), 'v6mapped': (socket.AF_INET6, '::ffff:' + vip), 'v6': (socket.AF_INET6, vip)}
+            for kind in kinds.split(','):
+                family, address = families[kind]
                 seen = set()
                 while not want <= seen and len(socks) < 64:
                     s = open_to(family, address, port)
@@ -122,6 +134,7 @@ class StaleUdpSocketTest {
     private Cgroup elsewhere;
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private ServiceMaps services;
+    private Service6Maps services6;
     private SocketDestroyer destroyer;
 
     @BeforeEach
@@ -138,9 +151,11 @@ class StaleUdpSocketTest {
         topology.address(client, "eth0", "198.18.3.1/24");
         topology.address(other, "eth0", "198.18.3.4/24");
         topology.address(server, "eth0", BACKEND_IP + "/24");
+        topology.address(client, "eth0", "2001:2:0:3::1/64");
+        topology.address(server, "eth0", BACKEND_V6 + "/64");
         pods = topology.cgroup("pods");
         elsewhere = topology.cgroup("elsewhere");
-        PyTraffic.server(server, "udp:5301:dnsA", "udp:5302:dnsB");
+        PyTraffic.server(server, "udp:5301:dnsA", "udp:5302:dnsB", "udp6:5303:dnsA", "udp6:5304:dnsB");
 
         Path pins = topology.bpfDirectory("maps");
         BpfObject sock = load(BpfObjectFile.SOCK, pins);
@@ -151,6 +166,8 @@ class StaleUdpSocketTest {
         BpfObject destroy = load(BpfObjectFile.SOCK_DESTROY, pins);
         services = ServiceMaps.of(sock);
         resources.push(services);
+        services6 = Service6Maps.of(sock);
+        resources.push(services6);
         destroyer = SocketDestroyer.of(destroy);
         resources.push(destroyer);
 
@@ -229,8 +246,43 @@ class StaleUdpSocketTest {
         }
     }
 
+    @Test
+    void ipv6SocketsSentToARemovedIpv6BackendAreAbortedToo() throws IOException {
+        services6.putBackend(3, new Lb6Backend(Ipv6.parse(BACKEND_V6), 5303, IpProtocol.UDP, 0));
+        services6.putBackend(4, new Lb6Backend(Ipv6.parse(BACKEND_V6), 5304, IpProtocol.UDP, 0));
+        services6.putService(FRONTEND6, new Lb4Service(10, 2, 0, 0), List.of(3, 4), 0);
+        Path trigger = Files.createTempFile("sluice-stale-udp6", ".trigger");
+        Files.delete(trigger);
+        try {
+            Proc proc = client.inCgroup(pods).spawn(PyTraffic.python(), "-c", CLIENT, VIP6, "53", "-", "0", "dnsA,dnsB",
+                    trigger.toString(), "v6");
+            awaitReady(proc);
+
+            services6.putService(FRONTEND6, new Lb4Service(10, 1, 0, 0), List.of(4), 2);
+            Map<Integer, Integer> destroyed;
+            List<NetworkNamespace> namespaces = CgroupNetworkNamespaces.open(pods.path());
+            try {
+                destroyed = destroyer.destroy(
+                        Map.of(new SockDestroyKey(Ipv6.parse(VIP6), 53, Ipv6.parse(BACKEND_V6), 5303), 3), namespaces);
+            } finally {
+                namespaces.forEach(NetworkNamespace::close);
+            }
+            Files.createFile(trigger);
+
+            List<String[]> sockets = afterLines(proc);
+            List<String[]> onA = sockets.stream().filter(a -> a[3].equals("dnsA")).toList();
+            assertThat(onA).as("IPv6 sockets sent to dnsA").isNotEmpty();
+            assertThat(destroyed).as("destroyed sockets by backend id").isEqualTo(Map.of(3, onA.size()));
+            assertThat(onA).allSatisfy(a -> assertThat(a[4] + " " + a[5]).isEqualTo("ECONNABORTED dnsB"));
+            assertThat(sockets).filteredOn(a -> a[3].equals("dnsB")).as("IPv6 sockets on dnsB").isNotEmpty()
+                    .allSatisfy(a -> assertThat(a[4] + " " + a[5]).isEqualTo("open dnsB"));
+        } finally {
+            Files.deleteIfExists(trigger);
+        }
+    }
+
     private static Proc start(Netns ns, String directIp, String want, Path trigger) {
-        return ns.spawn(PyTraffic.python(), "-c", CLIENT, VIP, "53", directIp, "5301", want, trigger.toString());
+        return ns.spawn(PyTraffic.python(), "-c", CLIENT, VIP, "53", directIp, "5301", want, trigger.toString(), "v4,v6mapped");
     }
 
     private static void awaitReady(Proc proc) {
