@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.bpf.BpfObjectFile;
 import io.sluice.loader.BpfLink;
 import io.sluice.loader.BpfObject;
+import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.DatapathCounter;
 import io.sluice.maps.DatapathCounters;
 import io.sluice.maps.IpProtocol;
@@ -24,6 +25,7 @@ import io.sluice.testnet.Netns;
 import io.sluice.testnet.Topology;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,6 +87,10 @@ class Ipv6SocketServiceTest {
                 List.of(2), 0);
         services6.putService(new Lb6Key(Ipv6.parse(VIP6), 81, IpProtocol.TCP, LbScope.INTERNAL), new Lb4Service(3, 0, 0, 0),
                 List.of(), 0);
+        int[] maglevTable = new int[251];
+        Arrays.fill(maglevTable, 1);
+        services6.putMaglevService(new Lb6Key(Ipv6.parse(VIP6), 82, IpProtocol.TCP, LbScope.INTERNAL),
+                new Lb4Service(5, 1, DatapathConstants.LB_F_MAGLEV, 0), maglevTable, 0);
         services4.putBackend(4, new Lb4Backend(Ipv4.parse(BACKEND_V4), 8080, IpProtocol.TCP, 0));
         services4.putService(new Lb4Key(Ipv4.parse(VIP4), 80, IpProtocol.TCP, LbScope.INTERNAL), new Lb4Service(4, 1, 0, 0),
                 List.of(4), 0);
@@ -113,6 +119,13 @@ class Ipv6SocketServiceTest {
         List<String> answers = PyTraffic.client(client.inCgroup(cgroup), Duration.ofSeconds(10), "udpsockets", VIP6, 53, 2, 3);
 
         assertThat(answers).hasSize(6).allSatisfy(line -> assertThat(line).endsWith("dns " + CLIENT_V6 + " from " + VIP6 + ":53"));
+    }
+
+    @Test
+    void anIpv6MaglevServiceTakesItsBackendFromItsTable() {
+        // Service 5 has no slots at all: only its table in lb_maglev names backend 1 (of lb6_backends).
+        assertThat(PyTraffic.client(client.inCgroup(cgroup), Duration.ofSeconds(10), "peer", VIP6, 82))
+                .containsExactly(BACKEND_V6 + " 8080 web " + CLIENT_V6);
     }
 
     @Test

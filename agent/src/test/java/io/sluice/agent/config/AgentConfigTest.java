@@ -121,6 +121,8 @@ class AgentConfigTest {
     void invalidValuesAreRefusedNamingTheSetting() {
         assertRefused(manifestsConfig().maglevTableSize(16384), "maglevTableSize", "not a prime");
         assertRefused(manifestsConfig().maglevTableSize(7), "maglevTableSize", "between 251 and 131071");
+        // A prime, but larger than the largest table the data path is built for (LB_MAGLEV_TABLE_SIZE_MAX).
+        assertRefused(manifestsConfig().maglevTableSize(131101), "maglevTableSize", "between 251 and 131071");
         assertRefused(manifestsConfig().nodePortAddresses(List.of("10.0.0.0/8", "10.0.0.1/8")),
                 "nodePortAddresses[1]", "host bits");
         assertRefused(manifestsConfig().nodePortAddresses(List.of("node.example/24")), "nodePortAddresses[0]",

@@ -4,6 +4,7 @@ import io.sluice.agent.cli.CliJson;
 import io.sluice.agent.cli.DatapathText;
 import io.sluice.agent.cli.explain.Explanation.Party;
 import io.sluice.agent.cli.explain.Explanation.Stage;
+import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.Policy4Key;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +83,10 @@ public final class ExplanationView {
         var s = e.frontend().service();
         List<String> flags = DatapathText.serviceFlags(s.flags());
         return DatapathText.frontend(e.frontend().key()) + " " + DatapathText.scope(e.frontend().key().scope())
-                + ", service id " + Integer.toUnsignedString(s.serviceId()) + ", " + count(s.backendCount(), "slot", "slots")
+                + ", service id " + Integer.toUnsignedString(s.serviceId()) + ", "
+                // A Maglev frontend's backend_count counts the distinct backends of its table, not slots.
+                + ((s.flags() & DatapathConstants.LB_F_MAGLEV) != 0 ? count(s.backendCount(), "backend", "backends")
+                        : count(s.backendCount(), "slot", "slots"))
                 + (flags.isEmpty() ? "" : ", " + String.join(",", flags));
     }
 
