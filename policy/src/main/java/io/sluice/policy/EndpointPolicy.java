@@ -15,13 +15,13 @@ import java.util.Set;
  * @param endpointId its endpoint id
  * @param ingressEnforced some policy in force for ingress selects the pod
  * @param egressEnforced some policy in force for egress selects the pod
- * @param entries the allow entries (immutable)
+ * @param entries the allow entries (immutable: an {@link EntrySet}, which shares its bulk with earlier versions)
  */
 public record EndpointPolicy(PodRef pod, int endpointId, boolean ingressEnforced, boolean egressEnforced,
                              Set<PolicyEntry> entries) {
 
     public EndpointPolicy {
-        entries = Set.copyOf(entries);
+        entries = EntrySet.of(entries);
     }
 
     /** Whether the direction is isolated. */

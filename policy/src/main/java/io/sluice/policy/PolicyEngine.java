@@ -86,8 +86,11 @@ public final class PolicyEngine {
         final Map<PolicyEntry, Integer> counts = new HashMap<>();
         boolean ingress;
         boolean egress;
-        /** Whether an entry appeared or disappeared since the last publication. */
-        boolean entriesChanged;
+        /** Entries that appeared in, or vanished from, {@link #counts} since the last publication. */
+        final Set<PolicyEntry> appeared = new HashSet<>();
+        final Set<PolicyEntry> vanished = new HashSet<>();
+        /** The counts were rebuilt since the last publication (or never published): no delta is known. */
+        boolean rebuilt = true;
         EndpointPolicy published;
 
         Endpoint(PodRef ref, int id) {
@@ -615,12 +618,23 @@ public final class PolicyEngine {
             Endpoint e = endpoints.get(ref);
             if (e == null) continue;
             EndpointPolicy before = e.published;
+            EntrySet entries;
+            if (before == null || e.rebuilt) {
+                entries = EntrySet.of(e.counts.keySet());
+                if (before != null && before.entries().equals(entries)) {
+                    entries = EntrySet.of(before.entries());
+                }
+            } else {
+                entries = EntrySet.of(before.entries()).with(e.appeared, e.vanished);
+            }
+            e.appeared.clear();
+            e.vanished.clear();
+            e.rebuilt = false;
             boolean same = before != null && before.ingressEnforced() == e.ingress && before.egressEnforced() == e.egress
-                    && (!e.entriesChanged || before.entries().equals(e.counts.keySet()));
-            e.entriesChanged = false;
+                    && before.entries() == entries;
             if (!same) {
-                // Set.of over an array: one copy (Set.copyOf of a HashMap key set would copy twice).
-                e.published = new EndpointPolicy(e.ref, e.id, e.ingress, e.egress, Set.of(e.counts.keySet().toArray(PolicyEntry[]::new)));
+                // Shares its bulk with the entries published before: a delta costs its own size, not the endpoint's.
+                e.published = new EndpointPolicy(e.ref, e.id, e.ingress, e.egress, entries);
                 changed.put(ref, e.published);
             }
         }
@@ -673,7 +687,9 @@ public final class PolicyEngine {
     /** Recomputes an endpoint's flags and entry counts from its selecting policies. */
     private void compileFull(Endpoint e) {
         e.counts.clear();
-        e.entriesChanged = true;
+        e.rebuilt = true;
+        e.appeared.clear();
+        e.vanished.clear();
         e.ingress = false;
         e.egress = false;
         for (PolicyRef ref : e.selecting) {
@@ -740,9 +756,13 @@ public final class PolicyEngine {
         int count = e.counts.merge(entry, sign, Integer::sum);
         if (count == 0) {
             e.counts.remove(entry);
-            e.entriesChanged = true;
+            if (!e.rebuilt && !e.appeared.remove(entry)) {
+                e.vanished.add(entry);
+            }
         } else if (count == sign) {
-            e.entriesChanged = true;
+            if (!e.rebuilt && !e.vanished.remove(entry)) {
+                e.appeared.add(entry);
+            }
         } else if (count < 0) {
             throw new IllegalStateException("entry count below zero for " + e.ref + ": " + entry);
         }

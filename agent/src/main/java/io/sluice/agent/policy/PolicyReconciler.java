@@ -26,6 +26,7 @@ import io.sluice.maps.PolicyMaps;
 import io.sluice.maps.PolicyWritePlan;
 import io.sluice.policy.Direction;
 import io.sluice.policy.EndpointPolicy;
+import io.sluice.policy.EntrySet;
 import io.sluice.policy.IdentityStore;
 import io.sluice.policy.IpPrefix;
 import io.sluice.policy.PodRef;
@@ -328,9 +329,10 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
             Set<PolicyEntry> has = slot == null ? Set.of() : slot.policy().entries();
             if (adopted != null) {
                 has.forEach(e -> entriesAfter.add(keyOf(e)));
-            } else if (had != has) {
-                had.stream().filter(e -> !has.contains(e)).forEach(e -> entriesBefore.add(keyOf(e)));
-                has.stream().filter(e -> !had.contains(e)).forEach(e -> entriesAfter.add(keyOf(e)));
+            } else {
+                // The engine's entry sets share their bulk: the difference costs the change, not the endpoint.
+                EntrySet.difference(had, has).forEach(e -> entriesBefore.add(keyOf(e)));
+                EntrySet.difference(has, had).forEach(e -> entriesAfter.add(keyOf(e)));
             }
         }
         PolicyDatapathState before = adopted != null ? adopted

@@ -1,0 +1,163 @@
+package io.sluice.policy;
+
+import java.util.AbstractSet;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+
+/**
+ * An immutable set of policy entries that shares its bulk with the sets it was derived from: a base snapshot, the
+ * entries added since (none of them in the base) and the base entries removed since. Deriving the next set after a
+ * change ({@link #with}) costs the size of the change and of the overlay, not of the set; the overlay is folded into a
+ * new base once it outgrows {@value #MIN_OVERLAY} entries and a sixteenth of the base, so that cost stays bounded and
+ * the folds add a constant per changed entry. Two sets over the same base are compared ({@link #difference}) by their
+ * overlays only.
+ *
+ * <p>Lets the {@link PolicyEngine} publish a new {@link EndpointPolicy} after a selection change that added or removed
+ * a few entries of an endpoint with thousands, and the agent find those few, without copying or scanning the rest.
+ */
+public final class EntrySet extends AbstractSet<PolicyEntry> {
+    private static final int MIN_OVERLAY = 64;
+    private static final EntrySet EMPTY = new EntrySet(Set.of(), Set.of(), Set.of());
+
+    private final Set<PolicyEntry> base;
+    private final Set<PolicyEntry> added;
+    private final Set<PolicyEntry> removed;
+    private final int size;
+
+    private EntrySet(Set<PolicyEntry> base, Set<PolicyEntry> added, Set<PolicyEntry> removed) {
+        this.base = base;
+        this.added = added;
+        this.removed = removed;
+        this.size = base.size() + added.size() - removed.size();
+    }
+
+    /** The entries of {@code entries}, as a new base (or itself, when it is an EntrySet). */
+    public static EntrySet of(Collection<PolicyEntry> entries) {
+        if (entries instanceof EntrySet set) {
+            return set;
+        }
+        return entries.isEmpty() ? EMPTY : new EntrySet(Set.of(entries.toArray(PolicyEntry[]::new)), Set.of(), Set.of());
+    }
+
+    /**
+     * This set with {@code plus} added and {@code minus} removed.
+     *
+     * @param plus  entries not in this set
+     * @param minus entries in this set
+     * @throws IllegalArgumentException if an entry of {@code plus} is present or one of {@code minus} absent
+     */
+    public EntrySet with(Collection<PolicyEntry> plus, Collection<PolicyEntry> minus) {
+        if (plus.isEmpty() && minus.isEmpty()) {
+            return this;
+        }
+        Set<PolicyEntry> nextAdded = new HashSet<>(added);
+        Set<PolicyEntry> nextRemoved = new HashSet<>(removed);
+        for (PolicyEntry entry : minus) {
+            if (!contains(entry)) {
+                throw new IllegalArgumentException("entry set: removing " + entry + ", which it does not hold");
+            }
+            if (!nextAdded.remove(entry)) {
+                nextRemoved.add(entry);
+            }
+        }
+        for (PolicyEntry entry : plus) {
+            if (contains(entry)) {
+                throw new IllegalArgumentException("entry set: adding " + entry + ", which it holds already");
+            }
+            if (!nextRemoved.remove(entry)) {
+                nextAdded.add(entry);
+            }
+        }
+        if (nextAdded.size() + nextRemoved.size() > Math.max(MIN_OVERLAY, base.size() / 16)) {
+            List<PolicyEntry> all = new ArrayList<>(base.size() + nextAdded.size());
+            for (PolicyEntry entry : base) {
+                if (!nextRemoved.contains(entry)) {
+                    all.add(entry);
+                }
+            }
+            all.addAll(nextAdded);
+            return of(all);
+        }
+        return new EntrySet(base, Set.copyOf(nextAdded), Set.copyOf(nextRemoved));
+    }
+
+    /**
+     * The entries of {@code a} that {@code b} lacks. When both are EntrySets over the same base, only their overlays
+     * are looked at; otherwise every entry of {@code a}.
+     */
+    public static Set<PolicyEntry> difference(Set<PolicyEntry> a, Set<PolicyEntry> b) {
+        if (a == b || a.isEmpty()) {
+            return Set.of();
+        }
+        Set<PolicyEntry> out = new HashSet<>();
+        if (a instanceof EntrySet x && b instanceof EntrySet y && x.base == y.base) {
+            // In a and not in b: added to a (and not in b), or removed from b's base view and still in a.
+            for (PolicyEntry entry : x.added) {
+                if (!y.contains(entry)) {
+                    out.add(entry);
+                }
+            }
+            for (PolicyEntry entry : y.removed) {
+                if (x.contains(entry)) {
+                    out.add(entry);
+                }
+            }
+            return out;
+        }
+        for (PolicyEntry entry : a) {
+            if (!b.contains(entry)) {
+                out.add(entry);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean contains(Object o) {
+        return added.contains(o) || (base.contains(o) && !removed.contains(o));
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public Iterator<PolicyEntry> iterator() {
+        return new Iterator<>() {
+            private final Iterator<PolicyEntry> fromBase = base.iterator();
+            private final Iterator<PolicyEntry> fromAdded = added.iterator();
+            private PolicyEntry next = advance();
+
+            private PolicyEntry advance() {
+                while (fromBase.hasNext()) {
+                    PolicyEntry entry = fromBase.next();
+                    if (!removed.contains(entry)) {
+                        return entry;
+                    }
+                }
+                return fromAdded.hasNext() ? fromAdded.next() : null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public PolicyEntry next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                PolicyEntry out = next;
+                next = advance();
+                return out;
+            }
+        };
+    }
+}
