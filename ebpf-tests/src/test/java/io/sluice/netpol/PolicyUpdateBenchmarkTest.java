@@ -70,12 +70,15 @@ class PolicyUpdateBenchmarkTest {
                         objects.put(new ObjectKey(ResourceKind.NETWORK_POLICY, "ns" + n, "pol" + q), policy(n, q));
                     }
                 }
+                ThreadMXBean threads = ManagementFactory.getThreadMXBean();
                 long start = System.nanoTime();
                 objects.forEach((key, object) -> apply(reconciler, latest, key, object));
                 long fed = System.nanoTime();
+                long flushCpu = threads.getCurrentThreadCpuTime();
                 reconciler.storeComplete();
                 int initialWrites = reconciler.flush();
                 long flushed = System.nanoTime();
+                flushCpu = threads.getCurrentThreadCpuTime() - flushCpu;
 
                 Random random = new Random(7);
                 Times existing = relabel(reconciler, latest, random, false);
@@ -86,10 +89,11 @@ class PolicyUpdateBenchmarkTest {
                 restarted.storeComplete();
                 assertThat(restarted.flush()).as("writes a reconciler fed the final objects still finds to do").isZero();
                 System.out.printf("policy update at 5,000 pods (100 local), 1,000 policies: initial sync %d ms = objects into the"
-                                + " engine %d ms + first flush (plan and %,d map writes, in batches) %d ms; %,d entries; one relabel until the maps are written (wall | thread CPU), onto an existing"
+                                + " engine %d ms + first flush (plan and %,d map writes, in batches) %d ms (thread CPU %d ms); %,d entries; one relabel until the maps are written (wall | thread CPU), onto an existing"
                                 + " identity: median %.2f | %.2f ms, p99 %.2f | %.2f ms; onto a new identity: median %.2f | %.2f ms,"
                                 + " p99 %.2f | %.2f ms (%d updates each)%n",
                         (flushed - start) / 1_000_000, (fed - start) / 1_000_000, initialWrites, (flushed - fed) / 1_000_000,
+                        flushCpu / 1_000_000,
                         maps.read().entries().size(),
                         ms(existing.wall(), 0.5), ms(existing.cpu(), 0.5), ms(existing.wall(), 0.99), ms(existing.cpu(), 0.99),
                         ms(fresh.wall(), 0.5), ms(fresh.cpu(), 0.5), ms(fresh.wall(), 0.99), ms(fresh.cpu(), 0.99), UPDATES);

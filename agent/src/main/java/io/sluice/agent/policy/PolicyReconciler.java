@@ -484,27 +484,37 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
                 entry.portPrefixLength());
     }
 
-    /** The map an ipcache prefix lives in (see {@link PolicyMaps}): the /32s in the hash, the others in the trie. */
-    private static String ipcacheMap(Ipcache4Key prefix) {
-        return (prefix.prefixLength() == 32 ? MapName.IPCACHE4_HOSTS : MapName.IPCACHE4).cName();
+    /** Counts the plan's writes per map and operation: one metrics update per kind, not per write. */
+    private void countOperations(PolicyWritePlan plan) {
+        Map<List<String>, Integer> counts = new HashMap<>();
+        for (PolicyWritePlan.Step step : plan.steps()) {
+            List<String> op = switch (step) {
+                case PolicyWritePlan.PutEndpoint s -> ENDPOINT_UPDATE;
+                case PolicyWritePlan.RemoveEndpoint s -> ENDPOINT_DELETE;
+                case PolicyWritePlan.PutInterface s -> INTERFACE_UPDATE;
+                case PolicyWritePlan.RemoveInterface s -> INTERFACE_DELETE;
+                case PolicyWritePlan.PutEntry s -> ENTRY_UPDATE;
+                case PolicyWritePlan.RemoveEntry s -> ENTRY_DELETE;
+                case PolicyWritePlan.PutIpcache s -> s.prefix().prefixLength() == 32 ? HOST_UPDATE : PREFIX_UPDATE;
+                case PolicyWritePlan.RemoveIpcache s -> s.prefix().prefixLength() == 32 ? HOST_DELETE : PREFIX_DELETE;
+                case PolicyWritePlan.BumpRevision s -> REVISION_UPDATE;
+            };
+            counts.merge(op, 1, Integer::sum);
+        }
+        counts.forEach((op, n) -> metrics.mapOperations(op.get(0), op.get(1)).inc(n));
     }
 
-    private void countOperations(PolicyWritePlan plan) {
-        for (PolicyWritePlan.Step step : plan.steps()) {
-            String[] op = switch (step) {
-                case PolicyWritePlan.PutEndpoint s -> new String[] {MapName.ENDPOINTS4.cName(), "update"};
-                case PolicyWritePlan.RemoveEndpoint s -> new String[] {MapName.ENDPOINTS4.cName(), "delete"};
-                case PolicyWritePlan.PutInterface s -> new String[] {MapName.EP4_BY_IFINDEX.cName(), "update"};
-                case PolicyWritePlan.RemoveInterface s -> new String[] {MapName.EP4_BY_IFINDEX.cName(), "delete"};
-                case PolicyWritePlan.PutEntry s -> new String[] {MapName.POLICY4_V2.cName(), "update"};
-                case PolicyWritePlan.RemoveEntry s -> new String[] {MapName.POLICY4_V2.cName(), "delete"};
-                case PolicyWritePlan.PutIpcache s -> new String[] {ipcacheMap(s.prefix()), "update"};
-                case PolicyWritePlan.RemoveIpcache s -> new String[] {ipcacheMap(s.prefix()), "delete"};
-                case PolicyWritePlan.BumpRevision s -> new String[] {MapName.POLICY4_STATE.cName(), "update"};
-            };
-            metrics.mapOperations(op[0], op[1]).inc();
-        }
-    }
+    private static final List<String> ENDPOINT_UPDATE = List.of(MapName.ENDPOINTS4.cName(), "update");
+    private static final List<String> ENDPOINT_DELETE = List.of(MapName.ENDPOINTS4.cName(), "delete");
+    private static final List<String> INTERFACE_UPDATE = List.of(MapName.EP4_BY_IFINDEX.cName(), "update");
+    private static final List<String> INTERFACE_DELETE = List.of(MapName.EP4_BY_IFINDEX.cName(), "delete");
+    private static final List<String> ENTRY_UPDATE = List.of(MapName.POLICY4_V2.cName(), "update");
+    private static final List<String> ENTRY_DELETE = List.of(MapName.POLICY4_V2.cName(), "delete");
+    private static final List<String> HOST_UPDATE = List.of(MapName.IPCACHE4_HOSTS.cName(), "update");
+    private static final List<String> HOST_DELETE = List.of(MapName.IPCACHE4_HOSTS.cName(), "delete");
+    private static final List<String> PREFIX_UPDATE = List.of(MapName.IPCACHE4.cName(), "update");
+    private static final List<String> PREFIX_DELETE = List.of(MapName.IPCACHE4.cName(), "delete");
+    private static final List<String> REVISION_UPDATE = List.of(MapName.POLICY4_STATE.cName(), "update");
 
     /** The configured node addresses plus the Node's InternalIP and ExternalIP addresses. */
     private List<String> hostAddresses(Node node) {
