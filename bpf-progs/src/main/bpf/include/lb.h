@@ -3,7 +3,8 @@
  * Choosing a backend for a new flow or connection, in this order:
  *   1. LB_F_AFFINITY: the client's entry in lb4_affinity, if it was used within affinity_timeout seconds and
  *      its backend still exists (refreshed on every use, like kube-proxy's "recent" match);
- *   2. LB_F_MAGLEV: slot (flow hash % M) of the service's Maglev table in lb_maglev (M: the table's own size);
+ *   2. LB_F_MAGLEV: slot (flow hash % M) of the service's Maglev table in lb_maglev (M: the table's own size),
+ *      else, for an entry an older agent wrote, slot (flow hash % backend_count) of the slots;
  *   3. otherwise a random slot (kube-proxy's behaviour).
  * A backend removed from a service but still used by another keeps its id, so user space flushes the
  * affinity entries of that (service, backend) pair (io.sluice.maps.ConntrackMaps). */
@@ -152,6 +153,10 @@ static __always_inline void *lb_choose_backend(const struct lb4_service *svc, st
 	}
 	if (svc->flags & LB_F_MAGLEV) {
 		backend = lb_maglev_backend(svc, flow_hash, backend_id, backends);
+		/* An entry written by an agent older than lb_maglev keeps its table in the slots (backend_count of them)
+		 * until the new agent moves it; for any other entry this finds nothing either. */
+		if (!backend)
+			backend = lb_slot_backend(svc, flow_hash % svc->backend_count, backend_id, slots, backends);
 	} else {
 		slot = bpf_get_prandom_u32() % svc->backend_count;
 		backend = lb_slot_backend(svc, slot, backend_id, slots, backends);

@@ -19,15 +19,20 @@ import io.sluice.bpf.BpfObjectFile;
 import io.sluice.fixtures.TestPacket;
 import io.sluice.loader.BpfMap;
 import io.sluice.loader.BpfObject;
+import io.sluice.maps.Codec;
+import io.sluice.maps.ConntrackMaps;
 import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.IpProtocol;
 import io.sluice.maps.Ipv4;
 import io.sluice.maps.Lb4Backend;
 import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
+import io.sluice.maps.Lb4SlotKey;
 import io.sluice.maps.LbScope;
 import io.sluice.maps.MaglevTables;
+import io.sluice.maps.MapName;
 import io.sluice.maps.ServiceMaps;
+import io.sluice.maps.TypedMap;
 import io.sluice.servicelb.DesiredFrontend;
 import io.sluice.servicelb.LbAlgorithm;
 import io.sluice.servicelb.MaglevTable;
@@ -38,9 +43,11 @@ import io.sluice.servicelb.ServiceTranslator;
 import io.sluice.testnet.KernelTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -178,6 +185,73 @@ class ManyMaglevServicesTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aTableAnOlderAgentLeftInTheSlotsKeepsServingAndMovesToItsOwnMapOnRestart() throws Exception {
+        try (BpfObject pod = BpfObject.open(BpfObjectFile.POD.bytes(), BpfObjectFile.POD.baseName())) {
+            pod.load();
+            Source source = new Source();
+            for (int s = 0; s < 3; s++) {
+                source.put(service(s));
+                source.put(slice(s, ENDPOINTS));
+            }
+            List<byte[]> packets = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                packets.add(TestPacket.tcpSyn("10.9." + (i >> 8) + "." + (1 + (i & 127)), 2000 + i, clusterIp(0), 80).toBytes());
+            }
+            int serviceId;
+            int[] table;
+            List<String> reached;
+            try (Agent agent = new Agent(pod, source)) {
+                agent.runUntilReady();
+                Lb4Service entry = agent.maps.service(frontend(0)).orElseThrow();
+                serviceId = entry.serviceId();
+                table = agent.maps.maglevTable(serviceId).orElseThrow();
+                reached = backendsOf(pod, packets);
+
+                // What an agent before lb_maglev wrote: the table in lb4_slots, backend_count = table size.
+                try (TypedMap<Lb4SlotKey, Integer> slots = new TypedMap<>(pod.map(MapName.LB4_SLOTS.cName()),
+                        Lb4SlotKey.CODEC, Codec.UINT32); MaglevTables tables = MaglevTables.of(pod)) {
+                    Map<Lb4SlotKey, Integer> legacy = new HashMap<>();
+                    for (int slot = 0; slot < TABLE_SIZE; slot++) {
+                        legacy.put(new Lb4SlotKey(serviceId, slot), table[slot]);
+                    }
+                    slots.putAll(legacy);
+                    try (TypedMap<Lb4Key, Lb4Service> services = new TypedMap<>(pod.map(MapName.LB4_SERVICES.cName()),
+                            Lb4Key.CODEC, Lb4Service.CODEC)) {
+                        services.put(frontend(0), new Lb4Service(serviceId, TABLE_SIZE, entry.flags(), entry.affinityTimeoutSeconds()));
+                    }
+                    assertThat(tables.remove(serviceId)).isTrue();
+                }
+                assertThat(backendsOf(pod, packets)).as("flows served from the slots").isEqualTo(reached);
+            }
+
+            try (Agent restarted = new Agent(pod, source);
+                 TypedMap<Lb4SlotKey, Integer> slots = new TypedMap<>(pod.map(MapName.LB4_SLOTS.cName()), Lb4SlotKey.CODEC,
+                         Codec.UINT32)) {
+                assertThat(restarted.maps.maglevTable(serviceId)).as("moved at adoption").hasValueSatisfying(
+                        t -> assertThat(t).isEqualTo(table));
+                assertThat(restarted.maps.service(frontend(0)).orElseThrow().backendCount()).isEqualTo(ENDPOINTS);
+                assertThat(slots.entries()).as("slots left in lb4_slots").isEmpty();
+                restarted.runUntilReady();
+                assertThat(restarted.operations("lb_maglev", "update")).as("the move, and nothing after it").isEqualTo(1);
+                assertThat(backendsOf(pod, packets)).as("flows after the move").isEqualTo(reached);
+            }
+        }
+    }
+
+    /** The backend each packet's new flow goes to through from_pod; conntrack is emptied first, so every flow is new. */
+    private static List<String> backendsOf(BpfObject pod, List<byte[]> packets) {
+        try (ConntrackMaps flows = ConntrackMaps.of(pod)) {
+            flows.conntrack().removeAll(flows.conntrack().keys());
+        }
+        List<String> backends = new ArrayList<>();
+        for (byte[] packet : packets) {
+            backends.add(TestPacket.ipText(TestPacket.parseVerified(pod.program("from_pod").testRun(packet, 1).packetOut())
+                    .destination()));
+        }
+        return backends;
     }
 
     /** The kernel's table of service {@code s} holds, slot by slot, the endpoint service-lb's table holds. */

@@ -36,12 +36,14 @@ import io.sluice.servicelb.ServiceTranslator;
 import io.sluice.servicelb.TrafficScope;
 import io.sluice.servicelb.TranslationResult;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -446,10 +448,14 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         Map<Integer, Lb4Backend> backends = maps.backends();
         for (Map.Entry<Lb4Key, Lb4Service> e : services.entrySet()) {
             Lb4Service service = e.getValue();
-            ProgrammedFrontend adopted = (service.flags() & DatapathConstants.LB_F_MAGLEV) != 0
-                    // A missing table adopts as an empty one, which differs from any desired table: rewritten.
-                    ? ProgrammedFrontend.maglev(service, maps.maglevTable(service.serviceId()).orElse(new int[0]))
-                    : ProgrammedFrontend.slots(service, maps.slotsOf(service.serviceId(), service.backendCount()));
+            ProgrammedFrontend adopted;
+            if ((service.flags() & DatapathConstants.LB_F_MAGLEV) == 0) {
+                adopted = ProgrammedFrontend.slots(service, maps.slotsOf(service.serviceId(), service.backendCount()));
+            } else {
+                Optional<int[]> table = maps.maglevTable(service.serviceId());
+                adopted = table.isPresent() ? ProgrammedFrontend.maglev(service, table.get())
+                        : moveLegacyTable(e.getKey(), service);
+            }
             programmed.put(e.getKey(), adopted);
             reference(adopted, 1);
         }
@@ -458,6 +464,26 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         if (!services.isEmpty()) {
             LOG.info("adopted {} frontends and {} backends from the pinned maps", services.size(), backends.size());
         }
+    }
+
+    /**
+     * An agent older than {@code lb_maglev} kept a Maglev table in the slots ({@code backend_count} of them), which
+     * the data path still reads while {@code lb_maglev} has no table for the frontend: moves it there (table, then
+     * the entry with {@code backend_count} = distinct backends, then the old slots out), so that nothing changes
+     * for a flow. Slots that are incomplete adopt as an empty table, which differs from any desired one: rewritten.
+     */
+    private ProgrammedFrontend moveLegacyTable(Lb4Key frontend, Lb4Service legacy) {
+        List<Integer> slots = maps.slotsOf(legacy.serviceId(), legacy.backendCount());
+        if (legacy.backendCount() == 0 || slots.contains(0)) {
+            return ProgrammedFrontend.maglev(legacy, new int[0]);
+        }
+        int[] table = slots.stream().mapToInt(Integer::intValue).toArray();
+        Lb4Service moved = new Lb4Service(legacy.serviceId(), (int) Arrays.stream(table).distinct().count(), legacy.flags(),
+                legacy.affinityTimeoutSeconds());
+        maps.putMaglevService(frontend, moved, table, legacy.backendCount());
+        count(MapName.LB_MAGLEV, "update");
+        LOG.info("moved the Maglev table of frontend {} ({} slots) from lb4_slots to lb_maglev", frontend, table.length);
+        return ProgrammedFrontend.maglev(moved, table);
     }
 
     private void count(MapName map, String op) {
