@@ -68,6 +68,7 @@ public final class MetricsCommand extends MapCommand {
             Map.entry(MapName.LB4_SERVICES.cName(), DatapathConstants.LB4_SERVICES_MAX),
             Map.entry(MapName.LB4_SLOTS.cName(), DatapathConstants.LB4_SLOTS_MAX),
             Map.entry(MapName.LB4_BACKENDS.cName(), DatapathConstants.LB4_BACKENDS_MAX),
+            Map.entry(MapName.LB_MAGLEV.cName(), DatapathConstants.LB_MAGLEV_MAX),
             Map.entry(MapName.LB4_SOCK_REV.cName(), DatapathConstants.LB4_SOCK_REV_MAX),
             Map.entry(MapName.LB4_AFFINITY.cName(), DatapathConstants.LB4_AFFINITY_MAX),
             Map.entry(MapName.CT4_ENTRIES.cName(), DatapathConstants.CT4_ENTRIES_MAX),

@@ -2,6 +2,7 @@ package io.sluice.agent.services;
 
 import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.Lb4Service;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -27,7 +28,15 @@ record ProgrammedFrontend(Lb4Service service, List<Integer> backendIds, long mag
 
     /** A Maglev frontend with {@code table} (backend id per slot) in {@code lb_maglev}. */
     static ProgrammedFrontend maglev(Lb4Service service, int[] table) {
-        return new ProgrammedFrontend(service, Arrays.stream(table).distinct().sorted().boxed().toList(), digest(table));
+        int[] sorted = table.clone();
+        Arrays.sort(sorted);
+        List<Integer> distinct = new ArrayList<>();
+        for (int i = 0; i < sorted.length; i++) {
+            if (i == 0 || sorted[i] != sorted[i - 1]) {
+                distinct.add(sorted[i]);
+            }
+        }
+        return new ProgrammedFrontend(service, distinct, digest(table));
     }
 
     boolean isMaglev() {
