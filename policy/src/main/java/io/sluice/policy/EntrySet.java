@@ -8,32 +8,45 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An immutable set of policy entries that shares its bulk with the sets it was derived from: a base snapshot, the
  * entries added since (none of them in the base) and the base entries removed since. Deriving the next set after a
  * change ({@link #with}) costs the size of the change and of the overlay, not of the set; the overlay is folded into a
  * new base once it outgrows {@value #MIN_OVERLAY} entries and a sixteenth of the base, so that cost stays bounded and
- * the folds add a constant per changed entry. Two sets over the same base are compared ({@link #difference}) by their
- * overlays only.
+ * the folds add a constant per changed entry (each set folds at its own point between one and two times that bound, so
+ * sets that change in step do not all fold in the same change). Two sets are compared ({@link #difference}) by the
+ * change between them when one was derived from the other, else by their overlays when they share a base.
  *
  * <p>Lets the {@link PolicyEngine} publish a new {@link EndpointPolicy} after a selection change that added or removed
  * a few entries of an endpoint with thousands, and the agent find those few, without copying or scanning the rest.
  */
 public final class EntrySet extends AbstractSet<PolicyEntry> {
     private static final int MIN_OVERLAY = 64;
-    private static final EntrySet EMPTY = new EntrySet(Set.of(), Set.of(), Set.of());
+    private static final AtomicLong VERSIONS = new AtomicLong();
+    private static final EntrySet EMPTY = new EntrySet(Set.of(), Set.of(), Set.of(), 0, Set.of(), Set.of());
 
     private final Set<PolicyEntry> base;
     private final Set<PolicyEntry> added;
     private final Set<PolicyEntry> removed;
     private final int size;
+    /** Identifies this set; its parent is remembered by version only, so no chain of old sets stays reachable. */
+    private final long version = VERSIONS.incrementAndGet();
+    /** The version of the set {@link #with} made this one from (0: none), and that change. */
+    private final long parentVersion;
+    private final Set<PolicyEntry> plusFromParent;
+    private final Set<PolicyEntry> minusFromParent;
 
-    private EntrySet(Set<PolicyEntry> base, Set<PolicyEntry> added, Set<PolicyEntry> removed) {
+    private EntrySet(Set<PolicyEntry> base, Set<PolicyEntry> added, Set<PolicyEntry> removed, long parentVersion,
+                     Set<PolicyEntry> plusFromParent, Set<PolicyEntry> minusFromParent) {
         this.base = base;
         this.added = added;
         this.removed = removed;
         this.size = base.size() + added.size() - removed.size();
+        this.parentVersion = parentVersion;
+        this.plusFromParent = plusFromParent;
+        this.minusFromParent = minusFromParent;
     }
 
     /** The entries of {@code entries}, as a new base (or itself, when it is an EntrySet). */
@@ -41,7 +54,8 @@ public final class EntrySet extends AbstractSet<PolicyEntry> {
         if (entries instanceof EntrySet set) {
             return set;
         }
-        return entries.isEmpty() ? EMPTY : new EntrySet(Set.of(entries.toArray(PolicyEntry[]::new)), Set.of(), Set.of());
+        return entries.isEmpty() ? EMPTY
+                : new EntrySet(Set.of(entries.toArray(PolicyEntry[]::new)), Set.of(), Set.of(), 0, Set.of(), Set.of());
     }
 
     /**
@@ -73,7 +87,10 @@ public final class EntrySet extends AbstractSet<PolicyEntry> {
                 nextAdded.add(entry);
             }
         }
-        if (nextAdded.size() + nextRemoved.size() > Math.max(MIN_OVERLAY, base.size() / 16)) {
+        Set<PolicyEntry> plusSet = Set.copyOf(plus);
+        Set<PolicyEntry> minusSet = Set.copyOf(minus);
+        int bound = Math.max(MIN_OVERLAY, base.size() / 16);
+        if (nextAdded.size() + nextRemoved.size() > bound + Math.floorMod(System.identityHashCode(base), bound)) {
             List<PolicyEntry> all = new ArrayList<>(base.size() + nextAdded.size());
             for (PolicyEntry entry : base) {
                 if (!nextRemoved.contains(entry)) {
@@ -81,18 +98,27 @@ public final class EntrySet extends AbstractSet<PolicyEntry> {
                 }
             }
             all.addAll(nextAdded);
-            return of(all);
+            return new EntrySet(Set.of(all.toArray(PolicyEntry[]::new)), Set.of(), Set.of(), version, plusSet, minusSet);
         }
-        return new EntrySet(base, Set.copyOf(nextAdded), Set.copyOf(nextRemoved));
+        return new EntrySet(base, Set.copyOf(nextAdded), Set.copyOf(nextRemoved), version, plusSet, minusSet);
     }
 
     /**
-     * The entries of {@code a} that {@code b} lacks. When both are EntrySets over the same base, only their overlays
-     * are looked at; otherwise every entry of {@code a}.
+     * The entries of {@code a} that {@code b} lacks. When one EntrySet was made from the other by {@link #with}, that
+     * change is the answer; when both share a base, only their overlays are looked at; otherwise every entry of
+     * {@code a}.
      */
     public static Set<PolicyEntry> difference(Set<PolicyEntry> a, Set<PolicyEntry> b) {
         if (a == b || a.isEmpty()) {
             return Set.of();
+        }
+        if (a instanceof EntrySet x && b instanceof EntrySet y) {
+            if (x.parentVersion == y.version) {
+                return x.plusFromParent;
+            }
+            if (y.parentVersion == x.version) {
+                return y.minusFromParent;
+            }
         }
         Set<PolicyEntry> out = new HashSet<>();
         if (a instanceof EntrySet x && b instanceof EntrySet y && x.base == y.base) {
