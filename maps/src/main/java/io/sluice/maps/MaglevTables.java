@@ -149,13 +149,19 @@ public final class MaglevTables implements AutoCloseable {
 
     /** The backend id of each slot of the table of {@code serviceId}, if it has one. */
     public Optional<int[]> table(int serviceId) {
-        Optional<Integer> id = outer.get(serviceId);
-        if (id.isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<BpfMap> opened = BpfMap.openById(id.get());
+        return outer.get(serviceId).flatMap(this::tableOfMap);
+    }
+
+    /**
+     * The backend id of each slot of the table in the array map with kernel id {@code mapId} (a value of
+     * {@link #tableIds()}; frontends that share a table share the id, so a reader of many reads each table once).
+     *
+     * @return empty if the map is gone (replaced or removed since its id was read)
+     */
+    public Optional<int[]> tableOfMap(int mapId) {
+        Optional<BpfMap> opened = BpfMap.openById(mapId);
         if (opened.isEmpty()) {
-            return Optional.empty(); // replaced or removed since the lookup
+            return Optional.empty();
         }
         try (BpfMap table = opened.get(); Arena arena = Arena.ofConfined()) {
             int entries = table.maxEntries();
@@ -169,8 +175,8 @@ public final class MaglevTables implements AutoCloseable {
             }
             int size = words.getAtIndex(JAVA_INT, 0);
             if (read != entries || size < 0 || entriesFor(size) != entries) {
-                throw new IllegalStateException("Maglev table of service id " + Integer.toUnsignedString(serviceId)
-                        + " (map " + table.name() + "): header says " + Integer.toUnsignedString(size) + " slots but the array has "
+                throw new IllegalStateException("Maglev table in map '" + table.name() + "' (id "
+                        + Integer.toUnsignedString(mapId) + "): header says " + Integer.toUnsignedString(size) + " slots but the array has "
                         + entries + " entries, " + read + " read");
             }
             int[] backendIds = new int[size];

@@ -42,9 +42,6 @@ public final class ServiceCommand extends CommandGroup {
             if (f.service().backendCount() == 0) {
                 return "none (connections refused)";
             }
-            if (f.slotCount() == 0) {
-                return "Maglev table missing (new connections fail)";
-            }
             boolean weighted = f.backends().stream().anyMatch(s -> s.slots() > 1);
             List<String> parts = new ArrayList<>();
             for (SlotShare s : f.backends()) {

@@ -27,7 +27,7 @@ public final class ServiceView {
 
     /**
      * One frontend with its backends in order of first slot, its slot count (a Maglev frontend: the size of its
-     * table, 0 if the table is missing) and the slots below that count that are missing.
+     * table) and the slots below that count that are missing.
      */
     public record Frontend(Lb4Key key, Lb4Service service, int slotCount, List<SlotShare> backends, int emptySlots) {
     }
@@ -49,6 +49,8 @@ public final class ServiceView {
         Map<Lb4Key, Lb4Service> services = PinnedMaps.readAll(maps.services());
         Map<Lb4SlotKey, Integer> slots = PinnedMaps.readAll(maps.slots());
         MaglevTables maglev = maps.maglevTables();
+        Map<Integer, Integer> maglevMapIds = maglev.tableIds();
+        Map<Integer, int[]> tablesByMapId = new HashMap<>(); // frontends of one Service port share their table
         Map<Integer, Lb4Backend> backendsById = new TreeMap<>(Integer::compareUnsigned);
         backendsById.putAll(PinnedMaps.readAll(maps.backends()));
 
@@ -62,13 +64,17 @@ public final class ServiceView {
             Map<Integer, Integer> counts = new LinkedHashMap<>();
             int empty = 0;
             int slotCount;
-            if ((service.flags() & DatapathConstants.LB_F_MAGLEV) != 0) {
-                int[] table = maglev.table(service.serviceId()).orElse(new int[0]);
+            Integer mapId = (service.flags() & DatapathConstants.LB_F_MAGLEV) == 0 ? null
+                    : maglevMapIds.get(service.serviceId());
+            int[] table = mapId == null ? null
+                    : tablesByMapId.computeIfAbsent(mapId, id -> maglev.tableOfMap(id).orElse(null));
+            if (table != null) {
                 slotCount = table.length;
                 for (int backendId : table) {
                     counts.merge(backendId, 1, Integer::sum);
                 }
             } else {
+                // No Maglev table: the slots, as the data path reads them (also for an older agent's Maglev entry).
                 Map<Integer, Integer> own = slotsByService.getOrDefault(service.serviceId(), Map.of());
                 slotCount = service.backendCount();
                 for (int slot = 0; slot < slotCount; slot++) {
