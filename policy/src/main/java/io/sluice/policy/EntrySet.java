@@ -69,38 +69,56 @@ public final class EntrySet extends AbstractSet<PolicyEntry> {
         if (plus.isEmpty() && minus.isEmpty()) {
             return this;
         }
-        Set<PolicyEntry> nextAdded = new HashSet<>(added);
-        Set<PolicyEntry> nextRemoved = new HashSet<>(removed);
-        for (PolicyEntry entry : minus) {
+        Set<PolicyEntry> plusSet = Set.copyOf(plus);
+        Set<PolicyEntry> minusSet = Set.copyOf(minus);
+        for (PolicyEntry entry : minusSet) {
             if (!contains(entry)) {
                 throw new IllegalArgumentException("entry set: removing " + entry + ", which it does not hold");
             }
-            if (!nextAdded.remove(entry)) {
-                nextRemoved.add(entry);
-            }
         }
-        for (PolicyEntry entry : plus) {
+        for (PolicyEntry entry : plusSet) {
             if (contains(entry)) {
                 throw new IllegalArgumentException("entry set: adding " + entry + ", which it holds already");
             }
-            if (!nextRemoved.remove(entry)) {
+        }
+        // The overlays after the change: an added entry that goes leaves the overlay, a removed base entry that
+        // comes back leaves the removals; lists then one copy into immutable sets.
+        List<PolicyEntry> nextAdded = new ArrayList<>(added.size() + plusSet.size());
+        for (PolicyEntry entry : added) {
+            if (!minusSet.contains(entry)) {
                 nextAdded.add(entry);
             }
         }
-        Set<PolicyEntry> plusSet = Set.copyOf(plus);
-        Set<PolicyEntry> minusSet = Set.copyOf(minus);
+        for (PolicyEntry entry : plusSet) {
+            if (!removed.contains(entry)) {
+                nextAdded.add(entry);
+            }
+        }
+        List<PolicyEntry> nextRemoved = new ArrayList<>(removed.size() + minusSet.size());
+        for (PolicyEntry entry : removed) {
+            if (!plusSet.contains(entry)) {
+                nextRemoved.add(entry);
+            }
+        }
+        for (PolicyEntry entry : minusSet) {
+            if (!added.contains(entry)) {
+                nextRemoved.add(entry);
+            }
+        }
         int bound = Math.max(MIN_OVERLAY, base.size() / 16);
         if (nextAdded.size() + nextRemoved.size() > bound + Math.floorMod(System.identityHashCode(base), bound)) {
+            Set<PolicyEntry> gone = Set.of(nextRemoved.toArray(PolicyEntry[]::new));
             List<PolicyEntry> all = new ArrayList<>(base.size() + nextAdded.size());
             for (PolicyEntry entry : base) {
-                if (!nextRemoved.contains(entry)) {
+                if (!gone.contains(entry)) {
                     all.add(entry);
                 }
             }
             all.addAll(nextAdded);
             return new EntrySet(Set.of(all.toArray(PolicyEntry[]::new)), Set.of(), Set.of(), version, plusSet, minusSet);
         }
-        return new EntrySet(base, Set.copyOf(nextAdded), Set.copyOf(nextRemoved), version, plusSet, minusSet);
+        return new EntrySet(base, Set.of(nextAdded.toArray(PolicyEntry[]::new)),
+                Set.of(nextRemoved.toArray(PolicyEntry[]::new)), version, plusSet, minusSet);
     }
 
     /**
