@@ -112,6 +112,31 @@ class LabWithAgentsTest {
     }
 
     /**
+     * A NodePort answers on every node's address, not only on the client's own node: the connection from x/b to the
+     * other node's address crosses the segment, is translated by that node's agent on its {@code eth0} and is answered
+     * by a backend of x/web-nodeport (x/a admits x/b, x/b has no policy, so every backend may answer).
+     */
+    @Test
+    void nodePortAnswersOnEveryNode() throws Exception {
+        assertThat(up.exit()).as("lab up exit code; output:%n%s", up.output()).isZero();
+        Status status = lab.status();
+        Service nodePort = status.service("x/web-nodeport").orElseThrow();
+        assertThat(status.nodes()).hasSizeGreaterThanOrEqualTo(2);
+        List<String> targets = new ArrayList<>();
+        for (Node node : status.nodes()) {
+            for (int i = 0; i < 4; i++) {
+                targets.add(target(nodePortOf(nodePort, node.address(), "TCP") + "/tcp"));
+            }
+        }
+        List<Outcome> outcomes = lab.connectFrom("x/b", targets);
+        for (int i = 0; i < targets.size(); i++) {
+            assertThat(outcomes.get(i)).as("x/b > %s", targets.get(i)).isInstanceOf(Outcome.Answered.class);
+            assertThat(nodePort.backendPods()).as("x/b > %s", targets.get(i))
+                    .contains(((Outcome.Answered) outcomes.get(i)).by());
+        }
+    }
+
+    /**
      * For probes covering every kind of answer (pod to pod allowed and denied by policy, ClusterIP over TCP and UDP,
      * ClusterIP with affinity and with Maglev, NodePort, frontends without endpoints), {@code sluice explain} run on
      * the source pod's node, and on the backend's node when the packet leaves the first, gives the verdict that a real

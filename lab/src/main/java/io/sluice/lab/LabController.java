@@ -219,8 +219,8 @@ final class LabController {
 
     /**
      * The agent command line for {@code node}: the lab's agent command, then the node's flags. The agent balances
-     * sockets of the node's cgroup only (where the node's pods run), pins under the node's bpffs folder and serves
-     * its metrics on the node's address.
+     * sockets of the node's cgroup only (where the node's pods run), pins under the node's bpffs folder, serves its
+     * metrics on the node's address and takes NodePort traffic on the node's {@code eth0}, as on a real node.
      */
     List<String> agentCommand(List<String> agentCommand, LabNode node) {
         List<String> line = new ArrayList<>(agentCommand);
@@ -231,7 +231,8 @@ final class LabController {
                 "--bpffs-dir", String.valueOf(layout.nodePinDir(node.name())),
                 "--metrics-address", node.address() + ":" + AddressPlan.METRICS_PORT,
                 "--socket-cgroup", String.valueOf(layout.nodeCgroup(node.name())),
-                "--node-addresses", node.address()));
+                "--node-addresses", node.address(),
+                "--external-interfaces", LabNetwork.NODE_INTERFACE));
         return line;
     }
 

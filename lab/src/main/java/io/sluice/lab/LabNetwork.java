@@ -17,6 +17,9 @@ final class LabNetwork {
     private LabNetwork() {
     }
 
+    /** A node's interface on the shared segment: where other nodes' traffic, and NodePort traffic, arrives. */
+    static final String NODE_INTERFACE = "eth0";
+
     /** The namespace of the shared segment, with its bridge. */
     static void createFabric(String fabric) {
         createNamespace(fabric);
@@ -29,11 +32,11 @@ final class LabNetwork {
         createNamespace(node.networkNamespace());
         String ns = node.networkNamespace();
         String port = fabricPort(node);
-        HostCommand.run("ip", "-n", fabric, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        HostCommand.run("ip", "-n", fabric, "link", "add", port, "type", "veth", "peer", "name", NODE_INTERFACE, "netns", ns);
         HostCommand.run("ip", "-n", fabric, "link", "set", port, "master", "br0");
         HostCommand.run("ip", "-n", fabric, "link", "set", port, "up");
-        HostCommand.run("ip", "-n", ns, "addr", "add", node.address() + "/24", "dev", "eth0");
-        HostCommand.run("ip", "-n", ns, "link", "set", "eth0", "up");
+        HostCommand.run("ip", "-n", ns, "addr", "add", node.address() + "/24", "dev", NODE_INTERFACE);
+        HostCommand.run("ip", "-n", ns, "link", "set", NODE_INTERFACE, "up");
         // The gateway address every pod of the node routes through; the node answers ARP for it on each lxc link.
         HostCommand.run("ip", "-n", ns, "addr", "add", node.gateway() + "/32", "dev", "lo");
         HostCommand.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1");

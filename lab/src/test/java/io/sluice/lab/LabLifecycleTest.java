@@ -181,7 +181,8 @@ class LabLifecycleTest {
                     "--bpffs-dir " + layout.nodePinDir(nodeName),
                     "--socket-cgroup " + layout.nodeCgroup(nodeName),
                     "--metrics-address " + node.node().address() + ":9964",
-                    "--node-addresses " + node.node().address());
+                    "--node-addresses " + node.node().address(),
+                    "--external-interfaces eth0");
             assertThat(record.get("cgroup").asString().strip()).endsWith("/" + name + "/" + nodeName);
             assertThat(netnsOf(node.agent().pid())).isEqualTo(Files.readAttributes(
                     LabLayout.netnsFile(node.node().networkNamespace()), "unix:ino").get("ino"));

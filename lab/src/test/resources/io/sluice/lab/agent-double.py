@@ -11,7 +11,7 @@ import sys
 
 parser = argparse.ArgumentParser()
 for flag in ("--node-name", "--manifests", "--state-dir", "--bpffs-dir", "--metrics-address", "--socket-cgroup",
-             "--node-addresses"):
+             "--node-addresses", "--external-interfaces"):
     parser.add_argument(flag, required=True)
 args = parser.parse_args(sys.argv[2:] if len(sys.argv) > 1 and sys.argv[1] == "agent" else sys.argv[1:])
 
