@@ -16,7 +16,7 @@
  *   matches" means "allowed"; an endpoint that does not enforce a direction allows without a lookup.
  *
  * Policy lookup, per identity: policy4_peers (endpoint, direction, identity) says whether an entry for every
- * protocol exists (allowed) and which port_bits the entries of the packet's protocol have; then policy4_v2 is
+ * protocol exists (allowed) and which port_bits the entries of the packet's protocol have; then policy4_allow is
  * probed once per such port_bits, longest first, with the port cut to those bits. All hash lookups: the cost
  * depends on how many block sizes one peer's rules use (at most 17), never on how many entries exist. A port block
  * of n bits covers the port when their first n bits agree, the match the LPM trie this replaced made; all entries
@@ -234,7 +234,7 @@ static __always_inline int policy_lookup(__u16 endpoint_id, __u8 direction, __u3
 		lengths &= ~(1u << bits);
 		key.port_bits = bits;
 		key.port = bpf_htons(bits ? host_port & (0xffff << (16 - bits)) : 0);
-		value = bpf_map_lookup_elem(&policy4_v2, &key);
+		value = bpf_map_lookup_elem(&policy4_allow, &key);
 		if (value && value->verdict == POLICY_VERDICT_ALLOW)
 			return 1;
 	}

@@ -1,7 +1,7 @@
-/* NetworkPolicy maps. The agent writes ipcache4_hosts, ipcache4, endpoints4, ep4_by_ifindex, policy4_v2,
+/* NetworkPolicy maps. The agent writes ipcache4_hosts, ipcache4, endpoints4, ep4_by_ifindex, policy4_allow,
  * policy4_peers and policy4_state; the programs write policy4_ct and frag4_ports. Every lookup a new flow needs is
  * a hash lookup whatever the number of pods and entries, except an address no host entry has, which meets the
- * ipcache4 trie of CIDR prefixes only. policy4_v2 replaced the LPM trie policy4 (a pinned map keeps its type). */
+ * ipcache4 trie of CIDR prefixes only. policy4_allow replaced the LPM trie policy4 (a pinned map keeps its type). */
 #ifndef SLUICE_POLICY_MAPS_H
 #define SLUICE_POLICY_MAPS_H
 
@@ -48,7 +48,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct policy4_key);
 	__type(value, struct policy4_value);
-} policy4_v2 SEC(".maps");
+} policy4_allow SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

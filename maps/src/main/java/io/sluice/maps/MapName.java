@@ -22,7 +22,7 @@ public enum MapName {
     IPCACHE4_HOSTS("ipcache4_hosts"),
     ENDPOINTS4("endpoints4"),
     EP4_BY_IFINDEX("ep4_by_ifindex"),
-    POLICY4_V2("policy4_v2"),
+    POLICY4_ALLOW("policy4_allow"),
     POLICY4_PEERS("policy4_peers"),
     POLICY4_STATE("policy4_state"),
     POLICY4_CT("policy4_ct"),

@@ -10,7 +10,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * A policy entry, {@code policy4_v2}'s key: C {@code struct policy4_key}. Java shows it the way the LPM trie it
+ * A policy entry, {@code policy4_allow}'s key: C {@code struct policy4_key}. Java shows it the way the LPM trie it
  * replaced held it, as a prefix over {@code endpoint_id(16) direction(8) pad(8) identity(32) protocol(8) pad(8)
  * port(16)}: an entry for every protocol has prefix {@link PolicyConstants#POLICY4_PREFIX_ANY_PROTOCOL} (64: up to
  * the identity); an entry for a port block of one protocol has {@code 80 + the block's port bits}. The map stores

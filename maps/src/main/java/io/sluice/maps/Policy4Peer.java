@@ -8,10 +8,10 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * What {@code policy4_v2} holds for one {@link Policy4PeerKey}: C {@code struct policy4_peer}. Bit {@code n} of a
+ * What {@code policy4_allow} holds for one {@link Policy4PeerKey}: C {@code struct policy4_peer}. Bit {@code n} of a
  * protocol's mask says that an entry of that protocol with {@code n} port bits exists (n = 0..16); the flag
  * {@link PolicyConstants#POLICY4_PEER_F_ANY_PROTOCOL} that an entry for every protocol does. The programs probe
- * {@code policy4_v2} only for those.
+ * {@code policy4_allow} only for those.
  * <pre>
  *  0               4               8                12      16
  *  +---------------+---------------+----------------+-------+

@@ -13,14 +13,14 @@ import java.util.Set;
 
 /**
  * The NetworkPolicy maps of the data path: {@code ipcache4_hosts} and {@code ipcache4}, {@code endpoints4},
- * {@code ep4_by_ifindex}, {@code policy4_v2}, {@code policy4_peers} and {@code policy4_state} (written by the agent),
+ * {@code ep4_by_ifindex}, {@code policy4_allow}, {@code policy4_peers} and {@code policy4_state} (written by the agent),
  * and {@code policy4_ct} (written by the programs; read here by tools and tests). Changes go through
  * {@link #apply(PolicyWritePlan)}, whose order never drops traffic both the old and the new policy allow, and which
  * ends with a new revision.
  *
  * <p>Two views are kept as one here: the ipcache is a map from prefix to identity, of which the /32s live in the
  * hash {@code ipcache4_hosts} and the shorter prefixes in the trie {@code ipcache4}; {@code policy4_peers} is not in
- * the plan at all but follows the entries, from an index of what {@code policy4_v2} holds (read at open): a peer's
+ * the plan at all but follows the entries, from an index of what {@code policy4_allow} holds (read at open): a peer's
  * bits are set after its new entries are written and cleared after its last entries of a kind are removed, so the
  * programs never miss an entry that is present. Runs of steps of one kind go into one batch syscall per map (the
  * trie, which has no batch, element by element), in the plan's order.
@@ -67,7 +67,7 @@ public final class PolicyMaps implements AutoCloseable {
     }
 
     private static final List<MapName> NAMES = List.of(MapName.IPCACHE4_HOSTS, MapName.IPCACHE4, MapName.ENDPOINTS4,
-            MapName.EP4_BY_IFINDEX, MapName.POLICY4_V2, MapName.POLICY4_PEERS, MapName.POLICY4_STATE, MapName.POLICY4_CT);
+            MapName.EP4_BY_IFINDEX, MapName.POLICY4_ALLOW, MapName.POLICY4_PEERS, MapName.POLICY4_STATE, MapName.POLICY4_CT);
 
     /**
      * Wraps the maps and adopts what they hold: /32 prefixes an earlier agent left in the trie move to
@@ -80,7 +80,7 @@ public final class PolicyMaps implements AutoCloseable {
         this.ipcachePrefixes = new TypedMap<>(maps.get(MapName.IPCACHE4), Ipcache4Key.CODEC, Ipcache4Value.CODEC);
         this.endpoints = new TypedMap<>(maps.get(MapName.ENDPOINTS4), Ep4Key.CODEC, Ep4Info.CODEC);
         this.interfaces = new TypedMap<>(maps.get(MapName.EP4_BY_IFINDEX), Codec.UINT32, Ep4Key.CODEC);
-        this.entries = new TypedMap<>(maps.get(MapName.POLICY4_V2), Policy4Key.CODEC, Policy4Value.CODEC);
+        this.entries = new TypedMap<>(maps.get(MapName.POLICY4_ALLOW), Policy4Key.CODEC, Policy4Value.CODEC);
         this.peers = new TypedMap<>(maps.get(MapName.POLICY4_PEERS), Policy4PeerKey.CODEC, Policy4Peer.CODEC);
         this.state = new TypedMap<>(maps.get(MapName.POLICY4_STATE), Codec.UINT32, Policy4State.CODEC);
         this.conntrack = new TypedMap<>(maps.get(MapName.POLICY4_CT), Pct4Key.CODEC, Pct4Entry.CODEC);

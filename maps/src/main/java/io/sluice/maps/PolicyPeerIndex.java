@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The {@code policy4_peers} summaries that the {@code policy4_v2} entries present need: per peer, which bits of
+ * The {@code policy4_peers} summaries that the {@code policy4_allow} entries present need: per peer, which bits of
  * {@link Policy4Peer#bits()} some entry has. Entries are counted per (peer, bit), so a bit goes when the last entry
  * that needs it goes. Also remembers what was last written for each peer, so a write that failed is retried by the
  * next {@link #changed()} whatever happened to the entries meanwhile.

@@ -74,7 +74,7 @@ class LayoutBtfTest {
                 Map.entry(MapName.IPCACHE4_HOSTS, sizes(Ipcache4HostKey.CODEC, Ipcache4Value.CODEC)),
                 Map.entry(MapName.ENDPOINTS4, sizes(Ep4Key.CODEC, Ep4Info.CODEC)),
                 Map.entry(MapName.EP4_BY_IFINDEX, sizes(Codec.UINT32, Ep4Key.CODEC)),
-                Map.entry(MapName.POLICY4_V2, sizes(Policy4Key.CODEC, Policy4Value.CODEC)),
+                Map.entry(MapName.POLICY4_ALLOW, sizes(Policy4Key.CODEC, Policy4Value.CODEC)),
                 Map.entry(MapName.POLICY4_PEERS, sizes(Policy4PeerKey.CODEC, Policy4Peer.CODEC)),
                 Map.entry(MapName.POLICY4_STATE, sizes(Codec.UINT32, Policy4State.CODEC)),
                 Map.entry(MapName.POLICY4_CT, sizes(Pct4Key.CODEC, Pct4Entry.CODEC)),

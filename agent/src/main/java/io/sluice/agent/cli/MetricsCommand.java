@@ -76,7 +76,7 @@ public final class MetricsCommand extends MapCommand {
             Map.entry(MapName.IPCACHE4.cName(), PolicyConstants.IPCACHE4_ENTRIES_MAX),
             Map.entry(MapName.ENDPOINTS4.cName(), PolicyConstants.ENDPOINTS4_MAX),
             Map.entry(MapName.EP4_BY_IFINDEX.cName(), PolicyConstants.ENDPOINTS4_MAX),
-            Map.entry(MapName.POLICY4_V2.cName(), PolicyConstants.POLICY4_ENTRIES_MAX),
+            Map.entry(MapName.POLICY4_ALLOW.cName(), PolicyConstants.POLICY4_ENTRIES_MAX),
             Map.entry(MapName.POLICY4_PEERS.cName(), PolicyConstants.POLICY4_PEERS_MAX),
             Map.entry(MapName.POLICY4_CT.cName(), PolicyConstants.POLICY4_CT_MAX),
             Map.entry(MapName.FRAG4_PORTS.cName(), PolicyConstants.FRAG4_PORTS_MAX));

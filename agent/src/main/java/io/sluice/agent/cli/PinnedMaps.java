@@ -180,7 +180,7 @@ public final class PinnedMaps implements AutoCloseable {
     }
 
     public TypedMap<Policy4Key, Policy4Value> policyEntries() {
-        return typed(MapName.POLICY4_V2, Policy4Key.CODEC, Policy4Value.CODEC);
+        return typed(MapName.POLICY4_ALLOW, Policy4Key.CODEC, Policy4Value.CODEC);
     }
 
     public TypedMap<Policy4PeerKey, Policy4Peer> policyPeers() {

@@ -17,7 +17,7 @@ import java.util.TreeMap;
 
 /**
  * The policy maps read once ({@code endpoints4}, {@code ep4_by_ifindex}, {@code ipcache4_hosts} and
- * {@code ipcache4}, {@code policy4_v2}, {@code policy4_state}) and joined: each local endpoint with its entries per direction, and entries whose endpoint
+ * {@code ipcache4}, {@code policy4_allow}, {@code policy4_state}) and joined: each local endpoint with its entries per direction, and entries whose endpoint
  * id no endpoint has (left over, or written before their endpoint).
  */
 public final class PolicyView {

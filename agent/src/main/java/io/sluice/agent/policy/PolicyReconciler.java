@@ -344,7 +344,7 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
             try {
                 writes = maps.apply(plan);
             } catch (RuntimeException e) {
-                metrics.mapErrors(MapName.POLICY4_V2.cName()).inc();
+                metrics.mapErrors(MapName.POLICY4_ALLOW.cName()).inc();
                 throw e;
             }
             countOperations(plan);
@@ -419,7 +419,7 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
             programmedEntries += slot.policy().entries().size();
         }
         metrics.mapEntries(MapName.ENDPOINTS4.cName()).set(programmedEndpoints.size());
-        metrics.mapEntries(MapName.POLICY4_V2.cName()).set(programmedEntries);
+        metrics.mapEntries(MapName.POLICY4_ALLOW.cName()).set(programmedEntries);
         metrics.mapEntries(MapName.IPCACHE4_HOSTS.cName()).set(programmedHosts);
         metrics.mapEntries(MapName.IPCACHE4.cName()).set(programmedIpcache.size() - programmedHosts);
         policyMetrics.programmed(maps.revision().revision(), programmedEndpoints.size(), programmedEntries,
@@ -508,8 +508,8 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
     private static final List<String> ENDPOINT_DELETE = List.of(MapName.ENDPOINTS4.cName(), "delete");
     private static final List<String> INTERFACE_UPDATE = List.of(MapName.EP4_BY_IFINDEX.cName(), "update");
     private static final List<String> INTERFACE_DELETE = List.of(MapName.EP4_BY_IFINDEX.cName(), "delete");
-    private static final List<String> ENTRY_UPDATE = List.of(MapName.POLICY4_V2.cName(), "update");
-    private static final List<String> ENTRY_DELETE = List.of(MapName.POLICY4_V2.cName(), "delete");
+    private static final List<String> ENTRY_UPDATE = List.of(MapName.POLICY4_ALLOW.cName(), "update");
+    private static final List<String> ENTRY_DELETE = List.of(MapName.POLICY4_ALLOW.cName(), "delete");
     private static final List<String> HOST_UPDATE = List.of(MapName.IPCACHE4_HOSTS.cName(), "update");
     private static final List<String> HOST_DELETE = List.of(MapName.IPCACHE4_HOSTS.cName(), "delete");
     private static final List<String> PREFIX_UPDATE = List.of(MapName.IPCACHE4.cName(), "update");

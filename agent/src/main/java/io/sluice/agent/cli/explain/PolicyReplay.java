@@ -23,7 +23,7 @@ import java.util.Optional;
  * ({@code endpoints4}), whether it enforces the direction, the peer's identity ({@code ipcache4_hosts}, else the
  * kernel's own LPM lookup in {@code ipcache4}; HOST for a packet the node sent), then the policy with that identity
  * and, failing that, with {@link PolicyConstants#IDENTITY_ANY}: the peer's summary in {@code policy4_peers}, then
- * {@code policy4_v2} once per port bits it lists, longest first. Each lookup is the kernel's
+ * {@code policy4_allow} once per port bits it lists, longest first. Each lookup is the kernel's
  * ({@code BPF_MAP_LOOKUP_ELEM}); the entry that answered is the first probe that found one.
  *
  * <p>It explains; it does not decide. The verdict of {@code sluice explain} is the program's return value; this
