@@ -1,9 +1,7 @@
 package io.sluice.agent.source;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.event.EventChannel;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ObjectKey;
@@ -31,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +67,9 @@ public final class ManifestDirectorySource implements ResourceSource {
     /** After a change notification, wait this long for more before reading, so an editor's burst is read once. */
     private static final long DEBOUNCE_MILLIS = 30;
     private static final long MAX_DEBOUNCE_MILLIS = 500;
-    /** Jackson's YAML parser, for locating problems (fabric8's own YAML path drops locations). */
+    /** A scan with at least this many changed files parses them in parallel; fewer are not worth the hand-off. */
+    private static final int PARALLEL_READ_THRESHOLD = 64;
+    /** Jackson's YAML parser, for locating problems in a document that did not bind. */
     private static final YAMLMapper YAML = new YAMLMapper();
 
     /** One object as read from a file. */
@@ -84,7 +85,7 @@ public final class ManifestDirectorySource implements ResourceSource {
     private final boolean watch;
     private final AgentMetrics metrics;
     private final Set<ResourceKind> kinds = Collections.unmodifiableSet(EnumSet.allOf(ResourceKind.class));
-    private final KubernetesSerialization serialization = new KubernetesSerialization();
+    private final ManifestDocumentBinder binder = new ManifestDocumentBinder();
 
     // Scanner thread only.
     private final Map<Path, FileState> files = new HashMap<>();
@@ -203,6 +204,8 @@ public final class ManifestDirectorySource implements ResourceSource {
             scans++;
             return;
         }
+        List<Path> changed = new ArrayList<>();
+        List<BasicFileAttributes> changedAttrs = new ArrayList<>();
         for (Path path : paths) {
             BasicFileAttributes attrs;
             try {
@@ -215,7 +218,17 @@ public final class ManifestDirectorySource implements ResourceSource {
                     && previous.modified().equals(attrs.lastModifiedTime()) && previous.size() == attrs.size()) {
                 continue;
             }
-            files.put(path, read(path, attrs, previous));
+            changed.add(path);
+            changedAttrs.add(attrs);
+        }
+        FileState[] read = new FileState[changed.size()];
+        // Files parse independently: a large scan (the first one, above all) uses every core. read() only reads
+        // the scanner's maps, which nothing changes until the parallel part has finished.
+        IntStream range = IntStream.range(0, read.length);
+        (read.length >= PARALLEL_READ_THRESHOLD ? range.parallel() : range)
+                .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i))));
+        for (int i = 0; i < read.length; i++) {
+            files.put(changed.get(i), read[i]);
         }
         files.keySet().retainAll(new HashSet<>(paths));
         publish(paths);
@@ -298,13 +311,12 @@ public final class ManifestDirectorySource implements ResourceSource {
             return null; // an empty document
         }
         String document = String.join("\n", lines);
-        Object parsed;
+        List<?> items;
         try {
-            parsed = serialization.unmarshal(document);
+            items = binder.objectsOf(document);
         } catch (RuntimeException e) {
             return problemOf(path, document, firstLine, contentLine, e);
         }
-        List<?> items = parsed instanceof KubernetesList list ? list.getItems() : parsed == null ? List.of() : List.of(parsed);
         for (Object item : items) {
             if (!(item instanceof HasMetadata object)) {
                 continue;

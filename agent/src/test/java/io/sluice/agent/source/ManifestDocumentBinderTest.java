@@ -1,0 +1,178 @@
+package io.sluice.agent.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Example;
+import tools.jackson.core.JacksonException;
+
+/**
+ * The binder's direct path for watched kinds gives exactly the objects fabric8's generic {@code unmarshal} gives,
+ * for the YAML fabric8 writes and for hand-written flow-style YAML; other kinds and lists behave as the source's
+ * rules say.
+ */
+class ManifestDocumentBinderTest {
+    private final KubernetesSerialization fabric8 = new KubernetesSerialization();
+    private final ManifestDocumentBinder binder = new ManifestDocumentBinder();
+
+    @Property(tries = 200)
+    void aServiceBindsToWhatFabric8sGenericPathGives(@ForAll("services") Service service) {
+        String yaml = fabric8.asYaml(service);
+        assertThat(bound(yaml)).containsExactly(fabric8.<Object>unmarshal(yaml));
+    }
+
+    @Property(tries = 200)
+    void anEndpointSliceBindsToWhatFabric8sGenericPathGives(@ForAll("slices") EndpointSlice slice) {
+        String yaml = fabric8.asYaml(slice);
+        assertThat(bound(yaml)).containsExactly(fabric8.<Object>unmarshal(yaml));
+        String json = fabric8.asJson(slice);
+        assertThat(bound(json)).as("JSON is YAML too").containsExactly(fabric8.<Object>unmarshal(json));
+    }
+
+    @Example
+    void handWrittenFlowStyleYamlBindsLikeFabric8() {
+        String yaml = """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: web-1
+                  namespace: shop
+                  labels: {kubernetes.io/service-name: web, "tier": 2}
+                addressType: IPv4
+                ports: [{name: http, port: 8080, protocol: TCP}]
+                endpoints:
+                - {addresses: [10.0.0.1], conditions: {ready: true}, nodeName: node-1, zone: null}
+                - {addresses: ["10.0.0.2"], conditions: {ready: false, serving: "true"}}
+                """;
+        assertThat(bound(yaml)).containsExactly(fabric8.<Object>unmarshal(yaml));
+    }
+
+    @Example
+    void aYaml11BooleanIsRefusedAsFabric8RefusesIt() {
+        String yaml = """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: web-1}
+                addressType: IPv4
+                endpoints: [{addresses: [10.0.0.1], conditions: {ready: yes}}]
+                """;
+        assertThatThrownBy(() -> fabric8.unmarshal(yaml)).hasMessageContaining("\"yes\"");
+        assertThatThrownBy(() -> binder.objectsOf(yaml)).hasMessageContaining("\"yes\"");
+    }
+
+    @Example
+    void aKindTheAgentDoesNotWatchIsNotBound() {
+        String deployment = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec: {replicas: 2}
+                """;
+        assertThat(bound(deployment)).isEmpty();
+        assertThat(bound("# only a comment\n")).isEmpty();
+    }
+
+    @Example
+    void listsTakeFabric8sGenericPath() {
+        String list = """
+                apiVersion: v1
+                kind: List
+                items:
+                - {apiVersion: v1, kind: Namespace, metadata: {name: shop}}
+                - {apiVersion: v1, kind: ConfigMap, metadata: {name: settings}, data: {a: b}}
+                """;
+        assertThat(bound(list)).hasSize(2)
+                .hasExactlyElementsOfTypes(Namespace.class, ConfigMap.class)
+                .containsExactlyElementsOf(List.copyOf(fabric8.<KubernetesList>unmarshal(list).getItems()));
+    }
+
+    @Example
+    void aValueThatDoesNotFitTheModelNamesItsField() {
+        String yaml = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web}
+                spec:
+                  ports: [{name: http, port: eighty}]
+                """;
+        assertThatThrownBy(() -> binder.objectsOf(yaml))
+                .satisfies(e -> assertThat(jacksonCause(e).getPath()).extracting(JacksonException.Reference::getPropertyName)
+                        .containsExactly("spec", "ports", null, "port"));
+    }
+
+    private List<Object> bound(String document) {
+        return List.copyOf(binder.objectsOf(document));
+    }
+
+    private static JacksonException jacksonCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JacksonException j) {
+                return j;
+            }
+        }
+        throw new AssertionError("no Jackson exception in " + e, e);
+    }
+
+    @Provide
+    Arbitrary<Service> services() {
+        Arbitrary<String> names = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(12);
+        Arbitrary<List<io.fabric8.kubernetes.api.model.ServicePort>> ports = Combinators.combine(
+                        names, Arbitraries.integers().between(1, 65535), Arbitraries.of("TCP", "UDP", "SCTP"),
+                        Arbitraries.oneOf(Arbitraries.integers().between(1, 65535).map(String::valueOf), names),
+                        Arbitraries.integers().between(30000, 32767).injectNull(0.5))
+                .as((name, port, protocol, target, nodePort) -> new ServicePortBuilder().withName(name).withPort(port)
+                        .withProtocol(protocol).withNewTargetPort(target.chars().allMatch(Character::isDigit)
+                                ? (Object) Integer.valueOf(target) : target)
+                        .withNodePort(nodePort).build())
+                .list().ofMaxSize(4);
+        return Combinators.combine(names, names, ipv4(), ports, Arbitraries.of("ClusterIP", "NodePort", "LoadBalancer"),
+                        Arbitraries.of("Cluster", "Local"), Arbitraries.maps(names, names).ofMaxSize(3))
+                .as((namespace, name, ip, p, type, policy, labels) -> new ServiceBuilder()
+                        .withNewMetadata().withNamespace(namespace).withName(name).withLabels(labels)
+                        .withResourceVersion("7").endMetadata()
+                        .withNewSpec().withType(type).withClusterIP(ip).withClusterIPs(ip).withPorts(p)
+                        .withExternalTrafficPolicy(type.equals("ClusterIP") ? null : policy)
+                        .withSelector(Map.of("app", name)).endSpec().build());
+    }
+
+    @Provide
+    Arbitrary<EndpointSlice> slices() {
+        Arbitrary<String> names = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(12);
+        Arbitrary<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> endpoints = Combinators.combine(
+                        ipv4(), Arbitraries.of(true, false), Arbitraries.of(true, false).injectNull(0.3),
+                        names.injectNull(0.5))
+                .as((ip, ready, terminating, node) -> new EndpointBuilder().withAddresses(ip)
+                        .withNewConditions().withReady(ready).withServing(ready).withTerminating(terminating).endConditions()
+                        .withNodeName(node).build());
+        return Combinators.combine(names, names, endpoints.list().ofMaxSize(12), Arbitraries.integers().between(1, 65535),
+                        Arbitraries.of("TCP", "UDP"))
+                .as((namespace, service, eps, port, protocol) -> new EndpointSliceBuilder()
+                        .withNewMetadata().withNamespace(namespace).withName(service + "-abc")
+                        .addToLabels("kubernetes.io/service-name", service).endMetadata()
+                        .withAddressType("IPv4").withEndpoints(eps)
+                        .addNewPort().withName("http").withPort(port).withProtocol(protocol).endPort().build());
+    }
+
+    private static Arbitrary<String> ipv4() {
+        return Arbitraries.integers().between(0, 255).list().ofSize(4)
+                .map(o -> o.get(0) + "." + o.get(1) + "." + o.get(2) + "." + o.get(3));
+    }
+}
