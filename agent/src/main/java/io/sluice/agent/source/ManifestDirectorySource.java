@@ -338,7 +338,7 @@ public final class ManifestDirectorySource implements ResourceSource {
             } else {
                 meta.setNamespace(null);
             }
-            out.add(new Parsed(path, contentLine, ObjectKey.of(kind, object), object));
+            out.add(new Parsed(path, contentLine, ObjectKey.of(kind, object), ModelCompactor.compact(object)));
         }
         return null;
     }

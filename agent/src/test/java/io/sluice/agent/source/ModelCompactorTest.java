@@ -1,0 +1,115 @@
+package io.sluice.agent.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * A compacted object is the same object to everyone who reads it (equal, same hash code, same YAML, builders still
+ * start from it) and holds no empty mutable collection any more.
+ */
+class ModelCompactorTest {
+    private final KubernetesSerialization fabric8 = new KubernetesSerialization();
+
+    @Property(tries = 200)
+    void aCompactedServiceReadsTheSame(@ForAll("services") Service generated) {
+        Service service = fabric8.unmarshal(fabric8.asYaml(generated));
+        Service copy = fabric8.clone(service);
+        assertThat(emptyMutableCollections(service)).as("fabric8 makes empty collections").isPositive();
+
+        assertThat(ModelCompactor.compact(service)).isSameAs(service);
+
+        assertThat(service).isEqualTo(copy).hasSameHashCodeAs(copy);
+        assertThat(fabric8.asYaml(service)).isEqualTo(fabric8.asYaml(copy));
+        assertThat(emptyMutableCollections(service)).isZero();
+        Service edited = new ServiceBuilder(service).editMetadata().addToLabels("edited", "yes").endMetadata().build();
+        assertThat(edited.getMetadata().getLabels()).containsEntry("edited", "yes");
+        assertThat(service.getMetadata().getLabels()).doesNotContainKey("edited");
+    }
+
+    @Property(tries = 200)
+    void aCompactedEndpointSliceReadsTheSame(@ForAll("slices") EndpointSlice generated) {
+        EndpointSlice slice = fabric8.unmarshal(fabric8.asYaml(generated));
+        EndpointSlice copy = fabric8.clone(slice);
+
+        ModelCompactor.compact(slice);
+
+        assertThat(slice).isEqualTo(copy).hasSameHashCodeAs(copy);
+        assertThat(fabric8.asYaml(slice)).isEqualTo(fabric8.asYaml(copy));
+        assertThat(emptyMutableCollections(slice)).isZero();
+        EndpointSlice edited = new EndpointSliceBuilder(slice).addNewEndpoint().withAddresses("10.9.9.9").endEndpoint().build();
+        assertThat(edited.getEndpoints()).hasSize(slice.getEndpoints().size() + 1);
+    }
+
+    /** Empty maps and lists that could still take elements, reachable from {@code root} through fabric8's model. */
+    private static int emptyMutableCollections(Object root) {
+        return count(root, new IdentityHashMap<>());
+    }
+
+    private static int count(Object object, IdentityHashMap<Object, Boolean> seen) {
+        if (object == null || !object.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")
+                || seen.put(object, true) != null) {
+            return 0;
+        }
+        int n = 0;
+        for (Class<?> c = object.getClass(); c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive() || !f.trySetAccessible()) {
+                    continue;
+                }
+                Object value;
+                try {
+                    value = f.get(object);
+                } catch (IllegalAccessException e) {
+                    throw new AssertionError(e);
+                }
+                if (value instanceof Map<?, ?> map) {
+                    n += map.isEmpty() && mutable(map) ? 1 : 0;
+                    for (Object v : map.values()) {
+                        n += count(v, seen);
+                    }
+                } else if (value instanceof Collection<?> collection) {
+                    n += collection.isEmpty() && mutable(collection) ? 1 : 0;
+                    for (Object v : collection) {
+                        n += count(v, seen);
+                    }
+                } else {
+                    n += count(value, seen);
+                }
+            }
+        }
+        return n;
+    }
+
+    private static boolean mutable(Map<?, ?> map) {
+        return map.getClass().getName().startsWith("java.util.") && !map.getClass().getName().startsWith("java.util.ImmutableCollections");
+    }
+
+    private static boolean mutable(Collection<?> collection) {
+        return collection.getClass().getName().startsWith("java.util.")
+                && !collection.getClass().getName().startsWith("java.util.ImmutableCollections");
+    }
+
+    @Provide
+    Arbitrary<Service> services() {
+        return ModelArbitraries.services();
+    }
+
+    @Provide
+    Arbitrary<EndpointSlice> slices() {
+        return ModelArbitraries.slices();
+    }
+}
