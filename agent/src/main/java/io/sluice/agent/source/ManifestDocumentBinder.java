@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.model.ResourceKind;
 import java.util.List;
 import tools.jackson.databind.JsonNode;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
@@ -20,15 +22,20 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * <p>Thread-safe: shared by the threads that parse a scan's files.
  */
 final class ManifestDocumentBinder {
-    private final YAMLMapper yaml = new YAMLMapper();
+    /**
+     * Without marks: snakeyaml then records no position per token (a quarter of the parse). A document that fails
+     * is parsed again with positions by whoever reports the problem.
+     */
+    private final YAMLMapper yaml = new YAMLMapper(YAMLFactory.builder()
+            .loadSettings(LoadSettings.builder().setUseMarks(false).build()).build());
     private final KubernetesSerialization serialization = new KubernetesSerialization();
 
     /**
      * The objects of {@code document}: one, several (a {@code List}), or none (an empty document, a kind the agent
      * does not watch).
      *
-     * @throws RuntimeException a Jackson exception carrying the location (syntax) or the field path (a value that
-     *                          does not fit the model)
+     * @throws RuntimeException a Jackson exception: a syntax error (without its location, see above) or a value
+     *                          that does not fit the model (with the field's path)
      */
     List<?> objectsOf(String document) {
         JsonNode tree = yaml.readTree(document);
