@@ -80,7 +80,16 @@ public final class AgentNode implements AutoCloseable {
      * {@code environment} added to the test's (e.g. {@code SLUICE_JAVA_OPTS}); returns once it reports ready.
      */
     public Process startAgent(Map<String, String> environment, String... sourceFlags) throws Exception {
-        List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + node.path(), ROOT.resolve("bin/sluice").toString(),
+        return startAgent(ROOT.resolve("bin/sluice"), Duration.ofSeconds(60), environment, sourceFlags);
+    }
+
+    /**
+     * As {@link #startAgent(Map, String...)}, with another {@code launcher} (e.g. an older build's
+     * {@code bin/sluice}, for side-by-side benchmarks) and how long to wait for ready.
+     */
+    public Process startAgent(Path launcher, Duration readyWithin, Map<String, String> environment, String... sourceFlags)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + node.path(), launcher.toString(),
                 "agent", "--node-name", "node-1", "--state-dir", state.toString(),
                 "--bpffs-dir", pins.toString(), "--socket-cgroup", cgroup.path().toString(),
                 "--metrics-address", "127.0.0.1:" + METRICS_PORT));
@@ -91,7 +100,7 @@ public final class AgentNode implements AutoCloseable {
         Process agent = builder.start();
         agents.add(agent);
         logs.put(agent, log);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + readyWithin.toNanos();
         while (System.nanoTime() < deadline) {
             if (!agent.isAlive()) {
                 throw new IllegalStateException("the agent exited with " + agent.exitValue() + ":\n" + Files.readString(log));
@@ -101,7 +110,7 @@ public final class AgentNode implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("the agent was not ready after 60 s:\n" + Files.readString(log));
+        throw new IllegalStateException("the agent was not ready after " + readyWithin.toSeconds() + " s:\n" + Files.readString(log));
     }
 
     /** What {@code agent} wrote so far (stdout and stderr). */

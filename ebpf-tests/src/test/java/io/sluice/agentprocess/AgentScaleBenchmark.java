@@ -78,6 +78,8 @@ class AgentScaleBenchmark {
     private static final int ENDPOINTS = 10;
     private static final int CHANGES_PER_SECOND = 1_000;
     private static final int CHURN_SECONDS = 10;
+    /** Seconds of manifest churn in the agent process test ({@code -Dsluice.bench.churnSeconds}, default 30). */
+    private static final int CHURN_FILE_SECONDS = Integer.getInteger("sluice.bench.churnSeconds", 30);
 
     // ---- the agent process ------------------------------------------------------------------------------------
 
@@ -89,22 +91,28 @@ class AgentScaleBenchmark {
             }
             long start = System.nanoTime();
             String javaOpts = System.getProperty("sluice.bench.agentJavaOpts", "");
-            Process agent = net.startAgent(Map.of("SLUICE_JAVA_OPTS", javaOpts), "--manifests", net.manifests.toString());
+            Path launcher = Path.of(System.getProperty("sluice.bench.launcher", AgentNode.ROOT.resolve("bin/sluice").toString()));
+            Process agent = net.startAgent(launcher, java.time.Duration.ofMinutes(3), Map.of("SLUICE_JAVA_OPTS", javaOpts),
+                    "--manifests", net.manifests.toString());
             double total = (System.nanoTime() - start) / 1e9;
+            // CPU time is what the agent itself spent (all its threads, JIT and GC included): unlike wall time, other
+            // builds sharing the machine's 2 cores inflate it only a little.
+            double cpuAtReady = cpuSeconds(agent.pid());
             String metrics = net.httpGet("/metrics");
             double sync = metric(metrics, "sluice_sync_duration_seconds_sum");
             assertThat(pinnedSize(net.pins, MapName.LB4_SERVICES, Lb4Key.CODEC, Lb4Service.CODEC)).isEqualTo(SERVICES);
             assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
             long rssSynced = vmRssKib(agent.pid());
-            System.out.printf("agent process (SLUICE_JAVA_OPTS='%s'), %d services x %d endpoints from %d manifest files:%n",
-                    javaOpts, SERVICES, ENDPOINTS, SERVICES);
-            System.out.printf("  start to ready (maps fully programmed): %.2f s = JVM and start-up %.2f s + first sync and flush %.2f s%n",
-                    total, total - sync, sync);
+            System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s'), %d services x %d endpoints from %d manifest files:%n",
+                    launcher, javaOpts, SERVICES, ENDPOINTS, SERVICES);
+            System.out.printf("  start to ready (maps fully programmed): %.2f s = JVM and start-up %.2f s + first sync and flush %.2f s;"
+                    + " agent CPU time to ready %.2f s (load average %s)%n", total, total - sync, sync, cpuAtReady, loadAverage());
             System.out.printf("  VmRSS once synced: %d MiB; live heap after a full GC: %s%n", rssSynced / 1024, liveHeap(agent.pid()));
+            nativeMemory(agent.pid(), javaOpts);
 
             // Manifest churn: one endpoint of one Service changes per file write, 1,000 writes per second.
             int[] generation = new int[SERVICES];
-            long churnEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long churnEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHURN_FILE_SECONDS);
             long next = System.nanoTime();
             int writes = 0;
             while (System.nanoTime() < churnEnd) {
@@ -118,8 +126,9 @@ class AgentScaleBenchmark {
             }
             AgentNode.awaitQuietly(java.time.Duration.ofSeconds(2));
             String after = net.httpGet("/metrics");
-            System.out.printf("  VmRSS after 30 s of manifest churn (%d file writes): %d MiB; live heap after a full GC: %s%n",
-                    writes, vmRssKib(agent.pid()) / 1024, liveHeap(agent.pid()));
+            System.out.printf("  VmRSS after %d s of manifest churn (%d file writes): %d MiB; live heap after a full GC: %s%n",
+                    CHURN_FILE_SECONDS, writes, vmRssKib(agent.pid()) / 1024, liveHeap(agent.pid()));
+            nativeMemory(agent.pid(), javaOpts);
             System.out.printf("  agent's event-to-map histogram over the churn: %s%n", buckets(after, "sluice_event_to_map_latency_seconds"));
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
         }
@@ -390,14 +399,52 @@ class AgentScaleBenchmark {
         throw new IllegalStateException("no VmRSS for " + pid);
     }
 
+    private static double cpuSeconds(long pid) {
+        return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+    }
+
+    private static String loadAverage() throws Exception {
+        return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    }
+
+    /** With {@code -XX:NativeMemoryTracking=summary} in the agent's options: the JVM's committed memory by area. */
+    private static void nativeMemory(long pid, String javaOpts) throws Exception {
+        if (!javaOpts.contains("NativeMemoryTracking")) {
+            return;
+        }
+        String jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd").toString();
+        Process p = new ProcessBuilder(jcmd, Long.toString(pid), "VM.native_memory", "summary", "scale=MB")
+                .redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes());
+        p.waitFor(60, TimeUnit.SECONDS);
+        List<String> areas = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^[-\\s]*([A-Z][\\w ]*?)(?:: | \\()reserved=\\d+MB, committed=(\\d+)MB")
+                .matcher(text);
+        while (m.find()) {
+            if (!m.group(2).equals("0")) {
+                areas.add(m.group(1).strip() + " " + m.group(2));
+            }
+        }
+        System.out.printf("  JVM committed memory by area (MiB, NMT): %s%n", String.join(", ", areas));
+    }
+
     /** The heap in use right after a full collection (jcmd GC.run, then GC.heap_info): what the agent really holds. */
     private static String liveHeap(long pid) throws Exception {
         String jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd").toString();
         new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor(60, TimeUnit.SECONDS);
         Process info = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
         String text = new String(info.getInputStream().readAllBytes());
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(text);
-        return m.find() ? Long.parseLong(m.group(1)) / 1024 + " MiB" : "unknown (" + text.strip() + ")";
+        // G1 prints one heap line, Serial and Parallel one line per generation; metaspace lines also say "used".
+        long usedKib = 0;
+        boolean found = false;
+        for (String line : text.lines().filter(l -> !l.contains("Metaspace") && !l.contains("class space")).toList()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(line);
+            if (m.find()) {
+                usedKib += Long.parseLong(m.group(1));
+                found = true;
+            }
+        }
+        return found ? usedKib / 1024 + " MiB" : "unknown (" + text.strip() + ")";
     }
 
     private static double metric(String scrape, String name) {
