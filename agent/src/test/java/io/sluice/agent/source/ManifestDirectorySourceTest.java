@@ -262,4 +262,21 @@ class ManifestDirectorySourceTest {
         runWriterUntil(() -> source.scans() > scans + 2, "more polls");
         assertThat(reconciler.changes).as("rescanning unchanged files changes nothing").isEmpty();
     }
+
+    @Test
+    void aFileReplacedWithTheSameSizeAndTimeIsFoundByItsInode() throws IOException {
+        write("web.yaml", service("default", "web", 80));
+        start(false);
+        assertThat(store().get(WEB, Service.class).getSpec().getPorts().getFirst().getPort()).isEqualTo(80);
+
+        // What a busy folder does within one tick of the file system's clock: same size, same time, new file.
+        Path tmp = dir.resolve(".web.yaml.tmp");
+        Files.writeString(tmp, service("default", "web", 81));
+        Files.setLastModifiedTime(tmp, Files.getLastModifiedTime(dir.resolve("web.yaml")));
+        assertThat(Files.size(tmp)).isEqualTo(Files.size(dir.resolve("web.yaml")));
+        Files.move(tmp, dir.resolve("web.yaml"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+
+        runWriterUntil(() -> store().get(WEB, Service.class).getSpec().getPorts().getFirst().getPort() == 81,
+                "the replaced file's port");
+    }
 }
