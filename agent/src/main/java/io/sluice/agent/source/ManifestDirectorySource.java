@@ -70,6 +70,8 @@ public final class ManifestDirectorySource implements ResourceSource {
     private static final long MAX_DEBOUNCE_MILLIS = 500;
     /** A scan with at least this many changed files parses them in parallel; fewer are not worth the hand-off. */
     private static final int PARALLEL_READ_THRESHOLD = 64;
+    /** Files per published chunk of a first scan (see {@link #scan}). */
+    static final int FIRST_SCAN_CHUNK = 500;
     /** Jackson's YAML parser, for locating problems in a document that did not bind. */
     private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -227,6 +229,24 @@ public final class ManifestDirectorySource implements ResourceSource {
             changed.add(path);
             changedAttrs.add(attrs);
         }
+        // A scan that starts from nothing (the first one) publishes chunk by chunk, so the writer programs the first
+        // files' objects while the rest parse. Only then: a file not read yet has no state, so no object is deleted
+        // early, and the snapshot counts as synced only once the whole folder is read.
+        int chunk = files.isEmpty() ? FIRST_SCAN_CHUNK : Integer.MAX_VALUE;
+        for (int from = 0; from < changed.size(); from += chunk) {
+            int to = (int) Math.min(changed.size(), (long) from + chunk);
+            readAll(changed.subList(from, to), changedAttrs.subList(from, to));
+            if (to < changed.size()) {
+                publish(paths);
+            }
+        }
+        files.keySet().retainAll(new HashSet<>(paths));
+        publish(paths);
+        scans++;
+    }
+
+    /** Reads {@code changed} into the file states. Scanner thread only. */
+    private void readAll(List<Path> changed, List<BasicFileAttributes> changedAttrs) {
         FileState[] read = new FileState[changed.size()];
         // Files parse independently: a large scan (the first one, above all) uses every core. read() only reads
         // the scanner's maps, which nothing changes until the parallel part has finished.
@@ -236,9 +256,6 @@ public final class ManifestDirectorySource implements ResourceSource {
         for (int i = 0; i < read.length; i++) {
             files.put(changed.get(i), read[i]);
         }
-        files.keySet().retainAll(new HashSet<>(paths));
-        publish(paths);
-        scans++;
     }
 
     private static boolean isManifestFile(Path path) {

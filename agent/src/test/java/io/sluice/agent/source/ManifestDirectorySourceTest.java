@@ -279,4 +279,23 @@ class ManifestDirectorySourceTest {
         runWriterUntil(() -> store().get(WEB, Service.class).getSpec().getPorts().getFirst().getPort() == 81,
                 "the replaced file's port");
     }
+
+    @Test
+    void aFirstScanReadInChunksAppliesTheSameRulesAsOneRead() throws IOException {
+        int fileCount = ManifestDirectorySource.FIRST_SCAN_CHUNK + 100;
+        for (int i = 0; i < fileCount; i++) {
+            // The last file redefines the first file's Service: the two lie in different chunks.
+            String name = i == fileCount - 1 ? "s-0" : "s-" + i;
+            write("svc-%04d.yaml".formatted(i), service("default", name, i == fileCount - 1 ? 81 : 80));
+        }
+        start(true);
+
+        assertThat(store().size(ResourceKind.SERVICE)).isEqualTo(fileCount - 1);
+        ObjectKey first = new ObjectKey(ResourceKind.SERVICE, "default", "s-0");
+        assertThat(store().get(first, Service.class).getSpec().getPorts().getFirst().getPort()).isEqualTo(80);
+        assertThat(source.problems()).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo(dir.resolve("svc-%04d.yaml".formatted(fileCount - 1)));
+            assertThat(p.reason()).contains(dir.resolve("svc-0000.yaml") + ":1");
+        });
+    }
 }
