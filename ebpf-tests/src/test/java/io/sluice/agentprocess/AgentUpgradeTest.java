@@ -6,6 +6,7 @@ import io.sluice.loader.BpfLink;
 import io.sluice.loader.BpfMap;
 import io.sluice.loader.CgroupHook;
 import io.sluice.loader.Cgroups;
+import io.sluice.loader.MapType;
 import io.sluice.loader.NetworkNamespace;
 import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
@@ -114,6 +115,10 @@ class AgentUpgradeTest {
 
                 AgentNode.awaitQuietly(Duration.ofSeconds(1));
                 AgentNode.stop(old);
+                Path retired = net.pins.resolve("maps").resolve("policy4");
+                try (BpfMap earlierPolicyTrie = BpfMap.create(MapType.LPM_TRIE, "policy4", 16, 4, 16, 1)) {
+                    earlierPolicyTrie.pin(retired);
+                }
                 Process upgraded = net.startAgent(Map.of("SLUICE_JAVA_OPTS", "-Dsluice.bpf.objectDir=" + upgrade), "--manifests",
                         net.manifests.toString());
                 AgentNode.awaitQuietly(Duration.ofSeconds(1));
@@ -127,6 +132,7 @@ class AgentUpgradeTest {
                 assertThat(fromPod.get()).isGreaterThan(20);
                 assertThat(fromNode.get()).isGreaterThan(5);
                 assertEchoes(longLived, "after the upgrade");
+                assertThat(retired).as("the map an earlier agent pinned and this one no longer uses").doesNotExist();
                 assertThat(net.logOf(upgraded)).contains("not from the jar").contains("replaced sock_connect4 in its pinned link");
             }
 

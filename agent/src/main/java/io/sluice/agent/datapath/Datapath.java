@@ -53,6 +53,9 @@ public final class Datapath implements AutoCloseable {
      */
     public static final String OBJECT_DIR_PROPERTY = "sluice.bpf.objectDir";
 
+    /** Maps earlier agents pinned that this one does not use: {@code policy4}, the LPM trie of policy entries. */
+    static final List<String> RETIRED_MAPS = List.of("policy4");
+
     private final BpfObject sock;
     private final BpfObject pod;
     private final Path socketCgroup;
@@ -108,6 +111,7 @@ public final class Datapath implements AutoCloseable {
                 LOG.info("attached the external programs to {}", externalInterfaces);
             }
             datapath.attachPodInterfaces();
+            removeRetiredPins(maps);
             return datapath;
         } catch (RuntimeException e) {
             sock.close();
@@ -115,6 +119,24 @@ public final class Datapath implements AutoCloseable {
                 pod.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * Unpins the maps an earlier agent pinned that this one no longer uses, once every program of this one is in
+     * place (no program of the earlier agent still reads them), so an upgrade does not leave their kernel memory
+     * held by a pin nobody reads.
+     */
+    static void removeRetiredPins(Path maps) {
+        for (String name : RETIRED_MAPS) {
+            Path pin = maps.resolve(name);
+            try {
+                if (Files.deleteIfExists(pin)) {
+                    LOG.info("removed the pinned map {}, which this agent no longer uses", pin);
+                }
+            } catch (IOException e) {
+                LOG.warn("could not remove the retired pinned map {}: {}", pin, e.getMessage());
+            }
         }
     }
 
