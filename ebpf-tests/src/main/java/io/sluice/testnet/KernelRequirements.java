@@ -1,5 +1,7 @@
 package io.sluice.testnet;
 
+import io.sluice.loader.KernelMounts;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

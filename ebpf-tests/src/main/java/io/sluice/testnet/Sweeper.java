@@ -1,5 +1,6 @@
 package io.sluice.testnet;
 
+import io.sluice.loader.KernelMounts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

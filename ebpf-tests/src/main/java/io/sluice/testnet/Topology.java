@@ -1,5 +1,7 @@
 package io.sluice.testnet;
 
+import io.sluice.loader.Cgroups;
+import io.sluice.loader.KernelMounts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -418,7 +420,7 @@ public final class Topology implements AutoCloseable {
     private static void removeCgroup(Path dir) throws IOException {
         List<Long> strays = Files.isDirectory(dir) ? Cgroup.readPids(dir) : List.of();
         if (!strays.isEmpty()) {
-            Path home = KernelMounts.ownCgroup().orElseThrow();
+            Path home = Cgroups.ownCgroup().orElseThrow();
             for (long pid : strays) {
                 try {
                     Files.writeString(home.resolve("cgroup.procs"), Long.toString(pid));

@@ -7,9 +7,7 @@ import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
 
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -34,19 +32,6 @@ class HarnessUnitTest {
     @Test
     void nothingMissingLetsTheTestRun() {
         assertThatCode(() -> KernelTestExtension.enforce(List.of(), true)).doesNotThrowAnyException();
-    }
-
-    @Test
-    void mountsAreFoundByTypeWithEscapedPaths() {
-        List<String> mounts = List.of(
-                "tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0",
-                "cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0",
-                "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0",
-                "bpf /mnt/my\\040bpf bpf rw,relatime 0 0");
-
-        assertThat(KernelMounts.parseMounts(mounts, "cgroup2")).contains(Path.of("/sys/fs/cgroup/unified"));
-        assertThat(KernelMounts.parseMounts(mounts, "bpf")).contains(Path.of("/mnt/my bpf"));
-        assertThat(KernelMounts.parseMounts(mounts, "debugfs")).isEqualTo(Optional.empty());
     }
 
     @ParameterizedTest

@@ -1,5 +1,6 @@
 package io.sluice.testnet;
 
+import io.sluice.loader.KernelMounts;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.sluice.lab;
 
+import io.sluice.loader.KernelMounts;
 import java.nio.file.Path;
 
 /**
@@ -19,8 +20,8 @@ public record LabLayout(String name, Path runDir, Path varDir, Path cgroupRoot, 
     /** The layout of lab {@code name} on this machine. */
     public static LabLayout of(String name) {
         return new LabLayout(name, Path.of("/run", name), Path.of("/var/lib", name),
-                Mounts.cgroup2().map(m -> m.resolve(name)).orElse(null),
-                Mounts.bpffs().map(m -> m.resolve(name)).orElse(null));
+                KernelMounts.cgroup2().map(m -> m.resolve(name)).orElse(null),
+                KernelMounts.bpffs().map(m -> m.resolve(name)).orElse(null));
     }
 
     public Path stateFile() {

@@ -1,5 +1,6 @@
 package io.sluice.lab;
 
+import io.sluice.loader.KernelMounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,10 +31,10 @@ public final class LabRequirements {
                 gaps.add("the " + command[0] + " command (Debian package " + command[1] + "; bin/setup installs it)");
             }
         }
-        if (Mounts.cgroup2().isEmpty()) {
+        if (KernelMounts.cgroup2().isEmpty()) {
             gaps.add("a cgroup v2 mount (no type cgroup2 in /proc/mounts): each node's agent needs its own cgroup");
         }
-        if (Mounts.bpffs().isEmpty()) {
+        if (KernelMounts.bpffs().isEmpty()) {
             gaps.add("a bpf filesystem (no type bpf in /proc/mounts; bin/setup mounts it at /sys/fs/bpf)");
         }
         return gaps;

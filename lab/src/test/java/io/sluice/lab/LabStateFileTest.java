@@ -48,12 +48,4 @@ class LabStateFileTest {
         assertThat(new ProcessRecord(self.pid(), self.startedAtMillis() - 10_000).alive()).isFalse();
     }
 
-    @Test
-    void mountsAreFoundByTypeWithEscapesUndone() {
-        List<String> mounts = List.of("sysfs /sys sysfs rw 0 0", "cgroup2 /sys/fs/cgroup/my\\040cg cgroup2 rw 0 0",
-                "bpf /sys/fs/bpf bpf rw 0 0");
-        assertThat(Mounts.parse(mounts, "cgroup2")).contains(Path.of("/sys/fs/cgroup/my cg"));
-        assertThat(Mounts.parse(mounts, "bpf")).contains(Path.of("/sys/fs/bpf"));
-        assertThat(Mounts.parse(mounts, "tmpfs")).isEmpty();
-    }
 }

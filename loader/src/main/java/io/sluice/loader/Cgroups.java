@@ -14,7 +14,7 @@ import java.util.Optional;
 
 /** The cgroup v2 hierarchy: where it is mounted, and which programs are attached to a cgroup. Stateless. */
 public final class Cgroups {
-    private static final Path PROC_MOUNTS = Path.of("/proc/mounts");
+    private static final Path PROC_SELF_CGROUP = Path.of("/proc/self/cgroup");
     private static final int MAX_PROGRAMS = 64;
 
     private Cgroups() {
@@ -26,38 +26,28 @@ public final class Cgroups {
      * @throws IllegalStateException if none is mounted
      */
     public static Path v2Mount() {
-        try {
-            return v2Mount(Files.readAllLines(PROC_MOUNTS)).orElseThrow(() -> new IllegalStateException(
-                    "no cgroup2 file system in " + PROC_MOUNTS + ": cgroup v2 is required for socket-level load balancing"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + PROC_MOUNTS, e);
-        }
+        return KernelMounts.cgroup2().orElseThrow(() -> new IllegalStateException(
+                "no cgroup2 file system in /proc/mounts: cgroup v2 is required for socket-level load balancing"));
     }
 
-    /** The first cgroup2 mount point among lines in {@code /proc/mounts} format. */
-    static Optional<Path> v2Mount(List<String> mountLines) {
-        for (String line : mountLines) {
-            String[] fields = line.split(" ");
-            if (fields.length >= 3 && fields[2].equals("cgroup2")) {
-                return Optional.of(Path.of(unescape(fields[1])));
+    /** The cgroup v2 directory this process runs in (from {@code /proc/self/cgroup}), if cgroup v2 is mounted. */
+    public static Optional<Path> ownCgroup() {
+        return KernelMounts.cgroup2().flatMap(mount -> {
+            try {
+                return ownCgroup(mount, Files.readAllLines(PROC_SELF_CGROUP));
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading " + PROC_SELF_CGROUP, e);
             }
-        }
-        return Optional.empty();
+        });
     }
 
-    /** /proc/mounts writes space, tab, newline and backslash in paths as octal escapes ({@code \040}). */
-    private static String unescape(String field) {
-        StringBuilder sb = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
-                sb.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
+    /** The directory under {@code mount} named by the cgroup v2 line ({@code 0::/path}) of {@code /proc/self/cgroup}. */
+    static Optional<Path> ownCgroup(Path mount, List<String> selfCgroupLines) {
+        return selfCgroupLines.stream()
+                .filter(line -> line.startsWith("0::"))
+                .map(line -> line.substring(3))
+                .findFirst()
+                .map(relative -> mount.resolve(relative.replaceFirst("^/+", "")));
     }
 
     /** The ids of the programs attached to {@code cgroupDir} at {@code hook}, by link or otherwise (bpf_prog_query). */
