@@ -39,7 +39,7 @@ class KernelMountsTest {
     }
 
     @Test
-    void theMachinesMountsAreACgroupRootAndABpfFileSystem() {
+    void theMachinesMountsAreACgroupRootAndABpfFileSystem() throws Exception {
         Path cgroup2 = KernelMounts.cgroup2().orElseThrow();
         Path bpffs = KernelMounts.bpffs().orElseThrow();
 
