@@ -20,11 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,6 +61,10 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  *       rescan that finds an object unchanged keeps its version, so the writer sees no change.</li>
  * </ul>
  *
+ * <p>A scan costs what changed: each file's parsed objects are kept, and only the objects of files that changed,
+ * appeared or disappeared are re-derived and published. When notifications name the changed files (no overflow),
+ * only those are looked at; every poll interval, and after an overflow, every file's attributes are compared.
+ *
  * <p>Threads: one scanner thread reads the directory and publishes; {@link #snapshot}, {@link #synced} and
  * {@link #problems()} read what it published and are safe from any thread.
  */
@@ -92,12 +97,20 @@ public final class ManifestDirectorySource implements ResourceSource {
 
     // Scanner thread only.
     private final Map<Path, FileState> files = new HashMap<>();
-    private Map<ObjectKey, HasMetadata> current = Map.of();
+    /** Every definition of each object, in precedence order (file name, then line): the first one applies. */
+    private final Map<ObjectKey, List<Parsed>> definitions = new HashMap<>();
+    /** Objects defined more than once, and files with a problem: what {@link #problems} is composed of. */
+    private final Set<ObjectKey> contested = new HashSet<>();
+    private final Set<Path> filesWithProblems = new HashSet<>();
     private long version;
     private EventChannel channel;
     private volatile WatchService watcher;
+    private long lastFullScanNanos;
 
-    private volatile Map<ResourceKind, List<HasMetadata>> published = Map.of();
+    /** The published objects; written by the scanner, read by {@link #snapshot}, both under the lock. */
+    private final Map<ObjectKey, HasMetadata> current = new HashMap<>();
+    /** Per kind, the list {@link #snapshot} last built; dropped when an object of that kind changes. */
+    private final EnumMap<ResourceKind, List<HasMetadata>> snapshots = new EnumMap<>(ResourceKind.class);
     private volatile List<ManifestProblem> problems = List.of();
     private volatile boolean synced;
     private volatile boolean running;
@@ -149,17 +162,19 @@ public final class ManifestDirectorySource implements ResourceSource {
     }
 
     private void run() {
-        scan(Set.of());
+        scan(Set.of(), true);
         synced = true;
         while (running) {
             Set<Path> touched = new HashSet<>();
+            boolean complete;
             try {
-                awaitChange(touched);
+                complete = awaitChange(touched);
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 break;
             }
             if (running) {
-                scan(touched);
+                boolean pollDue = System.nanoTime() - lastFullScanNanos >= pollInterval.toNanos();
+                scan(touched, !complete || pollDue);
             }
         }
     }
@@ -169,13 +184,18 @@ public final class ManifestDirectorySource implements ResourceSource {
      * notifications overflowed, some changes are not in {@code touched}: the scan finds them as polling does, by
      * comparing each file's inode, size and modification time (re-parsing every file instead made a busy folder's
      * overflows cost a full re-read of 10,000 files each).
+     *
+     * @return true when {@code touched} names every change (notifications arrived and none overflowed)
      */
-    private void awaitChange(Set<Path> touched) throws InterruptedException {
+    private boolean awaitChange(Set<Path> touched) throws InterruptedException {
         if (watcher == null) {
             Thread.sleep(pollInterval.toMillis());
-            return;
+            return false;
         }
         WatchKey key = watcher.poll(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+        if (key == null) {
+            return false;
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_DEBOUNCE_MILLIS);
         boolean overflow = false;
         while (key != null) {
@@ -195,22 +215,41 @@ public final class ManifestDirectorySource implements ResourceSource {
         if (overflow) {
             LOG.debug("change notifications for {} overflowed; comparing every file's attributes", directory);
         }
+        return !overflow;
     }
 
     /**
-     * Rereads the files in {@code touched} and those whose inode, size or modification time changed, and publishes
-     * the difference. Scanner thread only.
+     * Rereads the files in {@code touched} and, when {@code full}, those whose inode, size or modification time
+     * changed, and publishes the difference. Without {@code full} only the touched files are looked at: a touched
+     * file that is gone (or no longer a manifest file) is deleted. Scanner thread only.
      */
-    private void scan(Set<Path> touched) {
+    private void scan(Set<Path> touched, boolean full) {
         List<Path> paths;
-        try (Stream<Path> listing = Files.list(directory)) {
-            paths = listing.filter(ManifestDirectorySource::isManifestFile).sorted().toList();
-        } catch (IOException e) {
-            // The directory is gone or unreadable: keep what was applied rather than delete every object.
-            LOG.warn("cannot list {}: {}; keeping the objects read so far", directory, e.toString());
-            problems = List.of(new ManifestProblem(directory, 0, "cannot list the directory: " + e));
-            scans++;
-            return;
+        Set<Path> gone = new HashSet<>();
+        if (full) {
+            try (Stream<Path> listing = Files.list(directory)) {
+                paths = listing.filter(ManifestDirectorySource::isManifestFile).sorted().toList();
+            } catch (IOException e) {
+                // The directory is gone or unreadable: keep what was applied rather than delete every object.
+                LOG.warn("cannot list {}: {}; keeping the objects read so far", directory, e.toString());
+                problems = List.of(new ManifestProblem(directory, 0, "cannot list the directory: " + e));
+                scans++;
+                return;
+            }
+            lastFullScanNanos = System.nanoTime();
+            gone.addAll(files.keySet());
+            paths.forEach(gone::remove);
+        } else {
+            List<Path> present = new ArrayList<>();
+            for (Path path : touched) {
+                if (isManifestFile(path)) {
+                    present.add(path);
+                } else if (files.containsKey(path)) {
+                    gone.add(path);
+                }
+            }
+            present.sort(null);
+            paths = present;
         }
         List<Path> changed = new ArrayList<>();
         List<BasicFileAttributes> changedAttrs = new ArrayList<>();
@@ -233,20 +272,26 @@ public final class ManifestDirectorySource implements ResourceSource {
         // files' objects while the rest parse. Only then: a file not read yet has no state, so no object is deleted
         // early, and the snapshot counts as synced only once the whole folder is read.
         int chunk = files.isEmpty() ? FIRST_SCAN_CHUNK : Integer.MAX_VALUE;
+        Set<ObjectKey> affected = new LinkedHashSet<>();
         for (int from = 0; from < changed.size(); from += chunk) {
             int to = (int) Math.min(changed.size(), (long) from + chunk);
-            readAll(changed.subList(from, to), changedAttrs.subList(from, to));
+            readAll(changed.subList(from, to), changedAttrs.subList(from, to), affected);
             if (to < changed.size()) {
-                publish(paths);
+                publish(affected);
+                affected.clear();
             }
         }
-        files.keySet().retainAll(new HashSet<>(paths));
-        publish(paths);
+        for (Path path : gone.stream().sorted().toList()) {
+            FileState previous = files.remove(path);
+            replaceDefinitions(path, previous.objects(), null, affected);
+            filesWithProblems.remove(path);
+        }
+        publish(affected);
         scans++;
     }
 
-    /** Reads {@code changed} into the file states. Scanner thread only. */
-    private void readAll(List<Path> changed, List<BasicFileAttributes> changedAttrs) {
+    /** Reads {@code changed} into the file states, collecting the keys whose definitions changed. Scanner thread only. */
+    private void readAll(List<Path> changed, List<BasicFileAttributes> changedAttrs, Set<ObjectKey> affected) {
         FileState[] read = new FileState[changed.size()];
         // Files parse independently: a large scan (the first one, above all) uses every core. read() only reads
         // the scanner's maps, which nothing changes until the parallel part has finished.
@@ -254,8 +299,49 @@ public final class ManifestDirectorySource implements ResourceSource {
         (read.length >= PARALLEL_READ_THRESHOLD ? range.parallel() : range)
                 .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i))));
         for (int i = 0; i < read.length; i++) {
-            files.put(changed.get(i), read[i]);
+            Path path = changed.get(i);
+            FileState previous = files.put(path, read[i]);
+            replaceDefinitions(path, previous == null ? null : previous.objects(), read[i].objects(), affected);
+            if (read[i].problem() != null) {
+                filesWithProblems.add(path);
+            } else {
+                filesWithProblems.remove(path);
+            }
         }
+    }
+
+    /** Replaces {@code path}'s definitions {@code before} with {@code after} (either may be null). Scanner thread only. */
+    private void replaceDefinitions(Path path, List<Parsed> before, List<Parsed> after, Set<ObjectKey> affected) {
+        if (before == after) {
+            return; // a file that became malformed keeps its last good objects
+        }
+        if (before != null) {
+            for (Parsed p : before) {
+                List<Parsed> defs = definitions.get(p.key());
+                defs.removeIf(d -> d == p);
+                if (defs.isEmpty()) {
+                    definitions.remove(p.key());
+                }
+                affected.add(p.key());
+            }
+        }
+        if (after != null) {
+            for (Parsed p : after) {
+                List<Parsed> defs = definitions.computeIfAbsent(p.key(), k -> new ArrayList<>(1));
+                int at = 0;
+                while (at < defs.size() && precedes(defs.get(at), p)) {
+                    at++;
+                }
+                defs.add(at, p);
+                affected.add(p.key());
+            }
+        }
+    }
+
+    /** Whether {@code a} takes precedence over {@code b}: an earlier file name, or an earlier line of the same file. */
+    private static boolean precedes(Parsed a, Parsed b) {
+        int byFile = a.file().compareTo(b.file());
+        return byFile < 0 || (byFile == 0 && a.line() <= b.line());
     }
 
     private static boolean isManifestFile(Path path) {
@@ -467,62 +553,47 @@ public final class ManifestDirectorySource implements ResourceSource {
         return nl < 0 ? text : text.substring(0, nl);
     }
 
-    /** Composes the files' objects, publishes the new snapshot, then the events for what changed. */
-    private void publish(List<Path> paths) {
-        Map<ObjectKey, Parsed> desired = new LinkedHashMap<>();
-        List<ManifestProblem> found = new ArrayList<>();
-        for (Path path : paths) {
-            FileState state = files.get(path);
-            if (state == null) {
-                continue;
-            }
-            if (state.problem() != null) {
-                found.add(state.problem());
-            }
-            if (state.objects() == null) {
-                continue;
-            }
-            for (Parsed p : state.objects()) {
-                Parsed first = desired.putIfAbsent(p.key(), p);
-                if (first != null) {
-                    found.add(new ManifestProblem(path, p.line(), p.key() + " is already defined at "
-                            + first.file() + ":" + first.line() + "; this one is ignored"));
-                }
-            }
-        }
-        Map<ObjectKey, HasMetadata> next = new HashMap<>();
+    /**
+     * Re-derives the objects of {@code affected} from their definitions, updates the snapshot, then publishes the
+     * events for what changed. Costs what changed, not what the folder holds. Scanner thread only.
+     */
+    private void publish(Set<ObjectKey> affected) {
         List<HasMetadata> upserts = new ArrayList<>();
-        for (Parsed p : desired.values()) {
-            HasMetadata previous = current.get(p.key());
-            HasMetadata object = p.object();
-            if (previous != object) {
+        List<HasMetadata> deletes = new ArrayList<>();
+        // The snapshot first: an event the queue drops must be in the snapshot the writer then reads.
+        synchronized (current) {
+            for (ObjectKey key : affected) {
+                List<Parsed> defs = definitions.get(key);
+                if (defs != null && defs.size() > 1) {
+                    contested.add(key);
+                } else {
+                    contested.remove(key);
+                }
+                HasMetadata previous = current.get(key);
+                if (defs == null) {
+                    if (previous != null) {
+                        current.remove(key);
+                        snapshots.remove(key.kind());
+                        deletes.add(previous);
+                    }
+                    continue;
+                }
+                HasMetadata object = defs.getFirst().object();
+                if (previous == object) {
+                    continue;
+                }
                 if (previous != null) {
                     object.getMetadata().setResourceVersion(previous.getMetadata().getResourceVersion());
                 }
-                if (object.equals(previous)) {
-                    object = previous;
-                } else {
+                if (!object.equals(previous)) {
                     object.getMetadata().setResourceVersion(Long.toString(++version));
                     upserts.add(object);
+                    current.put(key, object);
+                    snapshots.remove(key.kind());
                 }
             }
-            next.put(p.key(), object);
         }
-        List<HasMetadata> deletes = new ArrayList<>();
-        for (Map.Entry<ObjectKey, HasMetadata> e : current.entrySet()) {
-            if (!next.containsKey(e.getKey())) {
-                deletes.add(e.getValue());
-            }
-        }
-        current = next;
-        EnumMap<ResourceKind, List<HasMetadata>> byKind = new EnumMap<>(ResourceKind.class);
-        for (Map.Entry<ObjectKey, HasMetadata> e : next.entrySet()) {
-            byKind.computeIfAbsent(e.getKey().kind(), k -> new ArrayList<>()).add(e.getValue());
-        }
-        byKind.replaceAll((k, v) -> List.copyOf(v));
-        // The snapshot first: an event the queue drops must be in the snapshot the writer then reads.
-        published = Collections.unmodifiableMap(byKind);
-        problems = List.copyOf(found);
+        problems = composeProblems();
         for (HasMetadata object : upserts) {
             channel.publish(ResourceKind.of(object), false, object);
         }
@@ -532,6 +603,40 @@ public final class ManifestDirectorySource implements ResourceSource {
         if (!upserts.isEmpty() || !deletes.isEmpty()) {
             LOG.info("manifests in {}: {} objects changed, {} deleted", directory, upserts.size(), deletes.size());
         }
+    }
+
+    /** The malformed files' problems and the ignored duplicate definitions, by file and line. Scanner thread only. */
+    private List<ManifestProblem> composeProblems() {
+        if (filesWithProblems.isEmpty() && contested.isEmpty()) {
+            return List.of();
+        }
+        List<ManifestProblem> found = new ArrayList<>();
+        for (Path path : filesWithProblems) {
+            found.add(files.get(path).problem());
+        }
+        for (ObjectKey key : contested) {
+            List<Parsed> defs = definitions.get(key);
+            Parsed first = defs.getFirst();
+            for (Parsed p : defs.subList(1, defs.size())) {
+                found.add(new ManifestProblem(p.file(), p.line(), p.key() + " is already defined at "
+                        + first.file() + ":" + first.line() + "; this one is ignored"));
+            }
+        }
+        found.sort(Comparator.comparing(ManifestProblem::file).thenComparingInt(ManifestProblem::line));
+        return List.copyOf(found);
+    }
+
+    /**
+     * One scan on the caller's thread, for tests that drive the source step by step instead of {@link #start}ing
+     * it: {@code touched} are the files notified as changed, {@code full} compares every file's attributes too.
+     */
+    void scanOnce(EventChannel channel, Set<Path> touched, boolean full) {
+        if (thread != null) {
+            throw new IllegalStateException("ManifestDirectorySource already started");
+        }
+        this.channel = channel;
+        scan(touched, full);
+        synced = true;
     }
 
     /** The problems of the latest scan: malformed files and duplicate objects. Any thread. */
@@ -556,7 +661,10 @@ public final class ManifestDirectorySource implements ResourceSource {
 
     @Override
     public Collection<? extends HasMetadata> snapshot(ResourceKind kind) {
-        return published.getOrDefault(kind, List.of());
+        synchronized (current) {
+            return snapshots.computeIfAbsent(kind, k -> current.entrySet().stream()
+                    .filter(e -> e.getKey().kind() == k).map(Map.Entry::getValue).toList());
+        }
     }
 
     @Override

@@ -1,0 +1,213 @@
+package io.sluice.agent.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.sluice.agent.event.EventQueue;
+import io.sluice.agent.metrics.AgentMetrics;
+import io.sluice.agent.model.ObjectKey;
+import io.sluice.agent.model.ResourceKind;
+import io.sluice.agent.testsupport.RecordingReconciler;
+import io.sluice.agent.writer.StateWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The manifest source scan by scan, on the test thread: a scan publishes only the objects of the files that changed,
+ * and any sequence of writes and deletes, scanned incrementally, ends where a fresh full scan of the folder starts.
+ */
+class ManifestDirectoryIncrementalTest {
+    private static final List<String> FILES = List.of("a.yaml", "b.yaml", "c.yaml", "d.yml");
+    private static final List<String> NAMES = List.of("web", "api", "db");
+
+    /** A source driven by {@link ManifestDirectorySource#scanOnce}, with the writer whose store its events fill. */
+    private static final class Driven {
+        final AgentMetrics metrics = new AgentMetrics();
+        final RecordingReconciler reconciler = new RecordingReconciler();
+        final ManifestDirectorySource source;
+        final StateWriter writer;
+
+        Driven(Path dir) {
+            source = new ManifestDirectorySource(dir, Duration.ofHours(1), metrics, false);
+            writer = new StateWriter(new EventQueue(4096, metrics), List.of(source), List.of(reconciler), metrics);
+        }
+
+        void scan(Set<Path> touched, boolean full) {
+            source.scanOnce(writer.channelOf(source), touched, full);
+            while (writer.doWork() > 0) {
+                // apply every queued event
+            }
+        }
+    }
+
+    private static String service(String name, int port) {
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: %s
+                spec:
+                  clusterIP: 10.96.0.10
+                  ports:
+                  - port: %d
+                    protocol: TCP
+                """.formatted(name, port);
+    }
+
+    private static void write(Path dir, String name, String yaml) throws IOException {
+        Path tmp = dir.resolve("." + name + ".tmp");
+        Files.writeString(tmp, yaml);
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static ObjectKey serviceKey(String name) {
+        return new ObjectKey(ResourceKind.SERVICE, "default", name);
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void rewritingOneFileOfManyPublishesOnlyThatFilesObjects() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            write(dir, "svc-%02d.yaml".formatted(i), service("s-" + i, 80) + "---\n" + service("t-" + i, 80));
+        }
+        Driven driven = new Driven(dir);
+        driven.scan(Set.of(), true);
+        assertThat(driven.writer.store().size(ResourceKind.SERVICE)).isEqualTo(100);
+        long eventsAfterFirstScan = driven.reconciler.changes.size();
+        driven.reconciler.changes.clear();
+
+        write(dir, "svc-07.yaml", service("s-7", 81) + "---\n" + service("t-7", 80));
+        driven.scan(Set.of(dir.resolve("svc-07.yaml"), dir.resolve(".svc-07.yaml.tmp")), false);
+
+        assertThat(eventsAfterFirstScan).isPositive();
+        assertThat(driven.reconciler.changes).extracting(RecordingReconciler.Change::key)
+                .containsExactly(serviceKey("s-7"));
+        assertThat(driven.writer.store().get(serviceKey("s-7"), Service.class).getSpec().getPorts().getFirst()
+                .getPort()).isEqualTo(81);
+
+        // A full comparison afterwards finds nothing else to publish.
+        driven.reconciler.changes.clear();
+        driven.scan(Set.of(), true);
+        assertThat(driven.reconciler.changes).isEmpty();
+    }
+
+    @Test
+    void aDeletedFileNamedByANotificationDeletesItsObjectsAndUncoversAShadowedDefinition() throws IOException {
+        write(dir, "a.yaml", service("web", 80));
+        write(dir, "b.yaml", service("web", 81) + "---\n" + service("api", 80));
+        Driven driven = new Driven(dir);
+        driven.scan(Set.of(), true);
+        assertThat(driven.source.problems()).singleElement()
+                .satisfies(p -> assertThat(p.file()).isEqualTo(dir.resolve("b.yaml")));
+
+        Files.delete(dir.resolve("a.yaml"));
+        driven.scan(Set.of(dir.resolve("a.yaml")), false);
+
+        assertThat(driven.writer.store().get(serviceKey("web"), Service.class).getSpec().getPorts().getFirst()
+                .getPort()).isEqualTo(81);
+        assertThat(driven.source.problems()).isEmpty();
+
+        Files.delete(dir.resolve("b.yaml"));
+        driven.scan(Set.of(dir.resolve("b.yaml")), false);
+        assertThat(driven.writer.store().size(ResourceKind.SERVICE)).isZero();
+        assertThat(driven.source.snapshot(ResourceKind.SERVICE)).isEmpty();
+    }
+
+    /** One step: a file written with some Services (or malformed), or deleted; then scanned, in one of two ways. */
+    record Step(String file, List<Map.Entry<String, Integer>> services, boolean malformed, boolean delete,
+                boolean fullScan) {
+        String yaml() {
+            if (malformed) {
+                return "apiVersion: v1\nkind: Service\nmetadata: {name: broken\n";
+            }
+            return services.stream().map(s -> service(s.getKey(), s.getValue())).collect(Collectors.joining("---\n"));
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Step>> steps() {
+        Arbitrary<Map.Entry<String, Integer>> services = Combinators.combine(Arbitraries.of(NAMES),
+                Arbitraries.integers().between(80, 82)).as(Map::entry);
+        return Combinators.combine(Arbitraries.of(FILES), services.list().ofMaxSize(3),
+                        Arbitraries.integers().between(0, 9), Arbitraries.of(true, false))
+                .as((file, list, dice, full) -> new Step(file, list, dice == 0, dice == 1 || dice == 2, full))
+                .list().ofMinSize(1).ofMaxSize(25);
+    }
+
+    @Property(tries = 60)
+    void anySequenceOfWritesAndDeletesEndsWhereAFreshFullScanStarts(@ForAll("steps") List<Step> steps)
+            throws IOException {
+        Path folder = Files.createTempDirectory("sluice-manifests-");
+        try {
+            Driven incremental = new Driven(folder);
+            incremental.scan(Set.of(), true);
+            Set<String> malformed = new HashSet<>();
+            for (Step step : steps) {
+                Path file = folder.resolve(step.file());
+                if (step.delete()) {
+                    Files.deleteIfExists(file);
+                    malformed.remove(step.file());
+                } else {
+                    write(folder, step.file(), step.yaml());
+                    if (step.malformed()) {
+                        malformed.add(step.file());
+                    } else {
+                        malformed.remove(step.file());
+                    }
+                }
+                incremental.scan(Set.of(file, folder.resolve("." + step.file() + ".tmp")), step.fullScan());
+            }
+            // A malformed file keeps its last good objects, which a fresh scan never saw: fix them first.
+            for (String file : malformed) {
+                write(folder, file, service("web", 80));
+                incremental.scan(Set.of(folder.resolve(file)), false);
+            }
+
+            Driven fresh = new Driven(folder);
+            fresh.scan(Set.of(), true);
+
+            Map<String, Integer> expected = portsOf(fresh.source.snapshot(ResourceKind.SERVICE));
+            assertThat(portsOf(incremental.source.snapshot(ResourceKind.SERVICE))).isEqualTo(expected);
+            assertThat(portsOf(incremental.writer.store().list(ResourceKind.SERVICE)))
+                    .as("the published events replayed").isEqualTo(expected);
+            assertThat(incremental.source.problems()).isEqualTo(fresh.source.problems());
+        } finally {
+            try (Stream<Path> files = Files.walk(folder)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static Map<String, Integer> portsOf(java.util.Collection<? extends HasMetadata> services) {
+        Map<String, Integer> ports = new TreeMap<>();
+        for (HasMetadata object : services) {
+            ports.put(object.getMetadata().getName(),
+                    ((Service) object).getSpec().getPorts().getFirst().getPort());
+        }
+        return ports;
+    }
+}
