@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -110,6 +111,7 @@ class AgentScaleBenchmark {
             System.out.printf("  VmRSS once synced: %d MiB; live heap after a full GC: %s%n", rssSynced / 1024, liveHeap(agent.pid()));
             nativeMemory(agent.pid(), javaOpts);
 
+            String atReady = net.httpGet("/metrics");
             // Manifest churn: one endpoint of one Service changes per file write, 1,000 writes per second.
             int[] generation = new int[SERVICES];
             long churnEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHURN_FILE_SECONDS);
@@ -129,7 +131,8 @@ class AgentScaleBenchmark {
             System.out.printf("  VmRSS after %d s of manifest churn (%d file writes): %d MiB; live heap after a full GC: %s%n",
                     CHURN_FILE_SECONDS, writes, vmRssKib(agent.pid()) / 1024, liveHeap(agent.pid()));
             nativeMemory(agent.pid(), javaOpts);
-            System.out.printf("  agent's event-to-map histogram over the churn: %s%n", buckets(after, "sluice_event_to_map_latency_seconds"));
+            System.out.printf("  agent's event-to-map histogram over the churn (at the end minus at ready): %s%n",
+                    bucketsSince(atReady, after, "sluice_event_to_map_latency_seconds"));
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
         }
     }
@@ -452,8 +455,20 @@ class AgentScaleBenchmark {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
-    private static String buckets(String scrape, String histogram) {
-        return String.join(", ", scrape.lines().filter(l -> l.startsWith(histogram + "_bucket"))
-                .map(l -> l.substring(l.indexOf("le=")).replace("\"", "").replace("}", "")).toList());
+    /** The histogram's cumulative buckets in {@code after} minus those in {@code before}: what was observed between. */
+    private static String bucketsSince(String before, String after, String histogram) {
+        Map<String, Double> earlier = bucketCounts(before, histogram);
+        List<String> shown = new ArrayList<>();
+        bucketCounts(after, histogram).forEach((le, count) ->
+                shown.add(le + " " + Math.round(count - earlier.getOrDefault(le, 0.0))));
+        return String.join(", ", shown);
+    }
+
+    private static Map<String, Double> bucketCounts(String scrape, String histogram) {
+        Map<String, Double> counts = new LinkedHashMap<>();
+        scrape.lines().filter(l -> l.startsWith(histogram + "_bucket")).forEach(l -> counts.merge(
+                l.substring(l.indexOf("le="), l.lastIndexOf(' ')).replace("\"", "").replace("}", ""),
+                Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)), Double::sum));
+        return counts;
     }
 }
