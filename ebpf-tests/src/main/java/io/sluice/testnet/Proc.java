@@ -60,7 +60,14 @@ public final class Proc implements AutoCloseable {
 
     /** Waits up to {@code bound} for the process to end by itself; returns whether it did. */
     public boolean awaitExit(Duration bound) {
-        return Commands.awaitExit(List.of(process.toHandle()), bound);
+        // Process.waitFor, not the handle: a handle reports an ended child dead before the JDK has reaped it, and
+        // until then exitCode() has no value.
+        try {
+            return process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for process " + pid(), e);
+        }
     }
 
     /** Waits up to {@code bound} for both output streams of an ended process to be read to their end. */
