@@ -101,6 +101,7 @@ class ClusterIpBalancingTest {
     @Test
     void aPodThatReusesThePortOfAnEndedServiceConnectionToReachTheBackendDirectlyIsAnswered() {
         String viaService = PyTraffic.client(net.client, Duration.ofSeconds(10), "tcpfrom", VIP, 80, 42000).getFirst();
+        assertThat(viaService).as("the service connection from port 42000").startsWith("web");
         String backend = viaService.split(" ")[0];
         int backendPort = 8080 + Integer.parseInt(backend.substring("web".length()));
 
