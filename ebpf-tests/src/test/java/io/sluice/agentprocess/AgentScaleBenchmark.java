@@ -2,18 +2,15 @@ package io.sluice.agentprocess;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.sluice.agent.event.EventChannel;
 import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ResourceKind;
 import io.sluice.agent.services.ServiceReconciler;
-import io.sluice.agent.source.ResourceSource;
 import io.sluice.agent.writer.StateWriter;
 import io.sluice.bpf.BpfObjectFile;
 import io.sluice.loader.BpfMap;
@@ -39,13 +36,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -185,7 +178,7 @@ class AgentScaleBenchmark {
                     new ServiceTranslator(new ServiceLbConfig(16381, ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
                             NodeContext.parse("node-1", List.of(), List.of())),
                     maps, frontendIds, backendIds, metrics).owning(maps).owning(frontendIds).owning(backendIds);
-            SyntheticSource source = new SyntheticSource();
+            InMemoryServiceSource source = new InMemoryServiceSource();
             for (int s = 0; s < SERVICES; s++) {
                 source.put(service(s));
                 source.put(slice(s, 0));
@@ -305,52 +298,6 @@ class AgentScaleBenchmark {
         }
     }
 
-    /** Services and slices held in memory; synced from the start, changes published by the benchmark. */
-    private static final class SyntheticSource implements ResourceSource {
-        private final Map<ResourceKind, Map<String, HasMetadata>> objects = new ConcurrentHashMap<>();
-        private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
-        volatile EventChannel channel;
-
-        void put(HasMetadata object) {
-            object.getMetadata().setResourceVersion(Long.toString(version.incrementAndGet()));
-            objects.computeIfAbsent(ResourceKind.of(object), k -> new ConcurrentHashMap<>())
-                    .put(object.getMetadata().getName(), object);
-        }
-
-        @Override
-        public String name() {
-            return "synthetic";
-        }
-
-        @Override
-        public Set<ResourceKind> kinds() {
-            return EnumSet.of(ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE);
-        }
-
-        @Override
-        public void start(EventChannel channel) {
-            this.channel = channel;
-        }
-
-        @Override
-        public boolean synced(ResourceKind kind) {
-            return channel != null;
-        }
-
-        @Override
-        public String notSyncedReason(ResourceKind kind) {
-            return channel == null ? "not started" : null;
-        }
-
-        @Override
-        public Collection<? extends HasMetadata> snapshot(ResourceKind kind) {
-            return List.copyOf(objects.getOrDefault(kind, Map.of()).values());
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 
     private static Service service(int s) {
         return new ServiceBuilder().withNewMetadata().withNamespace("bench").withName("svc-" + s).endMetadata()

@@ -2,18 +2,15 @@ package io.sluice.agentprocess;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.sluice.agent.event.EventChannel;
 import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ResourceKind;
 import io.sluice.agent.services.ServiceReconciler;
-import io.sluice.agent.source.ResourceSource;
 import io.sluice.agent.writer.StateWriter;
 import io.sluice.bpf.BpfObjectFile;
 import io.sluice.fixtures.TestPacket;
@@ -44,14 +41,11 @@ import io.sluice.testnet.KernelTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -95,7 +89,7 @@ class ManyMaglevServicesTest {
         assertThat((long) SERVICES * TABLE_SIZE).as("more slots than lb4_slots holds").isGreaterThan(DatapathConstants.LB4_SLOTS_MAX);
         try (BpfObject pod = BpfObject.open(BpfObjectFile.POD.bytes(), BpfObjectFile.POD.baseName())) {
             pod.load();
-            Source source = new Source();
+            InMemoryServiceSource source = new InMemoryServiceSource();
             for (int s = 0; s < SERVICES; s++) {
                 source.put(service(s));
                 source.put(slice(s, ENDPOINTS));
@@ -155,7 +149,7 @@ class ManyMaglevServicesTest {
     void theFrontendsOfOneServicePortShareOneTableInTheKernel() throws Exception {
         try (BpfObject pod = BpfObject.open(BpfObjectFile.POD.bytes(), BpfObjectFile.POD.baseName())) {
             pod.load();
-            Source source = new Source();
+            InMemoryServiceSource source = new InMemoryServiceSource();
             Service nodePort = new ServiceBuilder(service(0)).editSpec().withType("NodePort").editFirstPort().withNodePort(30080)
                     .endPort().endSpec().build();
             source.put(nodePort);
@@ -191,7 +185,7 @@ class ManyMaglevServicesTest {
     void aTableAnOlderAgentLeftInTheSlotsKeepsServingAndMovesToItsOwnMapOnRestart() throws Exception {
         try (BpfObject pod = BpfObject.open(BpfObjectFile.POD.bytes(), BpfObjectFile.POD.baseName())) {
             pod.load();
-            Source source = new Source();
+            InMemoryServiceSource source = new InMemoryServiceSource();
             for (int s = 0; s < 3; s++) {
                 source.put(service(s));
                 source.put(slice(s, ENDPOINTS));
@@ -334,7 +328,7 @@ class ManyMaglevServicesTest {
         final ServiceReconciler reconciler;
         final StateWriter writer;
 
-        Agent(BpfObject pod, Source source) {
+        Agent(BpfObject pod, InMemoryServiceSource source) {
             maps = ServiceMaps.of(pod);
             StableIdAllocator frontendIds = StableIdAllocator.open(state.resolve("frontend-ids.dat"), DatapathConstants.LB4_SERVICES_MAX);
             StableIdAllocator backendIds = StableIdAllocator.open(state.resolve("backend-ids.dat"), DatapathConstants.LB4_BACKENDS_MAX);
@@ -373,56 +367,6 @@ class ManyMaglevServicesTest {
         @Override
         public void close() {
             reconciler.close();
-        }
-    }
-
-    /** Services and slices in memory, synced from the start; changes published by the test. */
-    private static final class Source implements ResourceSource {
-        private final Map<ResourceKind, Map<String, HasMetadata>> objects = new ConcurrentHashMap<>();
-        private long version;
-        EventChannel channel;
-
-        void put(HasMetadata object) {
-            object.getMetadata().setResourceVersion(Long.toString(++version));
-            objects.computeIfAbsent(ResourceKind.of(object), k -> new ConcurrentHashMap<>()).put(object.getMetadata().getName(), object);
-        }
-
-        void remove(HasMetadata object) {
-            objects.getOrDefault(ResourceKind.of(object), Map.of()).remove(object.getMetadata().getName());
-        }
-
-        @Override
-        public String name() {
-            return "test";
-        }
-
-        @Override
-        public Set<ResourceKind> kinds() {
-            return EnumSet.of(ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE);
-        }
-
-        @Override
-        public void start(EventChannel channel) {
-            this.channel = channel;
-        }
-
-        @Override
-        public boolean synced(ResourceKind kind) {
-            return channel != null;
-        }
-
-        @Override
-        public String notSyncedReason(ResourceKind kind) {
-            return channel == null ? "not started" : null;
-        }
-
-        @Override
-        public Collection<? extends HasMetadata> snapshot(ResourceKind kind) {
-            return List.copyOf(objects.getOrDefault(kind, Map.of()).values());
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

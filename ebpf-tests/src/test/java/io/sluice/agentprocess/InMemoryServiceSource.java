@@ -1,0 +1,63 @@
+package io.sluice.agentprocess;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.sluice.agent.event.EventChannel;
+import io.sluice.agent.model.ResourceKind;
+import io.sluice.agent.source.ResourceSource;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Services and EndpointSlices held in memory, synced from the start; the test publishes changes on {@link #channel}. */
+final class InMemoryServiceSource implements ResourceSource {
+    private final Map<ResourceKind, Map<String, HasMetadata>> objects = new ConcurrentHashMap<>();
+    private final AtomicLong version = new AtomicLong();
+    volatile EventChannel channel;
+
+    void put(HasMetadata object) {
+        object.getMetadata().setResourceVersion(Long.toString(version.incrementAndGet()));
+        objects.computeIfAbsent(ResourceKind.of(object), k -> new ConcurrentHashMap<>()).put(object.getMetadata().getName(), object);
+    }
+
+    void remove(HasMetadata object) {
+        objects.getOrDefault(ResourceKind.of(object), Map.of()).remove(object.getMetadata().getName());
+    }
+
+    @Override
+    public String name() {
+        return "test";
+    }
+
+    @Override
+    public Set<ResourceKind> kinds() {
+        return EnumSet.of(ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE);
+    }
+
+    @Override
+    public void start(EventChannel channel) {
+        this.channel = channel;
+    }
+
+    @Override
+    public boolean synced(ResourceKind kind) {
+        return channel != null;
+    }
+
+    @Override
+    public String notSyncedReason(ResourceKind kind) {
+        return channel == null ? "not started" : null;
+    }
+
+    @Override
+    public Collection<? extends HasMetadata> snapshot(ResourceKind kind) {
+        return List.copyOf(objects.getOrDefault(kind, Map.of()).values());
+    }
+
+    @Override
+    public void close() {
+    }
+}
