@@ -1,6 +1,7 @@
 package io.sluice.datapath;
 
 import io.sluice.fixtures.TestPacket;
+import io.sluice.maps.Ipv4Frame;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -12,13 +13,13 @@ import java.util.Arrays;
 final class Frames {
     static final byte[] CLIENT_MAC = {2, 0, 0, 0, 0, 1};
     static final byte[] NODE_MAC = {2, 0, 0, 0, 0, 2};
-    static final int ETH_LEN = 14;
+    static final int ETH_LEN = Ipv4Frame.ETH_LEN;
     static final int TCP_FIN = 0x01;
     static final int TCP_SYN = 0x02;
     static final int TCP_RST = 0x04;
     static final int TCP_PSH = 0x08;
     static final int TCP_ACK = 0x10;
-    static final int ICMP = 1;
+    static final int ICMP = Ipv4Frame.ICMP;
 
     private Frames() {
     }
@@ -46,24 +47,7 @@ final class Frames {
 
     /** Ethernet + IPv4 (with options) + the transport bytes, whose checksum field is filled in here. */
     static byte[] frame(int source, int destination, int protocol, byte[] options, byte[] l4) {
-        int ipLen = 20 + options.length;
-        ByteBuffer b = ByteBuffer.allocate(ETH_LEN + ipLen + l4.length);
-        b.put(NODE_MAC).put(CLIENT_MAC).putShort((short) 0x0800);
-        b.put((byte) (0x40 | ipLen / 4)).put((byte) 0).putShort((short) (ipLen + l4.length)).putShort((short) 0x1234)
-                .putShort((short) 0x4000).put((byte) 64).put((byte) protocol).putShort((short) 0)
-                .putInt(source).putInt(destination).put(options);
-        int l4Offset = b.position();
-        b.put(l4);
-        byte[] frame = b.array();
-        putShort(frame, ETH_LEN + 10, checksum(frame, ETH_LEN, ipLen, 0));
-        int checkOffset = switch (protocol) {
-            case TestPacket.TCP -> 16;
-            case TestPacket.UDP -> 6;
-            default -> 2;
-        };
-        int pseudo = protocol == ICMP ? 0 : pseudoSum(source, destination, protocol, l4.length);
-        putShort(frame, l4Offset + checkOffset, checksum(frame, l4Offset, l4.length, pseudo));
-        return frame;
+        return Ipv4Frame.build(NODE_MAC, CLIENT_MAC, 0x1234, source, destination, protocol, options, l4);
     }
 
     /**
@@ -72,26 +56,23 @@ final class Frames {
      */
     record Parsed(byte[] dstMac, byte[] srcMac, int source, int destination, int protocol, int ttl, byte[] l4) {
         static Parsed of(byte[] frame) {
+            Ipv4Frame.requireIpv4(frame);
             ByteBuffer b = ByteBuffer.wrap(frame);
-            if (frame.length < ETH_LEN + 20 || b.getShort(12) != 0x0800) {
-                throw new IllegalArgumentException("not an Ethernet/IPv4 frame (" + frame.length + " bytes)");
-            }
             int ipLen = (frame[ETH_LEN] & 0x0f) * 4;
             int total = b.getShort(ETH_LEN + 2) & 0xffff;
             if (ETH_LEN + total != frame.length) {
                 throw new IllegalArgumentException("IPv4 total length " + total + " but " + (frame.length - ETH_LEN)
                         + " bytes after Ethernet");
             }
-            if (checksum(frame, ETH_LEN, ipLen, 0) != 0) {
+            if (Ipv4Frame.checksum(frame, ETH_LEN, ipLen, 0) != 0) {
                 throw new IllegalArgumentException("bad IPv4 header checksum");
             }
             int protocol = frame[ETH_LEN + 9] & 0xff;
             int source = b.getInt(ETH_LEN + 12);
             int destination = b.getInt(ETH_LEN + 16);
             byte[] l4 = Arrays.copyOfRange(frame, ETH_LEN + ipLen, frame.length);
-            int pseudo = protocol == ICMP ? 0 : pseudoSum(source, destination, protocol, l4.length);
             boolean udpWithout = protocol == TestPacket.UDP && l4[6] == 0 && l4[7] == 0;
-            if (!udpWithout && checksum(l4, 0, l4.length, pseudo) != 0) {
+            if (!udpWithout && Ipv4Frame.transportChecksum(l4, 0, l4.length, source, destination, protocol) != 0) {
                 throw new IllegalArgumentException("bad checksum of protocol " + protocol);
             }
             return new Parsed(Arrays.copyOfRange(frame, 0, 6), Arrays.copyOfRange(frame, 6, 12), source, destination,
@@ -129,28 +110,5 @@ final class Frames {
 
     static int u16(byte[] data, int offset) {
         return (data[offset] & 0xff) << 8 | (data[offset + 1] & 0xff);
-    }
-
-    private static int pseudoSum(int source, int destination, int protocol, int length) {
-        return (source >>> 16) + (source & 0xffff) + (destination >>> 16) + (destination & 0xffff) + protocol + length;
-    }
-
-    private static int checksum(byte[] data, int offset, int length, int initial) {
-        long sum = initial;
-        for (int i = 0; i + 1 < length; i += 2) {
-            sum += (data[offset + i] & 0xff) << 8 | (data[offset + i + 1] & 0xff);
-        }
-        if ((length & 1) == 1) {
-            sum += (data[offset + length - 1] & 0xff) << 8;
-        }
-        while (sum >>> 16 != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        return (int) (~sum & 0xffff);
-    }
-
-    private static void putShort(byte[] data, int offset, int value) {
-        data[offset] = (byte) (value >>> 8);
-        data[offset + 1] = (byte) value;
     }
 }

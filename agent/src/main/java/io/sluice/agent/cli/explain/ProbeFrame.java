@@ -2,6 +2,7 @@ package io.sluice.agent.cli.explain;
 
 import io.sluice.maps.IpProtocol;
 import io.sluice.maps.Ipv4;
+import io.sluice.maps.Ipv4Frame;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -19,13 +20,11 @@ import java.util.List;
  * </pre>
  */
 public final class ProbeFrame {
-    /** Ethernet header length. */
-    static final int ETH_LEN = 14;
-    private static final int IP_LEN = 20;
+    private static final int ETH_LEN = Ipv4Frame.ETH_LEN;
+    private static final int IP_LEN = Ipv4Frame.IPV4_LEN;
     private static final int TCP_LEN = 20;
     private static final int UDP_LEN = 8;
-    private static final int ETH_P_IP = 0x0800;
-    private static final int ICMP = 1;
+    private static final int ICMP = Ipv4Frame.ICMP;
     static final int TCP_FIN = 0x01;
     static final int TCP_SYN = 0x02;
     static final int TCP_RST = 0x04;
@@ -36,30 +35,17 @@ public final class ProbeFrame {
 
     /** The first packet of a flow: a TCP SYN or a UDP datagram without payload. */
     public static byte[] build(Ipv4 source, int sourcePort, Ipv4 destination, int destinationPort, IpProtocol protocol) {
-        int l4Len = protocol == IpProtocol.TCP ? TCP_LEN : UDP_LEN;
-        ByteBuffer b = ByteBuffer.allocate(ETH_LEN + IP_LEN + l4Len).order(ByteOrder.BIG_ENDIAN);
-        // Locally administered MACs: the programs never look at them, except to swap them for an answer.
-        b.put(new byte[] {0x02, 0x51, 0, 0, 0, 0x02}).put(new byte[] {0x02, 0x51, 0, 0, 0, 0x01}).putShort((short) ETH_P_IP);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) (IP_LEN + l4Len)).putShort((short) 0x51ce)
-                .putShort((short) 0x4000).put((byte) 64).put((byte) protocol.number()).putShort((short) 0)
-                .putInt(source.bits()).putInt(destination.bits());
-        b.putShort((short) sourcePort).putShort((short) destinationPort);
+        ByteBuffer l4 = ByteBuffer.allocate(protocol == IpProtocol.TCP ? TCP_LEN : UDP_LEN);
+        l4.putShort((short) sourcePort).putShort((short) destinationPort);
         if (protocol == IpProtocol.TCP) {
-            b.putInt(0x51ce0001).putInt(0).put((byte) 0x50).put((byte) TCP_SYN).putShort((short) 64240)
+            l4.putInt(0x51ce0001).putInt(0).put((byte) 0x50).put((byte) TCP_SYN).putShort((short) 64240)
                     .putShort((short) 0).putShort((short) 0);
         } else {
-            b.putShort((short) UDP_LEN).putShort((short) 0);
+            l4.putShort((short) UDP_LEN).putShort((short) 0);
         }
-        byte[] frame = b.array();
-        putShort(frame, ETH_LEN + 10, checksum(frame, ETH_LEN, IP_LEN, 0));
-        int pseudo = (source.bits() >>> 16) + (source.bits() & 0xffff) + (destination.bits() >>> 16)
-                + (destination.bits() & 0xffff) + protocol.number() + l4Len;
-        int l4Sum = checksum(frame, ETH_LEN + IP_LEN, l4Len, pseudo);
-        if (protocol == IpProtocol.UDP && l4Sum == 0) {
-            l4Sum = 0xffff; // 0 means "no checksum" in UDP
-        }
-        putShort(frame, ETH_LEN + IP_LEN + (protocol == IpProtocol.TCP ? 16 : 6), l4Sum);
-        return frame;
+        // Locally administered MACs: the programs never look at them, except to swap them for an answer.
+        return Ipv4Frame.build(new byte[] {0x02, 0x51, 0, 0, 0, 0x02}, new byte[] {0x02, 0x51, 0, 0, 0, 0x01}, 0x51ce,
+                source.bits(), destination.bits(), protocol.number(), new byte[0], l4.array());
     }
 
     /**
@@ -116,13 +102,11 @@ public final class ProbeFrame {
 
     /** Reads an Ethernet/IPv4 frame; anything shorter or of another ethertype is refused with its length. */
     public static Packet parse(byte[] frame) {
-        if (frame.length < ETH_LEN + IP_LEN || ((frame[12] & 0xff) << 8 | (frame[13] & 0xff)) != ETH_P_IP) {
-            throw new IllegalArgumentException("not an Ethernet/IPv4 frame (" + frame.length + " bytes)");
-        }
+        Ipv4Frame.requireIpv4(frame);
         ByteBuffer b = ByteBuffer.wrap(frame).order(ByteOrder.BIG_ENDIAN);
         int ihl = (frame[ETH_LEN] & 0x0f) * 4;
         int protocol = frame[ETH_LEN + 9] & 0xff;
-        boolean ipValid = ihl >= IP_LEN && frame.length >= ETH_LEN + ihl && checksum(frame, ETH_LEN, ihl, 0) == 0;
+        boolean ipValid = ihl >= IP_LEN && frame.length >= ETH_LEN + ihl && Ipv4Frame.checksum(frame, ETH_LEN, ihl, 0) == 0;
         Ipv4 source = new Ipv4(b.getInt(ETH_LEN + 12));
         Ipv4 destination = new Ipv4(b.getInt(ETH_LEN + 16));
         int l4 = ETH_LEN + ihl;
@@ -142,25 +126,5 @@ public final class ProbeFrame {
             code = frame[l4 + 1] & 0xff;
         }
         return new Packet(source, destination, protocol, sport, dport, tcpFlags, type, code, ipValid);
-    }
-
-    /** The one's complement of the one's complement sum of {@code length} bytes, plus {@code initial}. */
-    private static int checksum(byte[] data, int offset, int length, int initial) {
-        long sum = initial;
-        for (int i = 0; i + 1 < length; i += 2) {
-            sum += (data[offset + i] & 0xff) << 8 | (data[offset + i + 1] & 0xff);
-        }
-        if ((length & 1) == 1) {
-            sum += (data[offset + length - 1] & 0xff) << 8;
-        }
-        while (sum >>> 16 != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        return (int) (~sum & 0xffff);
-    }
-
-    private static void putShort(byte[] data, int offset, int value) {
-        data[offset] = (byte) (value >>> 8);
-        data[offset + 1] = (byte) value;
     }
 }
