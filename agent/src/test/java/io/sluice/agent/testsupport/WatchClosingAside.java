@@ -10,7 +10,8 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 /**
  * fabric8's CRUD dispatcher, except that a closed watch is cleaned up off the event loop: the mock's own clean-up
  * waits up to a minute for the watch's pending timer, on the event loop, and so stalls every connection of that loop
- * whenever a client (an agent restarting its informers) closes a watch. (ebpf-tests' MockApiServerMain has the same.)
+ * whenever a client (an agent restarting its informers) closes a watch. ebpf-tests' MockApiServerMain serves with it
+ * too, through this module's test-jar.
  */
 public final class WatchClosingAside extends KubernetesCrudDispatcher {
     @Override
