@@ -15,11 +15,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * A backend leaves a service while clients keep connecting: the writer narrows the slots, flushes the flows and
@@ -28,33 +25,17 @@ import org.junit.jupiter.api.TestInstance;
  * so the same conntrack entry) moves to another backend once the flush is done.
  */
 @KernelTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BackendRemovalTest {
+class BackendRemovalTest extends SharedServiceNode {
     private static final String VIP = "198.18.100.50";
     private static final Pattern EVENT = Pattern.compile(
             "\\{\"kind\": \"(\\w+)\", (?:\"index\": (\\d+), )?(?:\"backend\": \"(\\w+)\", )?\"start\": (\\d+)(?:, \"result\": \"([^\"]*)\")?}");
 
-    private ServiceNode net;
-
     @BeforeAll
     void fourBackends() {
-        net = new ServiceNode();
         PyTraffic.server(net.web, "tcp:8081:web1", "tcp:8082:web2", "tcp:8083:web3", "tcp:8084:web4",
                 "udp:5301:dns1", "udp:5302:dns2");
         for (int id = 1; id <= 4; id++) {
             net.backend(id, ServiceNode.WEB_POD, 8080 + id, IpProtocol.TCP, true);
-        }
-    }
-
-    @BeforeEach
-    void forgetEarlierFlows() {
-        net.forgetFlows();
-    }
-
-    @AfterAll
-    void removeTheNode() {
-        if (net != null) {
-            net.close();
         }
     }
 

@@ -10,11 +10,8 @@ import io.sluice.testnet.Netns;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * A ClusterIP with four backends, reached with real TCP and UDP traffic from a pod (per-packet path:
@@ -23,18 +20,14 @@ import org.junit.jupiter.api.TestInstance;
  * chi-square bound (p = 0.001) over 400 connections.
  */
 @KernelTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterIpBalancingTest {
+class ClusterIpBalancingTest extends SharedServiceNode {
     private static final String VIP = "198.18.100.10";
     private static final int CONNECTIONS = 400;
     private static final List<String> WEB = List.of("web1", "web2", "web3", "web4");
     private static final List<String> DNS = List.of("dns1", "dns2", "dns3", "dns4");
 
-    private ServiceNode net;
-
     @BeforeAll
     void fourBackendsBehindOneClusterIp() {
-        net = new ServiceNode();
         PyTraffic.server(net.web, "tcp:8081:web1", "tcp:8082:web2", "tcp:8083:web3", "tcp:8084:web4",
                 "udp:5301:dns1", "udp:5302:dns2", "udp:5303:dns3", "udp:5304:dns4");
         for (int i = 1; i <= 4; i++) {
@@ -43,18 +36,6 @@ class ClusterIpBalancingTest {
         }
         net.frontend(ServiceNode.key(VIP, 80, IpProtocol.TCP, LbScope.INTERNAL), 1, 0, 0, List.of(1, 2, 3, 4));
         net.frontend(ServiceNode.key(VIP, 53, IpProtocol.UDP, LbScope.INTERNAL), 2, 0, 0, List.of(11, 12, 13, 14));
-    }
-
-    @BeforeEach
-    void forgetEarlierFlows() {
-        net.forgetFlows();
-    }
-
-    @AfterAll
-    void removeTheNode() {
-        if (net != null) {
-            net.close();
-        }
     }
 
     @Test

@@ -11,11 +11,8 @@ import io.sluice.testnet.RequestOutcome;
 import io.sluice.testnet.Traffic;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Real traffic from outside the node (a client on the external interface's LAN) to NodePort and external IP
@@ -25,18 +22,14 @@ import org.junit.jupiter.api.TestInstance;
  * Each backend answers with its name and the peer address it saw.
  */
 @KernelTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ExternalTrafficTest {
+class ExternalTrafficTest extends SharedServiceNode {
     private static final String EXTERNAL_IP = "198.18.150.10";
     private static final String VIP = "198.18.100.20";
     private static final int CLUSTER = DatapathConstants.LB_F_SNAT_REMOTE;
     private static final int LOCAL = DatapathConstants.LB_F_LOCAL_ONLY;
 
-    private ServiceNode net;
-
     @BeforeAll
     void backendsOnThisNodeAndOnTheRemoteNode() {
-        net = new ServiceNode();
         PyTraffic.server(net.remotePod, "tcp:8080:rpod", "udp:5353:rpod", "sink:9001:rpod", "source:9002:rpod");
         PyTraffic.server(net.web, "tcp:8081:web1", "udp:5301:dns1", "source:9003:web1");
         net.backend(1, ServiceNode.REMOTE_POD, 8080, IpProtocol.TCP, false);
@@ -46,18 +39,6 @@ class ExternalTrafficTest {
         net.backend(5, ServiceNode.REMOTE_POD, 9001, IpProtocol.TCP, false);
         net.backend(6, ServiceNode.REMOTE_POD, 9002, IpProtocol.TCP, false);
         net.backend(7, ServiceNode.WEB_POD, 9003, IpProtocol.TCP, true);
-    }
-
-    @BeforeEach
-    void forgetEarlierFlows() {
-        net.forgetFlows();
-    }
-
-    @AfterAll
-    void removeTheNode() {
-        if (net != null) {
-            net.close();
-        }
     }
 
     /** SYNs the outside client had to send again (TcpExt TCPSynRetrans of its namespace). */

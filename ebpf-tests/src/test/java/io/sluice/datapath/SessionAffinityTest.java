@@ -16,11 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * {@code sessionAffinity: ClientIP} with a 2 s timeout, with real connections: every connection of a client goes
@@ -29,18 +27,15 @@ import org.junit.jupiter.api.TestInstance;
  * per-packet path by its source address (a pod).
  */
 @KernelTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SessionAffinityTest {
+class SessionAffinityTest extends SharedServiceNode {
     private static final String VIP = "198.18.100.30";
     private static final int TIMEOUT_SECONDS = 2;
     private static final List<Integer> BACKENDS = List.of(1, 2, 3, 4);
 
-    private ServiceNode net;
     private Lb4Key frontend;
 
     @BeforeAll
     void fourBackends() {
-        net = new ServiceNode();
         PyTraffic.server(net.web, "tcp:8081:web1", "tcp:8082:web2", "tcp:8083:web3", "tcp:8084:web4");
         for (int id : BACKENDS) {
             net.backend(id, ServiceNode.WEB_POD, 8080 + id, IpProtocol.TCP, true);
@@ -50,15 +45,7 @@ class SessionAffinityTest {
 
     @BeforeEach
     void aFrontendWithAffinityAndNoClientYet() {
-        net.forgetFlows();
         net.frontend(frontend, 30, DatapathConstants.LB_F_AFFINITY, TIMEOUT_SECONDS, BACKENDS);
-    }
-
-    @AfterAll
-    void removeTheNode() {
-        if (net != null) {
-            net.close();
-        }
     }
 
     @Test
