@@ -452,8 +452,11 @@ public final class Topology implements AutoCloseable {
         }
     }
 
-    /** Deletes a folder and everything below it, deepest first (on bpffs, deleting a pin unpins it). */
-    static void deleteTree(Path root) throws IOException {
+    /**
+     * Deletes a folder and everything below it, deepest first (on bpffs, deleting a pin unpins it); a folder that
+     * is not there is left at that.
+     */
+    public static void deleteTree(Path root) throws IOException {
         List<Path> all;
         try (Stream<Path> walk = Files.walk(root)) {
             all = walk.sorted(Comparator.reverseOrder()).toList();

@@ -4,6 +4,7 @@ import io.sluice.loader.NetworkNamespace;
 import io.sluice.testnet.Cgroup;
 import io.sluice.testnet.Netns;
 import io.sluice.testnet.Topology;
+import io.sluice.testnet.Traffic;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,6 +71,20 @@ public final class AgentNode implements AutoCloseable {
         return pod;
     }
 
+    /** Starts TCP listeners on port 8080 of both backends that answer with their names, "backend-a" and "backend-b". */
+    public void startNameListeners() {
+        Traffic.tcpListener(backendA, 8080, "backend-a");
+        Traffic.tcpListener(backendB, 8080, "backend-b");
+    }
+
+    /** Starts an echo server ({@code socat}) on TCP port 9090 of both backends; returns once both listen. */
+    public void startEchoListeners() {
+        for (Netns backend : List.of(backendA, backendB)) {
+            backend.spawn("socat", "TCP-LISTEN:9090,fork,reuseaddr", "EXEC:cat");
+            Traffic.awaitListening(backend, Traffic.Protocol.TCP, 9090, Duration.ofSeconds(5));
+        }
+    }
+
     /** Starts {@code bin/sluice agent} on the manifest folder in the node; returns once it reports ready. */
     public Process startAgent() throws Exception {
         return startAgent(Map.of(), "--manifests", manifests.toString());
@@ -89,10 +104,7 @@ public final class AgentNode implements AutoCloseable {
      */
     public Process startAgent(Path launcher, Duration readyWithin, Map<String, String> environment, String... sourceFlags)
             throws Exception {
-        List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + node.path(), launcher.toString(),
-                "agent", "--node-name", "node-1", "--state-dir", state.toString(),
-                "--bpffs-dir", pins.toString(), "--socket-cgroup", cgroup.path().toString(),
-                "--metrics-address", "127.0.0.1:" + METRICS_PORT));
+        List<String> command = agentCommand(launcher, node, state, pins, cgroup);
         command.addAll(List.of(sourceFlags));
         Path log = Files.createTempFile("sluice-agent-", ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -100,13 +112,34 @@ public final class AgentNode implements AutoCloseable {
         Process agent = builder.start();
         agents.add(agent);
         logs.put(agent, log);
+        awaitReady(agent, node, log, readyWithin);
+        return agent;
+    }
+
+    /**
+     * {@code launcher agent} in {@code node}'s network namespace as node-1, with its state, bpffs and socket cgroup
+     * and the status server on {@link #METRICS_PORT}; a mutable list, for the caller to add the source flags.
+     */
+    public static List<String> agentCommand(Path launcher, Netns node, Path state, Path pins, Cgroup cgroup) {
+        return new ArrayList<>(List.of("nsenter", "--net=" + node.path(), launcher.toString(),
+                "agent", "--node-name", "node-1", "--state-dir", state.toString(),
+                "--bpffs-dir", pins.toString(), "--socket-cgroup", cgroup.path().toString(),
+                "--metrics-address", "127.0.0.1:" + METRICS_PORT));
+    }
+
+    /**
+     * Returns once the agent in {@code node} answers /readyz with 200; throws with its {@code log} if it exits
+     * first or is not ready within {@code readyWithin}.
+     */
+    public static void awaitReady(Process agent, Netns node, Path log, Duration readyWithin)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + readyWithin.toNanos();
         while (System.nanoTime() < deadline) {
             if (!agent.isAlive()) {
                 throw new IllegalStateException("the agent exited with " + agent.exitValue() + ":\n" + Files.readString(log));
             }
-            if (httpGet("/readyz").startsWith("HTTP/1.1 200")) {
-                return agent;
+            if (httpGet(node, "/readyz").startsWith("HTTP/1.1 200")) {
+                return;
             }
             Thread.sleep(200);
         }
@@ -120,6 +153,11 @@ public final class AgentNode implements AutoCloseable {
 
     /** A GET on the agent's status server, from inside the node; empty when nothing answers. */
     public String httpGet(String path) {
+        return httpGet(node, path);
+    }
+
+    /** A GET on the status server of the agent in {@code node} ({@link #METRICS_PORT}); empty when nothing answers. */
+    public static String httpGet(Netns node, String path) {
         try (NetworkNamespace ns = NetworkNamespace.named(node.name())) {
             return ns.call(() -> {
                 try (Socket socket = new Socket()) {
@@ -183,21 +221,10 @@ public final class AgentNode implements AutoCloseable {
         try {
             topology.close();
         } finally {
-            deleteTree(state);
-            deleteTree(manifests);
+            Topology.deleteTree(state);
+            Topology.deleteTree(manifests);
             for (Path log : logs.values()) {
                 Files.deleteIfExists(log);
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
             }
         }
     }

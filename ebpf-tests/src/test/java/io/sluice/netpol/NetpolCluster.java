@@ -1,6 +1,7 @@
 package io.sluice.netpol;
 
 import io.sluice.loader.BpfMap;
+import io.sluice.agentprocess.AgentNode;
 import io.sluice.loader.NetworkNamespace;
 import io.sluice.maps.Codec;
 import io.sluice.maps.MapName;
@@ -11,7 +12,6 @@ import io.sluice.testnet.Netns;
 import io.sluice.testnet.Topology;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -47,13 +47,11 @@ import java.util.concurrent.TimeUnit;
  * about one probe timeout.
  */
 final class NetpolCluster implements AutoCloseable {
-    static final Path ROOT = Path.of(System.getenv().getOrDefault("SLUICE_REPO_ROOT", "..")).toAbsolutePath().normalize();
     static final String OUTSIDE_GATEWAY = "198.19.1.1";
     static final String OUTSIDE_IN = "198.19.1.10";   // inside 198.19.1.0/24, outside its except 198.19.1.16/28
     static final String OUTSIDE_EXCEPT = "198.19.1.20";
     /** A second address on x/a's interface, in its subnet: not x/a's pod address, so sending from it is spoofing. */
     static final String SPOOFED = "198.18.10.99";
-    static final int METRICS_PORT = 9964;
     static final Duration PROBE_TIMEOUT = Duration.ofMillis(1000);
     private static final Duration SETTLE = Duration.ofMillis(600);
 
@@ -290,28 +288,15 @@ final class NetpolCluster implements AutoCloseable {
         if (agentLog == null) {
             agentLog = Files.createTempFile("sluice-netpol-agent-", ".log");
         }
-        List<String> command = List.of("nsenter", "--net=" + node.path(), ROOT.resolve("bin/sluice").toString(), "agent",
-                "--node-name", "node-1", "--manifests", manifests.toString(), "--state-dir", state.toString(),
-                "--bpffs-dir", pins.toString(), "--socket-cgroup", cgroup.path().toString(),
-                "--metrics-address", "127.0.0.1:" + METRICS_PORT, "--pod-interface-prefix", "lxc-");
+        List<String> command = AgentNode.agentCommand(AgentNode.ROOT.resolve("bin/sluice"), node, state, pins, cgroup);
+        command.addAll(List.of("--manifests", manifests.toString(), "--pod-interface-prefix", "lxc-"));
         agent = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            if (!agent.isAlive()) {
-                throw new IllegalStateException("the agent exited with " + agent.exitValue() + ":\n" + Files.readString(agentLog));
-            }
-            if (httpGet("/readyz").startsWith("HTTP/1.1 200")) {
-                if (revision != null) {
-                    return;
-                }
-                revision = new TypedMap<>(BpfMap.openPinned(pins.resolve("maps").resolve(MapName.POLICY4_STATE.cName())),
-                        Codec.UINT32, Policy4State.CODEC);
-                return;
-            }
-            Thread.sleep(200);
+        AgentNode.awaitReady(agent, node, agentLog, Duration.ofSeconds(90));
+        if (revision == null) {
+            revision = new TypedMap<>(BpfMap.openPinned(pins.resolve("maps").resolve(MapName.POLICY4_STATE.cName())),
+                    Codec.UINT32, Policy4State.CODEC);
         }
-        throw new IllegalStateException("the agent was not ready after 90 s:\n" + Files.readString(agentLog));
     }
 
     static String podFile(NetpolPod pod) {
@@ -411,21 +396,7 @@ final class NetpolCluster implements AutoCloseable {
 
     /** A GET on the agent's status server, from inside the node; empty when nothing answers. */
     String httpGet(String path) {
-        try (NetworkNamespace ns = NetworkNamespace.named(node.name())) {
-            return ns.call(() -> {
-                try (Socket socket = new Socket()) {
-                    socket.connect(new InetSocketAddress("127.0.0.1", METRICS_PORT), 1000);
-                    socket.setSoTimeout(5000);
-                    OutputStream out = socket.getOutputStream();
-                    out.write(("GET " + path + " HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    return "";
-                }
-            });
-        }
+        return AgentNode.httpGet(node, path);
     }
 
     String agentLog() throws IOException {
@@ -438,9 +409,7 @@ final class NetpolCluster implements AutoCloseable {
             agent.descendants().forEach(ProcessHandle::destroy);
             agent.destroy();
             if (!agent.waitFor(10, TimeUnit.SECONDS)) {
-                agent.descendants().forEach(ProcessHandle::destroyForcibly);
-                agent.destroyForcibly();
-                agent.waitFor(10, TimeUnit.SECONDS);
+                AgentNode.kill9(agent);
             }
         }
         if (revision != null) {
@@ -458,21 +427,14 @@ final class NetpolCluster implements AutoCloseable {
         try {
             topology.close();
         } finally {
-            deleteTree(state);
-            deleteTree(manifests);
+            if (state != null) {
+                Topology.deleteTree(state);
+            }
+            if (manifests != null) {
+                Topology.deleteTree(manifests);
+            }
             if (agentLog != null) {
                 Files.deleteIfExists(agentLog);
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
             }
         }
     }
