@@ -40,8 +40,7 @@ class AgentApiTrafficTest {
     @Test
     void servicesFollowTheApiAndSurviveItsOutage() throws Exception {
         try (AgentNode net = new AgentNode(); NodeApiServer api = NodeApiServer.start(net.node, API_PORT)) {
-            Traffic.tcpListener(net.backendA, 8080, "backend-a");
-            Traffic.tcpListener(net.backendB, 8080, "backend-b");
+            net.startNameListeners();
             api.call(c -> c.resource(service()).create());
             api.call(c -> c.resource(slice(AgentNode.BACKEND_A)).create());
             Process agent = net.startAgent(Map.of(), "--kubeconfig", api.kubeconfig(net.state).toString());

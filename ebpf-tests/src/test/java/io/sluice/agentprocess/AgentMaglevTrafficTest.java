@@ -6,7 +6,6 @@ import io.sluice.loader.BpfMap;
 import io.sluice.maps.MaglevTables;
 import io.sluice.maps.MapName;
 import io.sluice.testnet.KernelTest;
-import io.sluice.testnet.Traffic;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,8 +22,7 @@ class AgentMaglevTrafficTest {
     @Test
     void theAgentServesAMaglevServiceFromItsTablesAndRemovesThemWithTheService() throws Exception {
         try (AgentNode net = new AgentNode()) {
-            Traffic.tcpListener(net.backendA, 8080, "backend-a");
-            Traffic.tcpListener(net.backendB, 8080, "backend-b");
+            net.startNameListeners();
             String maglev = AgentServiceTrafficTest.service().replace("  namespace: default\n",
                     "  namespace: default\n  annotations: {sluice.io/lb-algorithm: maglev}\n");
             net.manifest("web.yaml", maglev + AgentServiceTrafficTest.slice(AgentNode.BACKEND_A, AgentNode.BACKEND_B));

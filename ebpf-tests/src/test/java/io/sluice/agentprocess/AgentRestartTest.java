@@ -11,7 +11,6 @@ import io.sluice.maps.Lb4Service;
 import io.sluice.maps.MapName;
 import io.sluice.maps.TypedMap;
 import io.sluice.testnet.KernelTest;
-import io.sluice.testnet.Traffic;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -39,12 +38,8 @@ class AgentRestartTest {
     @Test
     void sigkillAndRestartDropNothing() throws Exception {
         try (AgentNode net = new AgentNode()) {
-            Traffic.tcpListener(net.backendA, 8080, "backend-a");
-            Traffic.tcpListener(net.backendB, 8080, "backend-b");
-            for (var backend : List.of(net.backendA, net.backendB)) {
-                backend.spawn("socat", "TCP-LISTEN:9090,fork,reuseaddr", "EXEC:cat");
-                Traffic.awaitListening(backend, Traffic.Protocol.TCP, 9090, Duration.ofSeconds(5));
-            }
+            net.startNameListeners();
+            net.startEchoListeners();
             net.manifest("web.yaml", AgentServiceTrafficTest.service()
                     + AgentServiceTrafficTest.slice(AgentNode.BACKEND_A, AgentNode.BACKEND_B));
             Process first = net.startAgent();

@@ -7,6 +7,7 @@ import io.sluice.testnet.RequestOutcome;
 import io.sluice.testnet.Traffic;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +23,7 @@ class AgentServiceTrafficTest {
     @Test
     void theAgentProgramsServicesFromManifestsAndFollowsTheirChanges() throws Exception {
         try (AgentNode net = new AgentNode()) {
-            Traffic.tcpListener(net.backendA, 8080, "backend-a");
-            Traffic.tcpListener(net.backendB, 8080, "backend-b");
+            net.startNameListeners();
             net.manifest("web.yaml", service() + slice(AgentNode.BACKEND_A, AgentNode.BACKEND_B));
             net.startAgent();
 
@@ -73,55 +73,17 @@ class AgentServiceTrafficTest {
         throw new AssertionError("the service still answers 10 s after its manifest was deleted");
     }
 
+    /** Port 80 answers with the backend's name, port 90 echoes. */
+    private static final List<ServiceManifests.Port> PORTS = List.of(new ServiceManifests.Port("http", 80, 8080, "TCP"),
+            new ServiceManifests.Port("echo", 90, 9090, "TCP"));
+
+    /** Service {@code web} on {@link #VIP}, followed by a document separator. */
     static String service() {
-        return """
-                apiVersion: v1
-                kind: Service
-                metadata:
-                  name: web
-                  namespace: default
-                spec:
-                  clusterIP: %s
-                  clusterIPs: [%s]
-                  ports:
-                  - name: http
-                    port: 80
-                    targetPort: 8080
-                    protocol: TCP
-                  - name: echo
-                    port: 90
-                    targetPort: 9090
-                    protocol: TCP
-                ---
-                """.formatted(VIP, VIP);
+        return ServiceManifests.service("web", VIP, PORTS) + "---\n";
     }
 
+    /** The EndpointSlice of {@code web} with {@code addresses} ready. */
     static String slice(String... addresses) {
-        StringBuilder endpoints = new StringBuilder();
-        for (String address : addresses) {
-            endpoints.append("""
-                    - addresses: [%s]
-                      conditions: {ready: true, serving: true, terminating: false}
-                      nodeName: node-1
-                    """.formatted(address));
-        }
-        return """
-                apiVersion: discovery.k8s.io/v1
-                kind: EndpointSlice
-                metadata:
-                  name: web-1
-                  namespace: default
-                  labels:
-                    kubernetes.io/service-name: web
-                addressType: IPv4
-                ports:
-                - name: http
-                  port: 8080
-                  protocol: TCP
-                - name: echo
-                  port: 9090
-                  protocol: TCP
-                endpoints:
-                """ + endpoints;
+        return ServiceManifests.endpointSlice("web", PORTS, addresses);
     }
 }

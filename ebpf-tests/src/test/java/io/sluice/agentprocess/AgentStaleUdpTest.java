@@ -295,55 +295,14 @@ class AgentStaleUdpTest {
         return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
 
+    private static final List<ServiceManifests.Port> PORTS = List.of(new ServiceManifests.Port("dns", 53, 5353, "UDP"),
+            new ServiceManifests.Port("http", 80, 8080, "TCP"));
+
     private static String service() {
-        return """
-                apiVersion: v1
-                kind: Service
-                metadata:
-                  name: dns
-                  namespace: default
-                spec:
-                  clusterIP: %s
-                  clusterIPs: [%s]
-                  ports:
-                  - name: dns
-                    port: 53
-                    targetPort: 5353
-                    protocol: UDP
-                  - name: http
-                    port: 80
-                    targetPort: 8080
-                    protocol: TCP
-                ---
-                """.formatted(VIP, VIP);
+        return ServiceManifests.service("dns", VIP, PORTS) + "---\n";
     }
 
     private static String slice(String... addresses) {
-        StringBuilder endpoints = new StringBuilder();
-        for (String address : addresses) {
-            endpoints.append("""
-                    - addresses: [%s]
-                      conditions: {ready: true, serving: true, terminating: false}
-                      nodeName: node-1
-                    """.formatted(address));
-        }
-        return """
-                apiVersion: discovery.k8s.io/v1
-                kind: EndpointSlice
-                metadata:
-                  name: dns-1
-                  namespace: default
-                  labels:
-                    kubernetes.io/service-name: dns
-                addressType: IPv4
-                ports:
-                - name: dns
-                  port: 5353
-                  protocol: UDP
-                - name: http
-                  port: 8080
-                  protocol: TCP
-                endpoints:
-                """ + endpoints;
+        return ServiceManifests.endpointSlice("dns", PORTS, addresses);
     }
 }

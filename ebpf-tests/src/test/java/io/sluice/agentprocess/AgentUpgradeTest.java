@@ -63,12 +63,8 @@ class AgentUpgradeTest {
         try (AgentNode net = new AgentNode()) {
             Path current = build(objects.resolve("current"), "");
             Path upgrade = build(objects.resolve("upgrade"), "-DECONNREFUSED=110");
-            Traffic.tcpListener(net.backendA, 8080, "backend-a");
-            Traffic.tcpListener(net.backendB, 8080, "backend-b");
-            for (var backend : List.of(net.backendA, net.backendB)) {
-                backend.spawn("socat", "TCP-LISTEN:9090,fork,reuseaddr", "EXEC:cat");
-                Traffic.awaitListening(backend, Traffic.Protocol.TCP, 9090, Duration.ofSeconds(5));
-            }
+            net.startNameListeners();
+            net.startEchoListeners();
             net.manifest("web.yaml", AgentServiceTrafficTest.service()
                     + AgentServiceTrafficTest.slice(AgentNode.BACKEND_A, AgentNode.BACKEND_B) + "---\n" + emptyService());
             Process old = net.startAgent(Map.of("SLUICE_JAVA_OPTS", "-Dsluice.bpf.objectDir=" + current), "--manifests",
@@ -237,20 +233,6 @@ class AgentUpgradeTest {
     }
 
     private static String emptyService() {
-        return """
-                apiVersion: v1
-                kind: Service
-                metadata:
-                  name: empty
-                  namespace: default
-                spec:
-                  clusterIP: %s
-                  clusterIPs: [%s]
-                  ports:
-                  - name: http
-                    port: 80
-                    targetPort: 8080
-                    protocol: TCP
-                """.formatted(EMPTY_VIP, EMPTY_VIP);
+        return ServiceManifests.service("empty", EMPTY_VIP, List.of(new ServiceManifests.Port("http", 80, 8080, "TCP")));
     }
 }
