@@ -126,6 +126,17 @@ class AgentScaleBenchmark {
             nativeMemory(agent.pid(), javaOpts);
             System.out.printf("  agent's event-to-map histogram over the churn (at the end minus at ready): %s%n",
                     bucketsSince(atReady, after, "sluice_event_to_map_latency_seconds"));
+            // Published: what the manifest source put into the queue; flushed: what the writer observed in the
+            // histogram once the flush that wrote it returned (a key changed twice before its flush counts once).
+            long published = Math.round(metric(after, "sluice_events_received_total") - metric(atReady, "sluice_events_received_total"));
+            long flushed = Math.round(metric(after, "sluice_event_to_map_latency_seconds_count")
+                    - metric(atReady, "sluice_event_to_map_latency_seconds_count"));
+            System.out.printf("  churn: %d file writes, %d events published, %d flushed 2 s after the last write, queue overflows %d;"
+                            + " event-to-map p50 %s, p99 %s (bucket upper bounds) (load average %s)%n",
+                    writes, published, flushed,
+                    Math.round(metric(after, "sluice_event_queue_overflows_total") - metric(atReady, "sluice_event_queue_overflows_total")),
+                    quantileSince(atReady, after, "sluice_event_to_map_latency_seconds", 0.5),
+                    quantileSince(atReady, after, "sluice_event_to_map_latency_seconds", 0.99), loadAverage());
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
         }
     }
@@ -409,6 +420,23 @@ class AgentScaleBenchmark {
         bucketCounts(after, histogram).forEach((le, count) ->
                 shown.add(le + " " + Math.round(count - earlier.getOrDefault(le, 0.0))));
         return String.join(", ", shown);
+    }
+
+    /** The upper bound of the bucket holding quantile {@code q} of what was observed between the two scrapes. */
+    private static String quantileSince(String before, String after, String histogram, double q) {
+        Map<String, Double> earlier = bucketCounts(before, histogram);
+        Map<String, Double> later = bucketCounts(after, histogram);
+        double total = later.getOrDefault("le=+Inf", 0.0) - earlier.getOrDefault("le=+Inf", 0.0);
+        if (total == 0) {
+            return "n/a (nothing flushed)";
+        }
+        for (Map.Entry<String, Double> e : later.entrySet()) {
+            if (e.getValue() - earlier.getOrDefault(e.getKey(), 0.0) >= q * total) {
+                String le = e.getKey().substring("le=".length());
+                return le.equals("+Inf") ? "> 30 s" : "<= " + Double.parseDouble(le) * 1000 + " ms";
+            }
+        }
+        return "n/a";
     }
 
     private static Map<String, Double> bucketCounts(String scrape, String histogram) {
