@@ -99,15 +99,11 @@ final class EndpointSliceReader {
                         "unset (meaning all ports), which a proxy cannot use; port left out");
                 continue;
             }
-            if (!Ports.isValid(number)) {
-                refusals.add(ref, field + ".port", RefusalReason.INVALID_PORT,
-                        number + " is not a port number (1..65535); port left out");
+            if (!Ports.checkNumber(number, field + ".port", ref, refusals)) {
                 continue;
             }
-            Optional<L4Protocol> protocol = L4Protocol.fromKubernetes(port.getProtocol());
+            Optional<L4Protocol> protocol = Ports.readProtocol(port.getProtocol(), field + ".protocol", ref, refusals);
             if (protocol.isEmpty()) {
-                refusals.add(ref, field + ".protocol", RefusalReason.INVALID_PROTOCOL,
-                        "'" + port.getProtocol() + "' is not a protocol (TCP, UDP, SCTP); port left out");
                 continue;
             }
             if (!seen.add(name + "/" + protocol.get())) {

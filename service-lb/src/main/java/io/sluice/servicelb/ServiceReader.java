@@ -248,15 +248,11 @@ final class ServiceReader {
                 continue;
             }
             Integer number = port.getPort();
-            if (number == null || !Ports.isValid(number)) {
-                refusals.add(ref, field + ".port", RefusalReason.INVALID_PORT,
-                        number + " is not a port number (1..65535); port left out");
+            if (!Ports.checkNumber(number, field + ".port", ref, refusals)) {
                 continue;
             }
-            Optional<L4Protocol> protocol = L4Protocol.fromKubernetes(port.getProtocol());
+            Optional<L4Protocol> protocol = Ports.readProtocol(port.getProtocol(), field + ".protocol", ref, refusals);
             if (protocol.isEmpty()) {
-                refusals.add(ref, field + ".protocol", RefusalReason.INVALID_PROTOCOL,
-                        "'" + port.getProtocol() + "' is not a protocol (TCP, UDP, SCTP); port left out");
                 continue;
             }
             if (!protocol.get().supportedByDataPath()) {
@@ -298,12 +294,7 @@ final class ServiceReader {
             return true;
         }
         if (targetPort.getIntVal() != null) {
-            if (Ports.isValid(targetPort.getIntVal())) {
-                return true;
-            }
-            refusals.add(ref, field, RefusalReason.INVALID_PORT,
-                    targetPort.getIntVal() + " is not a port number (1..65535); port left out");
-            return false;
+            return Ports.checkNumber(targetPort.getIntVal(), field, ref, refusals);
         }
         String name = targetPort.getStrVal();
         if (name == null || KubernetesNames.isIanaServiceName(name)) {
