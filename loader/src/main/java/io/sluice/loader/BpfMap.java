@@ -249,13 +249,7 @@ public final class BpfMap implements AutoCloseable {
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
-        if (rc == 0) {
-            return true;
-        }
-        if (rc == -Errno.ENOENT) {
-            return false;
-        }
-        throw new BpfException("bpf_map_lookup_elem", describe(), rc);
+        return foundOrAbsent("bpf_map_lookup_elem", rc);
     }
 
     /**
@@ -292,13 +286,7 @@ public final class BpfMap implements AutoCloseable {
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
-        if (rc == 0) {
-            return true;
-        }
-        if (rc == -Errno.ENOENT) {
-            return false;
-        }
-        throw new BpfException("bpf_map_delete_elem", describe(), rc);
+        return foundOrAbsent("bpf_map_delete_elem", rc);
     }
 
     /**
@@ -318,13 +306,7 @@ public final class BpfMap implements AutoCloseable {
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
-        if (rc == 0) {
-            return true;
-        }
-        if (rc == -Errno.ENOENT) {
-            return false;
-        }
-        throw new BpfException("bpf_map_get_next_key", describe(), rc);
+        return foundOrAbsent("bpf_map_get_next_key", rc);
     }
 
     /**
@@ -534,6 +516,17 @@ public final class BpfMap implements AutoCloseable {
     }
 
     // --- checks -------------------------------------------------------------------------------------------------
+
+    /** The result of a call on one key: 0 means found, -ENOENT absent; any other return throws naming {@code call}. */
+    private boolean foundOrAbsent(String call, int rc) {
+        if (rc == 0) {
+            return true;
+        }
+        if (rc == -Errno.ENOENT) {
+            return false;
+        }
+        throw new BpfException(call, describe(), rc);
+    }
 
     private void checkKey(MemorySegment key, String what) {
         if (key.byteSize() != keySize || !key.isNative()) {
