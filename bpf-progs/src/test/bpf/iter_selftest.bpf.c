@@ -2,22 +2,7 @@
 // network namespace the iterator was created in. Not shipped in the agent's jar.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-
-struct sock_common {
-	__u16 skc_num;
-} __attribute__((preserve_access_index));
-
-struct udp_sock;
-struct seq_file;
-
-struct bpf_iter_meta {
-	struct seq_file *seq;
-} __attribute__((preserve_access_index));
-
-struct bpf_iter__udp {
-	struct bpf_iter_meta *meta;
-	struct udp_sock *udp_sk;
-} __attribute__((preserve_access_index));
+#include "sock_iter_types.h"
 
 SEC("iter/udp")
 int selftest_udp_ports(struct bpf_iter__udp *ctx)

@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include "lb_maps.h"
 #include "sock_destroy_types.h"
+#include "sock_iter_types.h"
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -24,33 +25,6 @@
 
 /* How many backends one iterator run can look for; the agent runs it again for more. */
 #define SOCK_DESTROY_MAX	1024
-
-/* Kernel types, only the fields read here: CO-RE relocates each against the running kernel's BTF, so no
- * generated vmlinux.h is needed (and the UAPI headers above stay usable). */
-struct in6_addr___sluice {
-	union {
-		__u32 u6_addr32[4];
-	} in6_u;
-} __attribute__((preserve_access_index));
-
-struct sock_common {
-	__be32 skc_daddr;
-	__be16 skc_dport;
-	unsigned short skc_family;
-	struct in6_addr___sluice skc_v6_daddr;
-} __attribute__((preserve_access_index));
-
-struct udp_sock;
-struct seq_file;
-
-struct bpf_iter_meta {
-	struct seq_file *seq;
-} __attribute__((preserve_access_index));
-
-struct bpf_iter__udp {
-	struct bpf_iter_meta *meta;
-	struct udp_sock *udp_sk;
-} __attribute__((preserve_access_index));
 
 extern int bpf_sock_destroy(struct sock_common *sk) __ksym;
 
