@@ -33,6 +33,18 @@ public record Policy4PeerKey(int endpointId, PolicyDirection direction, int iden
         return new Policy4PeerKey(entry.endpointId(), entry.direction(), entry.identity());
     }
 
+    // Written out: a hot map key (see Policy4Key).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Policy4PeerKey k && endpointId == k.endpointId && direction == k.direction
+                && identity == k.identity;
+    }
+
+    @Override
+    public int hashCode() {
+        return (31 * endpointId + direction.ordinal()) * 31 + identity;
+    }
+
     /** The codec of {@code struct policy4_peer_key}. */
     public static final StructCodec<Policy4PeerKey> CODEC = new StructCodec<>() {
         private final StructLayout layout = MemoryLayout.structLayout(

@@ -120,18 +120,33 @@ public final class PolicyMaps implements AutoCloseable {
         return steps.size();
     }
 
+    /** The map key a step writes (an if chain, not a type switch: this runs once per write). */
     private static Object keyOf(PolicyWritePlan.Step step) {
-        return switch (step) {
-            case PolicyWritePlan.RemoveEndpoint s -> s.address();
-            case PolicyWritePlan.PutEndpoint s -> s.address();
-            case PolicyWritePlan.RemoveInterface s -> s.ifindex();
-            case PolicyWritePlan.PutInterface s -> s.ifindex();
-            case PolicyWritePlan.PutEntry s -> s.key();
-            case PolicyWritePlan.RemoveEntry s -> s.key();
-            case PolicyWritePlan.PutIpcache s -> s.prefix();
-            case PolicyWritePlan.RemoveIpcache s -> s.prefix();
-            case PolicyWritePlan.BumpRevision s -> s;
-        };
+        if (step instanceof PolicyWritePlan.PutEntry s) {
+            return s.key();
+        }
+        if (step instanceof PolicyWritePlan.RemoveEntry s) {
+            return s.key();
+        }
+        if (step instanceof PolicyWritePlan.PutIpcache s) {
+            return s.prefix();
+        }
+        if (step instanceof PolicyWritePlan.RemoveIpcache s) {
+            return s.prefix();
+        }
+        if (step instanceof PolicyWritePlan.PutEndpoint s) {
+            return s.address();
+        }
+        if (step instanceof PolicyWritePlan.RemoveEndpoint s) {
+            return s.address();
+        }
+        if (step instanceof PolicyWritePlan.PutInterface s) {
+            return s.ifindex();
+        }
+        if (step instanceof PolicyWritePlan.RemoveInterface s) {
+            return s.ifindex();
+        }
+        return step; // BumpRevision
     }
 
     /** One run of steps of the same kind with distinct keys. */

@@ -14,6 +14,17 @@ public record PodRef(String namespace, String name) implements Comparable<PodRef
         return c != 0 ? c : name.compareTo(o.name);
     }
 
+    // Written out: a hot map key, and the record's generated methods are slow without the optimising compiler.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PodRef r && java.util.Objects.equals(namespace, r.namespace) && java.util.Objects.equals(name, r.name);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * java.util.Objects.hashCode(namespace) + java.util.Objects.hashCode(name);
+    }
+
     @Override
     public String toString() {
         return namespace + "/" + name;

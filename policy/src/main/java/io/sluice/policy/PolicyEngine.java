@@ -111,18 +111,28 @@ public final class PolicyEngine {
     private final Map<String, Set<PodRef>> podsByNamespace = new HashMap<>();
     private final Map<PolicyRef, ValidatedPolicy> policies = new HashMap<>();
     private final Map<String, Set<PolicyRef>> policiesByNamespace = new HashMap<>();
-    private final Map<PeerSelector, Set<PolicyRef>> peerUsers = new HashMap<>();
+    /**
+     * Per peer selector, the accepted policies that use it and select at least one local endpoint: the only ones a
+     * change to its selection can affect. Most policies of a cluster select no pod of this node; a new identity that a
+     * widely used selector selects would otherwise visit all of them.
+     */
+    private final Map<PeerSelector, Set<PolicyRef>> localPeerUsers = new HashMap<>();
+    /** The policies indexed in {@link #localPeerUsers}. */
+    private final Set<PolicyRef> localPolicies = new HashSet<>();
     private final Map<NamedPortKey, Set<PolicyRef>> egressNamedPortUsers = new HashMap<>();
     private final Map<PolicyRef, Set<PodRef>> selectedEndpoints = new HashMap<>();
     private final Map<PodRef, Endpoint> endpoints = new HashMap<>();
     private final Map<String, Refusal> refusals = new TreeMap<>();
-    private final Map<List<Integer>, List<PortBlock>> blockCache = new HashMap<>();
+    /** Port blocks of a range, by {@code first << 16 | last}. */
+    private final Map<Integer, List<PortBlock>> blockCache = new HashMap<>();
     private Set<IpPrefix> hostAddresses = Set.of();
 
     // Scratch state of the update in progress.
     private final List<SelectorCache.Delta> selectionDeltas = new ArrayList<>();
     private final List<NamedPortIndex.Change> namedPortChanges = new ArrayList<>();
     private final Set<PodRef> dirty = new HashSet<>();
+    /** Policies whose selected endpoints changed (or that changed): their place in {@link #localPeerUsers} is checked. */
+    private final Set<PolicyRef> selectionChanged = new HashSet<>();
     private final Map<PodRef, Integer> removed = new HashMap<>();
     private final List<Refusal> newRefusals = new ArrayList<>();
 
@@ -350,6 +360,7 @@ public final class PolicyEngine {
         Endpoint e = endpoints.remove(ref);
         for (PolicyRef p : e.selecting) {
             selectedEndpoints.get(p).remove(ref);
+            selectionChanged.add(p);
         }
         endpointIds.release(ref);
         removed.put(ref, e.id);
@@ -365,10 +376,16 @@ public final class PolicyEngine {
             }
         }
         for (PolicyRef p : e.selecting) {
-            if (!now.contains(p)) selectedEndpoints.get(p).remove(e.ref);
+            if (!now.contains(p)) {
+                selectedEndpoints.get(p).remove(e.ref);
+                selectionChanged.add(p);
+            }
         }
         for (PolicyRef p : now) {
-            if (!e.selecting.contains(p)) selectedEndpoints.computeIfAbsent(p, k -> new HashSet<>()).add(e.ref);
+            if (!e.selecting.contains(p)) {
+                selectedEndpoints.computeIfAbsent(p, k -> new HashSet<>()).add(e.ref);
+                selectionChanged.add(p);
+            }
         }
         e.selecting = now;
     }
@@ -417,6 +434,7 @@ public final class PolicyEngine {
             }
         }
         selectedEndpoints.put(ref, selected);
+        selectionChanged.add(ref);
         dirty.addAll(selected);
         return finish();
     }
@@ -438,6 +456,7 @@ public final class PolicyEngine {
 
     private void unselectAll(PolicyRef ref) {
         Set<PodRef> before = selectedEndpoints.remove(ref);
+        selectionChanged.add(ref);
         if (before != null) {
             for (PodRef podRef : before) {
                 endpoints.get(podRef).selecting.remove(ref);
@@ -492,12 +511,10 @@ public final class PolicyEngine {
         }
     }
 
+    /** Indexes the egress named ports {@code p} uses (its peers are indexed once it selects a local endpoint). */
     private void addUsers(ValidatedPolicy p) {
         for (Direction d : Direction.values()) {
             for (PolicyRule rule : p.rules(d)) {
-                for (PeerSelector peer : rule.peers()) {
-                    peerUsers.computeIfAbsent(peer, k -> new HashSet<>()).add(p.ref());
-                }
                 if (d == Direction.EGRESS) {
                     for (PortSpec spec : rule.ports()) {
                         if (spec instanceof PortSpec.Named n) {
@@ -510,11 +527,11 @@ public final class PolicyEngine {
     }
 
     private void removeUsers(ValidatedPolicy p) {
+        if (localPolicies.remove(p.ref())) {
+            indexPeers(p, false);
+        }
         for (Direction d : Direction.values()) {
             for (PolicyRule rule : p.rules(d)) {
-                for (PeerSelector peer : rule.peers()) {
-                    removeFrom(peerUsers, peer, p.ref());
-                }
                 for (PortSpec spec : rule.ports()) {
                     if (spec instanceof PortSpec.Named n) {
                         removeFrom(egressNamedPortUsers, new NamedPortKey(n.protocol(), n.name()), p.ref());
@@ -522,6 +539,39 @@ public final class PolicyEngine {
                 }
             }
         }
+    }
+
+    /** Adds {@code p} to, or removes it from, {@link #localPeerUsers} under each of its peers. */
+    private void indexPeers(ValidatedPolicy p, boolean add) {
+        for (Direction d : Direction.values()) {
+            for (PolicyRule rule : p.rules(d)) {
+                for (PeerSelector peer : rule.peers()) {
+                    if (add) {
+                        localPeerUsers.computeIfAbsent(peer, k -> new HashSet<>()).add(p.ref());
+                    } else {
+                        removeFrom(localPeerUsers, peer, p.ref());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Brings {@link #localPeerUsers} in line for the policies whose selected endpoints changed. */
+    private void indexLocalPolicies() {
+        for (PolicyRef ref : selectionChanged) {
+            ValidatedPolicy p = policies.get(ref);
+            Set<PodRef> selected = selectedEndpoints.get(ref);
+            boolean local = p != null && selected != null && !selected.isEmpty();
+            if (local != localPolicies.contains(ref)) {
+                if (local) {
+                    localPolicies.add(ref);
+                } else {
+                    localPolicies.remove(ref);
+                }
+                indexPeers(p, local);
+            }
+        }
+        selectionChanged.clear();
     }
 
     private static <K> void removeFrom(Map<K, Set<PolicyRef>> map, K key, PolicyRef ref) {
@@ -586,6 +636,7 @@ public final class PolicyEngine {
      * contributions that produce it and disappears when the count drops to zero.
      */
     private PolicyChangeSet finish() {
+        indexLocalPolicies();
         for (NamedPortIndex.Change c : namedPortChanges) {
             for (PolicyRef p : egressNamedPortUsers.getOrDefault(c.key(), Set.of())) {
                 if (usesForNamedPort(policies.get(p), c)) {
@@ -595,16 +646,23 @@ public final class PolicyEngine {
         }
         Set<PodRef> touched = new HashSet<>();
         for (SelectorCache.Delta delta : selectionDeltas) {
-            for (PolicyRef ref : peerUsers.getOrDefault(delta.selector(), Set.of())) {
-                ValidatedPolicy p = policies.get(ref);
-                for (PodRef podRef : selectedEndpoints.getOrDefault(ref, Set.of())) {
+            int sign = delta.added() ? 1 : -1;
+            for (PolicyRef ref : localPeerUsers.getOrDefault(delta.selector(), Set.of())) {
+                Set<PodRef> selected = selectedEndpoints.get(ref);
+                if (selected == null || selected.isEmpty()) continue;
+                // What the delta means for this policy is the same for each endpoint it selects: found once.
+                List<RuleUse> uses = usesOf(policies.get(ref), delta.selector());
+                for (PodRef podRef : selected) {
                     if (dirty.contains(podRef)) continue;
-                    Endpoint e = endpoints.get(podRef);
-                    if (applyDelta(e, p, delta)) {
-                        touched.add(podRef);
-                    } else {
+                    if (uses == null) {
                         dirty.add(podRef);
+                        continue;
                     }
+                    Endpoint e = endpoints.get(podRef);
+                    for (RuleUse use : uses) {
+                        contribute(e, use.direction(), use.rule(), delta.identity(), sign);
+                    }
+                    touched.add(podRef);
                 }
             }
         }
@@ -647,24 +705,28 @@ public final class PolicyEngine {
         return result;
     }
 
+    /** A rule of a policy, with its direction, that names a selector among its peers. */
+    private record RuleUse(Direction direction, PolicyRule rule) {
+    }
+
     /**
-     * Adds or removes the entries one selection change contributes to an endpoint through policy
-     * {@code p}. Returns false, having changed nothing, if a rule using the selector has egress named
-     * ports (those entries also depend on the named-port index, so the endpoint is compiled in full).
+     * The rules of {@code p} (once per peer naming {@code selector}) whose entries a change to that selector's
+     * selection adds or removes; null when a rule using the selector has egress named ports (those entries also
+     * depend on the named-port index, so the endpoint is compiled in full).
      */
-    private boolean applyDelta(Endpoint e, ValidatedPolicy p, SelectorCache.Delta delta) {
+    private static List<RuleUse> usesOf(ValidatedPolicy p, PeerSelector selector) {
         for (PolicyRule rule : p.egressRules()) {
-            if (rule.hasNamedPorts() && rule.peers().contains(delta.selector())) return false;
+            if (rule.hasNamedPorts() && rule.peers().contains(selector)) return null;
         }
-        int sign = delta.added() ? 1 : -1;
+        List<RuleUse> uses = new ArrayList<>(2);
         for (Direction d : Direction.values()) {
             for (PolicyRule rule : p.rules(d)) {
                 for (PeerSelector peer : rule.peers()) {
-                    if (peer.equals(delta.selector())) contribute(e, d, rule, delta.identity(), sign);
+                    if (peer.equals(selector)) uses.add(new RuleUse(d, rule));
                 }
             }
         }
-        return true;
+        return uses;
     }
 
     private boolean usesForNamedPort(ValidatedPolicy p, NamedPortIndex.Change c) {
@@ -723,29 +785,29 @@ public final class PolicyEngine {
             bump(e, PolicyEntry.anyPort(e.id, d, identity), sign);
             return;
         }
+        // An if chain, not a pattern switch: this runs per entry, and a type switch is a slow call without the
+        // optimising compiler.
         for (PortSpec spec : rule.ports()) {
-            switch (spec) {
-                case PortSpec.Range r -> {
-                    for (PortBlock b : blocks(r.first(), r.last())) {
-                        bump(e, PolicyEntry.of(e.id, d, identity, r.protocol(), b), sign);
-                    }
+            if (spec instanceof PortSpec.Range r) {
+                for (PortBlock b : blocks(r.first(), r.last())) {
+                    bump(e, PolicyEntry.of(e.id, d, identity, r.protocol(), b), sign);
                 }
-                case PortSpec.Named n -> {
-                    NamedPortKey key = new NamedPortKey(n.protocol(), n.name());
-                    if (d == Direction.INGRESS) {
-                        for (int port : e.namedPorts.getOrDefault(key, Set.of())) {
-                            bump(e, PolicyEntry.of(e.id, d, identity, n.protocol(), PortBlock.single(port)), sign);
+            } else {
+                PortSpec.Named n = (PortSpec.Named) spec;
+                NamedPortKey key = new NamedPortKey(n.protocol(), n.name());
+                if (d == Direction.INGRESS) {
+                    for (int port : e.namedPorts.getOrDefault(key, Set.of())) {
+                        bump(e, PolicyEntry.of(e.id, d, identity, n.protocol(), PortBlock.single(port)), sign);
+                    }
+                } else if (identity == Identities.ANY) {
+                    for (Map.Entry<Integer, Map<Integer, Integer>> byId : namedPorts.identitiesWith(key).entrySet()) {
+                        for (int port : byId.getValue().keySet()) {
+                            bump(e, PolicyEntry.of(e.id, d, byId.getKey(), n.protocol(), PortBlock.single(port)), sign);
                         }
-                    } else if (identity == Identities.ANY) {
-                        for (Map.Entry<Integer, Map<Integer, Integer>> byId : namedPorts.identitiesWith(key).entrySet()) {
-                            for (int port : byId.getValue().keySet()) {
-                                bump(e, PolicyEntry.of(e.id, d, byId.getKey(), n.protocol(), PortBlock.single(port)), sign);
-                            }
-                        }
-                    } else {
-                        for (int port : namedPorts.ports(identity, key)) {
-                            bump(e, PolicyEntry.of(e.id, d, identity, n.protocol(), PortBlock.single(port)), sign);
-                        }
+                    }
+                } else {
+                    for (int port : namedPorts.ports(identity, key)) {
+                        bump(e, PolicyEntry.of(e.id, d, identity, n.protocol(), PortBlock.single(port)), sign);
                     }
                 }
             }
@@ -769,7 +831,13 @@ public final class PolicyEngine {
     }
 
     private List<PortBlock> blocks(int first, int last) {
-        return blockCache.computeIfAbsent(List.of(first, last), k -> List.copyOf(PortRanges.split(first, last)));
+        int key = first << 16 | last;
+        List<PortBlock> blocks = blockCache.get(key);
+        if (blocks == null) {
+            blocks = List.copyOf(PortRanges.split(first, last));
+            blockCache.put(key, blocks);
+        }
+        return blocks;
     }
 
     // ---------------------------------------------------------------- misc

@@ -26,7 +26,25 @@ public record PolicyEntry(int endpointId, Direction direction, int peerIdentity,
         if (protocol == Protocol.ANY && (port != 0 || portPrefixLength != 0)) {
             throw new IllegalArgumentException("an any-protocol entry cannot restrict ports");
         }
-        new PortBlock(port, portPrefixLength);
+        PortBlock.check(port, portPrefixLength);
+    }
+
+    // Written out: entries are hashed and compared in bulk (entry counts, entry sets), and the record's generated
+    // methods cost several times more where the agent runs without the optimising compiler.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PolicyEntry e && endpointId == e.endpointId && peerIdentity == e.peerIdentity && port == e.port
+                && direction == e.direction && protocol == e.protocol && portPrefixLength == e.portPrefixLength;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = endpointId;
+        h = 31 * h + direction.ordinal();
+        h = 31 * h + peerIdentity;
+        h = 31 * h + protocol;
+        h = 31 * h + port;
+        return 31 * h + portPrefixLength;
     }
 
     /** Entry allowing every protocol and port with {@code peerIdentity}. */

@@ -15,6 +15,16 @@ public record PortBlock(int port, int prefixLength) {
     public static final PortBlock ALL = new PortBlock(0, 0);
 
     public PortBlock {
+        check(port, prefixLength);
+    }
+
+    /**
+     * Refuses a port and prefix length that make no block (what the constructor checks, for callers that keep the two
+     * numbers without a PortBlock).
+     *
+     * @throws IllegalArgumentException naming the bad value
+     */
+    static void check(int port, int prefixLength) {
         if (prefixLength < 0 || prefixLength > 16) {
             throw new IllegalArgumentException("port prefix length " + prefixLength + " is not in 0..16");
         }

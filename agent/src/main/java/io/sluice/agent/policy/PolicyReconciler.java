@@ -486,22 +486,44 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
 
     /** Counts the plan's writes per map and operation: one metrics update per kind, not per write. */
     private void countOperations(PolicyWritePlan plan) {
-        Map<List<String>, Integer> counts = new HashMap<>();
+        int[] counts = new int[OPERATIONS.size()];
         for (PolicyWritePlan.Step step : plan.steps()) {
-            List<String> op = switch (step) {
-                case PolicyWritePlan.PutEndpoint s -> ENDPOINT_UPDATE;
-                case PolicyWritePlan.RemoveEndpoint s -> ENDPOINT_DELETE;
-                case PolicyWritePlan.PutInterface s -> INTERFACE_UPDATE;
-                case PolicyWritePlan.RemoveInterface s -> INTERFACE_DELETE;
-                case PolicyWritePlan.PutEntry s -> ENTRY_UPDATE;
-                case PolicyWritePlan.RemoveEntry s -> ENTRY_DELETE;
-                case PolicyWritePlan.PutIpcache s -> s.prefix().prefixLength() == 32 ? HOST_UPDATE : PREFIX_UPDATE;
-                case PolicyWritePlan.RemoveIpcache s -> s.prefix().prefixLength() == 32 ? HOST_DELETE : PREFIX_DELETE;
-                case PolicyWritePlan.BumpRevision s -> REVISION_UPDATE;
-            };
-            counts.merge(op, 1, Integer::sum);
+            counts[operationOf(step)]++;
         }
-        counts.forEach((op, n) -> metrics.mapOperations(op.get(0), op.get(1)).inc(n));
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] > 0) {
+                metrics.mapOperations(OPERATIONS.get(i).get(0), OPERATIONS.get(i).get(1)).inc(counts[i]);
+            }
+        }
+    }
+
+    /** The index in {@link #OPERATIONS} of a step's map and operation (an if chain: this runs once per write). */
+    private static int operationOf(PolicyWritePlan.Step step) {
+        if (step instanceof PolicyWritePlan.PutEntry) {
+            return 4;
+        }
+        if (step instanceof PolicyWritePlan.RemoveEntry) {
+            return 5;
+        }
+        if (step instanceof PolicyWritePlan.PutIpcache s) {
+            return s.prefix().prefixLength() == 32 ? 6 : 8;
+        }
+        if (step instanceof PolicyWritePlan.RemoveIpcache s) {
+            return s.prefix().prefixLength() == 32 ? 7 : 9;
+        }
+        if (step instanceof PolicyWritePlan.PutEndpoint) {
+            return 0;
+        }
+        if (step instanceof PolicyWritePlan.RemoveEndpoint) {
+            return 1;
+        }
+        if (step instanceof PolicyWritePlan.PutInterface) {
+            return 2;
+        }
+        if (step instanceof PolicyWritePlan.RemoveInterface) {
+            return 3;
+        }
+        return 10; // BumpRevision
     }
 
     private static final List<String> ENDPOINT_UPDATE = List.of(MapName.ENDPOINTS4.cName(), "update");
@@ -515,6 +537,9 @@ public final class PolicyReconciler implements Reconciler, AutoCloseable {
     private static final List<String> PREFIX_UPDATE = List.of(MapName.IPCACHE4.cName(), "update");
     private static final List<String> PREFIX_DELETE = List.of(MapName.IPCACHE4.cName(), "delete");
     private static final List<String> REVISION_UPDATE = List.of(MapName.POLICY4_STATE.cName(), "update");
+    private static final List<List<String>> OPERATIONS = List.of(ENDPOINT_UPDATE, ENDPOINT_DELETE, INTERFACE_UPDATE,
+            INTERFACE_DELETE, ENTRY_UPDATE, ENTRY_DELETE, HOST_UPDATE, HOST_DELETE, PREFIX_UPDATE, PREFIX_DELETE,
+            REVISION_UPDATE);
 
     /** The configured node addresses plus the Node's InternalIP and ExternalIP addresses. */
     private List<String> hostAddresses(Node node) {
