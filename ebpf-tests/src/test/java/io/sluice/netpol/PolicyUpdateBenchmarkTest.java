@@ -26,6 +26,7 @@ import io.sluice.loader.BpfObject;
 import io.sluice.maps.PolicyMaps;
 import io.sluice.policy.InMemoryIdentityStore;
 import io.sluice.testnet.KernelTest;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
@@ -33,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -92,15 +94,10 @@ class PolicyUpdateBenchmarkTest {
                 assertThat(restarted.flush()).as("writes a reconciler fed the final objects still finds to do").isZero();
                 System.out.printf("policy update at 5,000 pods (100 local), 1,000 policies: initial sync %d ms = objects into the"
                                 + " engine %d ms + first flush (plan and %,d map writes, in batches) %d ms (thread CPU %d ms); %,d entries;"
-                                + " one relabel until the maps are written (wall | thread CPU), onto an existing"
-                                + " identity: median %.2f | %.2f ms, p99 %.2f | %.2f ms (engine's CPU p99 %.2f ms); onto a new identity:"
-                                + " median %.2f | %.2f ms, p99 %.2f | %.2f ms (engine's CPU p99 %.2f ms) (%d updates each, after %d unmeasured)%n",
+                                + " one relabel until the maps are written, after %d unmeasured:%n  onto an existing identity: %s%n"
+                                + "  onto a new identity:       %s%n",
                         (flushed - start) / 1_000_000, (fed - start) / 1_000_000, initialWrites, (flushed - fed) / 1_000_000,
-                        flushCpu / 1_000_000,
-                        maps.read().entries().size(),
-                        ms(existing.wall(), 0.5), ms(existing.cpu(), 0.5), ms(existing.wall(), 0.99), ms(existing.cpu(), 0.99),
-                        ms(existing.engineCpu(), 0.99), ms(fresh.wall(), 0.5), ms(fresh.cpu(), 0.5), ms(fresh.wall(), 0.99),
-                        ms(fresh.cpu(), 0.99), ms(fresh.engineCpu(), 0.99), UPDATES, UPDATES);
+                        flushCpu / 1_000_000, maps.read().entries().size(), UPDATES, existing, fresh);
             }
         }
     }
@@ -116,9 +113,23 @@ class PolicyUpdateBenchmarkTest {
         latest.put(key, object);
     }
 
-    /** Wall-clock and thread CPU times of the updates, and the thread CPU of their engine part, each sorted. */
-    private record Times(long[] wall, long[] cpu, long[] engineCpu) {
+    /**
+     * Wall-clock and thread CPU times of the updates and the thread CPU of their engine part, each sorted; how many
+     * updates wrote at least {@value #WIDE} map entries; the young collections (count, total pause) while they ran.
+     */
+    private record Times(long[] wall, long[] cpu, long[] engineCpu, int wide, long collections, long collectionMillis) {
+        @Override
+        public String toString() {
+            return String.format("%d relabels (%d wrote >= %d map entries; %d collections, %d ms in all):"
+                            + " wall p50 %.2f p99 %.2f max %.2f ms | thread CPU p50 %.2f p99 %.2f max %.2f ms"
+                            + " | engine's CPU p99 %.2f ms",
+                    wall.length, wide, WIDE, collections, collectionMillis, ms(wall, 0.5), ms(wall, 0.99), ms(wall, 1),
+                    ms(cpu, 0.5), ms(cpu, 0.99), ms(cpu, 1), ms(engineCpu, 0.99));
+        }
     }
+
+    /** Map writes from which a relabel counts as wide: it reached many endpoints (a new identity of a common peer). */
+    private static final int WIDE = 100;
 
     /**
      * Relabels random pods, timing apply + flush each, on the wall clock and in the thread's CPU time (which leaves
@@ -129,6 +140,9 @@ class PolicyUpdateBenchmarkTest {
         long[] wall = new long[UPDATES];
         long[] cpu = new long[UPDATES];
         long[] engineCpu = new long[UPDATES];
+        int wide = 0;
+        long collections = collections(GarbageCollectorMXBean::getCollectionCount);
+        long collectionMillis = collections(GarbageCollectorMXBean::getCollectionTime);
         for (int i = 0; i < UPDATES; i++) {
             int n = random.nextInt(NAMESPACES);
             int j = random.nextInt(PODS_PER_NAMESPACE);
@@ -138,15 +152,23 @@ class PolicyUpdateBenchmarkTest {
             long start = System.nanoTime();
             reconciler.apply(key, next);
             engineCpu[i] = threads.getCurrentThreadCpuTime() - cpuStart;
-            reconciler.flush();
+            int writes = reconciler.flush();
             wall[i] = System.nanoTime() - start;
+            if (writes >= WIDE) {
+                wide++;
+            }
             cpu[i] = threads.getCurrentThreadCpuTime() - cpuStart;
             latest.put(key, next);
         }
         Arrays.sort(wall);
         Arrays.sort(cpu);
         Arrays.sort(engineCpu);
-        return new Times(wall, cpu, engineCpu);
+        return new Times(wall, cpu, engineCpu, wide, collections(GarbageCollectorMXBean::getCollectionCount) - collections,
+                collections(GarbageCollectorMXBean::getCollectionTime) - collectionMillis);
+    }
+
+    private static long collections(ToLongFunction<GarbageCollectorMXBean> figure) {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(figure).sum();
     }
 
     private static double ms(long[] sorted, double quantile) {

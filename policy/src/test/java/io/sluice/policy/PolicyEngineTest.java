@@ -102,6 +102,35 @@ class PolicyEngineTest {
     }
 
     @Test
+    void newPeerIdentitiesReachAPolicyOnlyWhileItSelectsALocalPod() {
+        // The policy selects no local pod at first: a selection change must not reach it; once a relabel makes it
+        // select the local pod, the next new identity of its peer selector must; after the pod leaves, none again.
+        engine.upsertPod(pod("shop", "web", NODE, "10.0.0.10", Map.of("app", "other")));
+        engine.upsertPolicy(ingressFrom("shop", "from-api", sel("app", "web"), List.of(peer(sel("team", "b"), sel("app", "api")))));
+        engine.upsertPod(pod("blog", "api1", "node-b", "10.0.1.1", Map.of("app", "api", "v", "1")));
+        assertThat(engine.endpointPolicies().get(WEB).ingressEnforced()).isFalse();
+
+        engine.upsertPod(pod("shop", "web", NODE, "10.0.0.10", Map.of("app", "web")));
+        assertThat(ingress("10.0.1.1", WEB, Protocol.TCP, 80)).as("a peer from before the relabel").isTrue();
+        PolicyChangeSet added = engine.upsertPod(pod("blog", "api2", "node-b", "10.0.1.2", Map.of("app", "api", "v", "2")));
+        assertThat(added.endpoints()).containsOnlyKeys(WEB);
+        assertThat(ingress("10.0.1.2", WEB, Protocol.TCP, 80)).as("a peer identity new after the relabel").isTrue();
+        assertThat(ingress("10.0.1.3", WEB, Protocol.TCP, 80)).isFalse();
+
+        engine.upsertPod(pod("shop", "web", NODE, "10.0.0.10", Map.of("app", "other")));
+        PolicyChangeSet unrelated = engine.upsertPod(pod("blog", "api3", "node-b", "10.0.1.3", Map.of("app", "api", "v", "3")));
+        assertThat(unrelated.endpoints()).as("the policy selects no local pod any more").isEmpty();
+        assertThat(engine.endpointPolicies().get(WEB).ingressEnforced()).isFalse();
+
+        engine.upsertPod(pod("shop", "web", NODE, "10.0.0.10", Map.of("app", "web")));
+        assertThat(ingress("10.0.1.3", WEB, Protocol.TCP, 80)).isTrue();
+        engine.deletePolicy(new PolicyRef("shop", "from-api"));
+        assertThat(engine.upsertPod(pod("blog", "api4", "node-b", "10.0.1.4", Map.of("app", "api", "v", "4"))).endpoints())
+                .as("a deleted policy").isEmpty();
+        assertThat(engine.endpointPolicies().get(WEB).ingressEnforced()).isFalse();
+    }
+
+    @Test
     void twoPeersAreAnOr() {
         addWebAndPeers();
         engine.upsertPolicy(ingressFrom("shop", "or", sel("app", "web"),

@@ -106,12 +106,12 @@ final class RecomputeFigures {
      * Figures of one run: wall-clock time per update, and the updating thread's CPU time (which leaves out
      * time the thread spent descheduled on a busy machine).
      */
-    record Figures(String label, double medianMillis, double p99Millis, double maxMillis,
-                   double cpuMedianMillis, double cpuP99Millis, double meanEndpointsChanged) {
+    record Figures(String label, int count, double medianMillis, double p99Millis, double maxMillis,
+                   double cpuMedianMillis, double cpuP99Millis, double cpuMaxMillis, double meanEndpointsChanged) {
         @Override
         public String toString() {
-            return String.format("%-36s wall median %6.3f ms  p99 %6.3f ms  max %6.3f ms | cpu median %6.3f ms  p99 %6.3f ms | endpoints changed/update %.1f",
-                    label, medianMillis, p99Millis, maxMillis, cpuMedianMillis, cpuP99Millis, meanEndpointsChanged);
+            return String.format("%-36s %d updates: wall p50 %6.3f ms  p99 %6.3f ms  max %6.3f ms | cpu p50 %6.3f ms  p99 %6.3f ms  max %6.3f ms | endpoints changed/update %.1f",
+                    label, count, medianMillis, p99Millis, maxMillis, cpuMedianMillis, cpuP99Millis, cpuMaxMillis, meanEndpointsChanged);
         }
     }
 
@@ -142,8 +142,8 @@ final class RecomputeFigures {
         Arrays.sort(nanos);
         Arrays.sort(cpu);
         int p99 = (int) Math.ceil(count * 0.99) - 1;
-        return new Figures(label, nanos[count / 2] / 1e6, nanos[p99] / 1e6, nanos[count - 1] / 1e6,
-                cpu[count / 2] / 1e6, cpu[p99] / 1e6, (double) changed / count);
+        return new Figures(label, count, nanos[count / 2] / 1e6, nanos[p99] / 1e6, nanos[count - 1] / 1e6,
+                cpu[count / 2] / 1e6, cpu[p99] / 1e6, cpu[count - 1] / 1e6, (double) changed / count);
     }
 
     /** Builds the cluster, warms up, measures, and returns the final engine and pod objects. */
