@@ -1,7 +1,7 @@
 package io.sluice.maps;
 
 import io.sluice.loader.BpfObject;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,11 +10,13 @@ import java.util.Set;
 /**
  * The service maps ({@code lb4_services}, {@code lb4_slots}, {@code lb4_backends}, and the Maglev tables of
  * {@link MaglevTables}), written in the order that no packet can observe half-done: backends before the slots or
- * the Maglev table that point at them, those before the frontend that uses them; on removal the reverse.
+ * the Maglev table that point at them, those before the frontend that uses them; on removal the reverse. The
+ * frontend side is {@link FrontendMaps}, shared with {@link Service6Maps}.
  *
  * <p>Confined to one thread (the agent's writer).
  */
 public final class ServiceMaps implements AutoCloseable {
+    private final FrontendMaps<Lb4Key> frontends;
     private final TypedMap<Lb4Key, Lb4Service> services;
     private final TypedMap<Lb4SlotKey, Integer> slots;
     private final TypedMap<Integer, Lb4Backend> backends;
@@ -30,6 +32,7 @@ public final class ServiceMaps implements AutoCloseable {
         this.slots = new TypedMap<>(object.map(MapName.LB4_SLOTS.cName()), Lb4SlotKey.CODEC, Codec.UINT32);
         this.backends = new TypedMap<>(object.map(MapName.LB4_BACKENDS.cName()), Codec.UINT32, Lb4Backend.CODEC);
         this.maglev = MaglevTables.of(object);
+        this.frontends = new FrontendMaps<>(services, slots, maglev);
     }
 
     /** Creates or replaces a backend. Write it before any slot refers to it. */
@@ -37,9 +40,24 @@ public final class ServiceMaps implements AutoCloseable {
         backends.put(backendId, backend);
     }
 
+    /** Creates or replaces backends with one batch syscall. Write them before any slot refers to them. */
+    public void putBackends(Map<Integer, Lb4Backend> byId) {
+        if (byId.size() == 1) {
+            Map.Entry<Integer, Lb4Backend> only = byId.entrySet().iterator().next();
+            backends.put(only.getKey(), only.getValue());
+        } else {
+            backends.putAll(byId);
+        }
+    }
+
     /** Removes a backend that no slot refers to any more. */
     public boolean removeBackend(int backendId) {
         return backends.remove(backendId);
+    }
+
+    /** Removes backends that no slot refers to any more, with batch syscalls; returns how many were present. */
+    public int removeBackends(Collection<Integer> backendIds) {
+        return backends.removeAll(backendIds);
     }
 
     /** The backend with that id, if present. */
@@ -56,21 +74,7 @@ public final class ServiceMaps implements AutoCloseable {
      * @param previousSlotCount how many slots this service had before (0 when new or when it was a Maglev service)
      */
     public void putService(Lb4Key frontend, Lb4Service service, List<Integer> slotBackendIds, int previousSlotCount) {
-        if ((service.flags() & DatapathConstants.LB_F_MAGLEV) != 0) {
-            throw new IllegalArgumentException("service " + frontend + ": LB_F_MAGLEV is set; write it with putMaglevService");
-        }
-        if (service.backendCount() != slotBackendIds.size()) {
-            throw new IllegalArgumentException("service " + frontend + ": backend_count " + service.backendCount()
-                    + " but " + slotBackendIds.size() + " slots given");
-        }
-        Map<Lb4SlotKey, Integer> newSlots = new HashMap<>();
-        for (int slot = 0; slot < slotBackendIds.size(); slot++) {
-            newSlots.put(new Lb4SlotKey(service.serviceId(), slot), slotBackendIds.get(slot));
-        }
-        slots.putAll(newSlots);
-        services.put(frontend, service);
-        removeSlots(service.serviceId(), slotBackendIds.size(), previousSlotCount);
-        maglev.remove(service.serviceId());
+        frontends.write(List.of(FrontendWrite.slots(frontend, service, slotBackendIds, previousSlotCount, true)));
     }
 
     /**
@@ -93,16 +97,20 @@ public final class ServiceMaps implements AutoCloseable {
      * which several frontends with the same table may share (one array map in the kernel for all of them).
      */
     public void putMaglevService(Lb4Key frontend, Lb4Service service, MaglevTables.Table table, int previousSlotCount) {
-        if ((service.flags() & DatapathConstants.LB_F_MAGLEV) == 0) {
-            throw new IllegalArgumentException("service " + frontend + ": a Maglev table for a service without LB_F_MAGLEV");
-        }
-        if (service.backendCount() < 1 || service.backendCount() > table.size()) {
-            throw new IllegalArgumentException("service " + frontend + ": backend_count " + service.backendCount()
-                    + " for a Maglev table of " + table.size() + " slots (must be 1.." + table.size() + ")");
-        }
-        maglev.put(service.serviceId(), table);
-        services.put(frontend, service);
-        removeSlots(service.serviceId(), 0, previousSlotCount);
+        frontends.write(List.of(FrontendWrite.maglev(frontend, service, table, previousSlotCount)));
+    }
+
+    /**
+     * Writes many frontends at once in the safe order: all their slots and Maglev tables, then all their entries
+     * (batch syscalls), then what they no longer use. Their backends must already be written ({@link #putBackends}).
+     */
+    public void writeFrontends(List<FrontendWrite<Lb4Key>> writes) {
+        frontends.write(writes);
+    }
+
+    /** Removes many frontends at once: all entries, then their slots and Maglev tables. The backends stay. */
+    public void removeFrontends(List<FrontendRemoval<Lb4Key>> removals) {
+        frontends.remove(removals);
     }
 
     /** A filled Maglev table (backend id per slot) for {@link #putMaglevService}; close it once it is put. */
@@ -125,17 +133,9 @@ public final class ServiceMaps implements AutoCloseable {
         return maglev.remove(serviceId);
     }
 
-    private void removeSlots(int serviceId, int from, int to) {
-        for (int slot = from; slot < to; slot++) {
-            slots.remove(new Lb4SlotKey(serviceId, slot));
-        }
-    }
-
     /** Removes a frontend, then its slots and its Maglev table, if any. The backends stay: others may share them. */
     public void removeService(Lb4Key frontend, int serviceId, int slotCount) {
-        services.remove(frontend);
-        removeSlots(serviceId, 0, slotCount);
-        maglev.remove(serviceId);
+        frontends.remove(List.of(new FrontendRemoval<>(frontend, serviceId, slotCount, true)));
     }
 
     /** The frontend's service entry, if present. */
@@ -164,9 +164,7 @@ public final class ServiceMaps implements AutoCloseable {
 
     @Override
     public void close() {
-        services.close();
-        slots.close();
+        frontends.close();
         backends.close();
-        maglev.close();
     }
 }

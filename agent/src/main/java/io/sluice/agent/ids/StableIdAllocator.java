@@ -45,6 +45,11 @@ public final class StableIdAllocator implements AutoCloseable {
     private final ChronicleMap<CharSequence, Integer> map;
     private final Map<String, Integer> ids = new HashMap<>();
     private final BitSet used = new BitSet();
+    /**
+     * No id below this one is free: allocation searches from here, not from 1, so a first sync of 100,000 keys does
+     * not scan the ids it already handed out again for each new key (quadratic in the number of keys).
+     */
+    private int lowestFree = 1;
     private boolean closed;
 
     private StableIdAllocator(Path file, int maxId, FileChannel lockChannel, FileLock lock,
@@ -166,12 +171,14 @@ public final class StableIdAllocator implements AutoCloseable {
             return id;
         }
         checkKey(key);
-        int next = used.nextClearBit(1);
+        int next = used.nextClearBit(lowestFree);
         if (next > maxId) {
+            lowestFree = next;
             throw new IdSpaceExhaustedException(file, key, maxId);
         }
         map.put(key, next); // persisted before it is handed out
         used.set(next);
+        lowestFree = next + 1;
         ids.put(key, next);
         return next;
     }
@@ -196,6 +203,7 @@ public final class StableIdAllocator implements AutoCloseable {
         }
         map.remove(key);
         used.clear(id);
+        lowestFree = Math.min(lowestFree, id);
         return id;
     }
 

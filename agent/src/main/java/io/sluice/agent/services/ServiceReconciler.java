@@ -12,6 +12,8 @@ import io.sluice.agent.writer.Reconciler;
 import io.sluice.agent.writer.Store;
 import io.sluice.maps.ConntrackMaps;
 import io.sluice.maps.DatapathConstants;
+import io.sluice.maps.FrontendRemoval;
+import io.sluice.maps.FrontendWrite;
 import io.sluice.maps.IpProtocol;
 import io.sluice.maps.Ipv4;
 import io.sluice.maps.Lb4Backend;
@@ -35,17 +37,17 @@ import io.sluice.servicelb.ServiceKey;
 import io.sluice.servicelb.ServiceTranslator;
 import io.sluice.servicelb.TrafficScope;
 import io.sluice.servicelb.TranslationResult;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +70,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceReconciler.class);
+    /**
+     * Services reconciled together: their backends, slots and entries each go in one batch syscall. Bounds the
+     * native buffers of one write (a first sync of 10,000 Services takes 10 batches) and what one failure retries.
+     */
+    static final int SERVICES_PER_BATCH = 1024;
+    /**
+     * Services whose new Maglev tables one frontend write holds open (each table is a descriptor until it is in
+     * {@code lb_maglev}): bounds the descriptors a first sync of thousands of Maglev Services needs at once.
+     */
+    static final int MAGLEV_TABLES_PER_WRITE = 64;
+    /** Above this many entries a scratch set is replaced instead of cleared (see {@link #maybeUnused}). */
+    private static final int SMALL_SET = 64;
 
     private final ServiceTranslator translator;
     private final ServiceMaps maps;
@@ -76,7 +90,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private final AgentMetrics metrics;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
-    private final Set<ServiceKey> dirty = new TreeSet<>();
+    /** Services to reconcile, in the order they changed (a tree set's comparisons were a tenth of a first sync). */
+    private final Set<ServiceKey> dirty = new LinkedHashSet<>();
     private final Map<Lb4Key, ProgrammedFrontend> programmed = new HashMap<>();
     private final Map<Integer, Lb4Backend> programmedBackends = new HashMap<>();
     /**
@@ -84,8 +99,12 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      * costs what changed, not every slot of every frontend (which made each change O(all slots)).
      */
     private final Map<Integer, Integer> slotReferences = new HashMap<>();
-    /** Backends that may have lost their last slot, or were written for a frontend whose write then failed. */
-    private final Set<Integer> maybeUnused = new HashSet<>();
+    /**
+     * Backends that may have lost their last slot, or were written for a frontend whose write then failed. Replaced
+     * rather than cleared once it held many (a first sync puts every backend here): a hash set keeps its largest
+     * table, and clearing or walking 100,000 empty buckets on every later flush was a fifth of a change's cost.
+     */
+    private Set<Integer> maybeUnused = new HashSet<>();
     /** Flows to flush when a backend leaves a service or goes; null when the caller keeps no conntrack. */
     private ConntrackMaps conntrack;
     /**
@@ -98,6 +117,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     /** (UDP frontend, backend that left it) pairs of this flush, destroyed once its writes are done. */
     private final Map<SockDestroyKey, Integer> leftUdpFrontends = new LinkedHashMap<>();
     private final Map<ServiceKey, Set<Lb4Key>> frontendsOf = new HashMap<>();
+    /** How many programmed frontends have a Maglev table (a gauge, kept without a walk over all frontends). */
+    private int maglevFrontends;
     /** Which Service each EndpointSlice belonged to when last seen, to find it again once the slice is deleted. */
     private final Map<ObjectKey, String> sliceOwners = new HashMap<>();
     /** The writer's store, as handed to {@link #onChange}; read during {@link #flush()}. */
@@ -189,10 +210,17 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     @Override
     public int flush() {
         int operations = 0;
+        List<ServiceKey> batch = new ArrayList<>(Math.min(dirty.size(), SERVICES_PER_BATCH));
         while (!dirty.isEmpty()) {
-            ServiceKey key = dirty.iterator().next();
-            operations += reconcile(key, desiredOf(key));
-            dirty.remove(key);
+            batch.clear();
+            for (ServiceKey key : dirty) {
+                batch.add(key);
+                if (batch.size() == SERVICES_PER_BATCH) {
+                    break;
+                }
+            }
+            operations += reconcile(batch);
+            batch.forEach(dirty::remove);
         }
         if (prunePending) {
             operations += pruneUnclaimed();
@@ -202,7 +230,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         destroyStaleSockets();
         metrics.mapEntries(MapName.LB4_SERVICES.cName()).set(programmed.size());
         metrics.mapEntries(MapName.LB4_BACKENDS.cName()).set(programmedBackends.size());
-        metrics.mapEntries(MapName.LB_MAGLEV.cName()).set(programmed.values().stream().filter(ProgrammedFrontend::isMaglev).count());
+        metrics.mapEntries(MapName.LB_MAGLEV.cName()).set(maglevFrontends);
         return operations;
     }
 
@@ -237,29 +265,166 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         return entries;
     }
 
-    /** Writes one Service's difference; returns the number of map operations. */
-    private int reconcile(ServiceKey key, Map<Lb4Key, DesiredEntry> desired) {
-        int operations = 0;
-        // A copy: removeFrontend takes each gone key out of the live set while this loop walks it.
-        Set<Lb4Key> before = Set.copyOf(frontendsOf.getOrDefault(key, Set.of()));
-        // The frontends of one Service port (cluster IP, node ports, external IPs) mostly have the same Maglev table:
-        // written once, shared by all of them in the kernel.
-        Map<Long, MaglevTables.Table> tablesWritten = new HashMap<>();
-        try {
-            for (Map.Entry<Lb4Key, DesiredEntry> e : desired.entrySet()) {
-                operations += writeFrontend(key, e.getKey(), e.getValue(), tablesWritten);
-            }
-        } finally {
-            tablesWritten.values().forEach(MaglevTables.Table::close);
+    /**
+     * Writes the difference of a batch of Services: their new or changed backends (one batch syscall), their changed
+     * frontends (slots and tables, then entries, in batch syscalls), then their gone frontends; the backends no
+     * frontend uses any more go at the end of the flush. Returns the number of map operations.
+     */
+    private int reconcile(List<ServiceKey> services) {
+        WritePlan plan = new WritePlan();
+        for (ServiceKey key : services) {
+            plan(key, desiredOf(key), plan);
         }
-        for (Lb4Key gone : before) {
+        int operations = writeBackends(plan.backends);
+        operations += writeFrontends(plan);
+        for (Map.Entry<ServiceKey, Lb4Key> claim : plan.unchanged) {
+            frontendsOf.computeIfAbsent(claim.getKey(), k -> new HashSet<>()).add(claim.getValue());
+        }
+        Set<Lb4Key> claimed = new HashSet<>(plan.frontends.keySet());
+        plan.unchanged.forEach(c -> claimed.add(c.getValue()));
+        operations += removeFrontends(plan.gone, claimed);
+        for (ServiceKey emptied : plan.emptied) {
+            Set<Lb4Key> left = frontendsOf.get(emptied);
+            if (left != null && left.isEmpty()) {
+                frontendsOf.remove(emptied);
+            }
+        }
+        return operations;
+    }
+
+    /** Adds one Service's difference to {@code plan}, allocating the ids of its frontends and backends. */
+    private void plan(ServiceKey owner, Map<Lb4Key, DesiredEntry> desired, WritePlan plan) {
+        for (Map.Entry<Lb4Key, DesiredEntry> e : desired.entrySet()) {
+            Lb4Key key = e.getKey();
+            DesiredEntry entry = e.getValue();
+            List<Lb4Backend> backends = entry.backends();
+            Integer[] ids = new Integer[backends.size()];
+            for (int i = 0; i < ids.length; i++) {
+                Lb4Backend backend = backends.get(i);
+                Integer id = backendIds.idOf(backendKey(backend));
+                if (!backend.equals(programmedBackends.get(id))) {
+                    plan.backends.put(id, backend);
+                }
+                ids[i] = id;
+            }
+            int serviceId = frontendIds.idOf(frontendKey(key));
+            Lb4Service service = new Lb4Service(serviceId, ids.length, entry.flags(), entry.affinityTimeout());
+            int[] table = null;
+            ProgrammedFrontend want;
+            if (entry.maglevTable() != null) {
+                table = new int[entry.maglevTable().length];
+                for (int slot = 0; slot < table.length; slot++) {
+                    table[slot] = ids[entry.maglevTable()[slot]];
+                }
+                want = ProgrammedFrontend.maglev(service, table);
+            } else {
+                want = ProgrammedFrontend.slots(service, Arrays.asList(ids));
+            }
+            ProgrammedFrontend have = programmed.get(key);
+            plan.frontends.remove(key); // claimed twice in one batch: the later claim wins, as it would one by one
+            if (want.equals(have)) {
+                plan.unchanged.add(Map.entry(owner, key));
+            } else {
+                plan.frontends.put(key, new PlannedFrontend(owner, key, want, have, table));
+            }
+        }
+        for (Lb4Key gone : frontendsOf.getOrDefault(owner, Set.of())) {
             if (!desired.containsKey(gone)) {
-                operations += removeFrontend(key, gone);
+                plan.gone.add(Map.entry(owner, gone));
             }
         }
         if (desired.isEmpty()) {
-            frontendsOf.remove(key);
+            plan.emptied.add(owner);
         }
+    }
+
+    /** Writes new or changed backends with one batch syscall, before any slot or table points at them. */
+    private int writeBackends(Map<Integer, Lb4Backend> backends) {
+        if (backends.isEmpty()) {
+            return 0;
+        }
+        maps.putBackends(backends);
+        count(MapName.LB4_BACKENDS, "update", backends.size());
+        programmedBackends.putAll(backends);
+        maybeUnused.addAll(backends.keySet());
+        return backends.size();
+    }
+
+    /**
+     * Writes the planned frontends, in groups that hold the new Maglev tables of at most
+     * {@link #MAGLEV_TABLES_PER_WRITE} Services open and never split one Service, whose frontends with the same table
+     * share one array map.
+     */
+    private int writeFrontends(WritePlan plan) {
+        int operations = 0;
+        List<PlannedFrontend> group = new ArrayList<>();
+        Map<ServiceKey, Map<Long, MaglevTables.Table>> tables = new HashMap<>();
+        ServiceKey owner = null;
+        try {
+            for (PlannedFrontend p : plan.frontends.values()) {
+                if (!p.owner().equals(owner) && tables.size() >= MAGLEV_TABLES_PER_WRITE) {
+                    operations += writeGroup(group, tables);
+                    group.clear();
+                    tables.clear();
+                }
+                owner = p.owner();
+                group.add(p);
+                if (p.table() != null) {
+                    tables.computeIfAbsent(owner, k -> new HashMap<>());
+                }
+            }
+            operations += writeGroup(group, tables);
+        } finally {
+            tables.values().forEach(byDigest -> byDigest.values().forEach(MaglevTables.Table::close));
+        }
+        return operations;
+    }
+
+    private int writeGroup(List<PlannedFrontend> group, Map<ServiceKey, Map<Long, MaglevTables.Table>> tables) {
+        if (group.isEmpty()) {
+            return 0;
+        }
+        int operations = 0;
+        List<FrontendWrite<Lb4Key>> writes = new ArrayList<>(group.size());
+        try {
+            for (PlannedFrontend p : group) {
+                ProgrammedFrontend want = p.want();
+                int previousSlots = p.have() == null ? 0 : p.have().slotCount();
+                if (p.table() != null) {
+                    Map<Long, MaglevTables.Table> byDigest = tables.get(p.owner());
+                    MaglevTables.Table filled = byDigest.get(want.maglevDigest());
+                    if (filled == null) {
+                        filled = maps.createMaglevTable(want.service().serviceId(), p.table());
+                        byDigest.put(want.maglevDigest(), filled);
+                        operations++;
+                    }
+                    writes.add(FrontendWrite.maglev(p.key(), want.service(), filled, previousSlots));
+                    operations += 2;
+                } else {
+                    writes.add(FrontendWrite.slots(p.key(), want.service(), want.backendIds(), previousSlots,
+                            p.have() != null && p.have().isMaglev()));
+                    operations += 1 + want.backendIds().size();
+                }
+            }
+            maps.writeFrontends(writes);
+        } finally {
+            tables.values().forEach(byDigest -> byDigest.values().forEach(MaglevTables.Table::close));
+            tables.clear();
+        }
+        int maglev = 0;
+        for (PlannedFrontend p : group) {
+            maglev += p.table() != null ? 1 : 0;
+            if (p.have() != null) {
+                flushLeavers(p.key(), p.want().service().serviceId(), p.have().backendIds(), new HashSet<>(p.want().backendIds()));
+            }
+            reference(p.have(), -1);
+            reference(p.want(), 1);
+            setProgrammed(p.key(), p.want());
+            frontendsOf.computeIfAbsent(p.owner(), k -> new HashSet<>()).add(p.key());
+        }
+        count(MapName.LB_MAGLEV, "update", maglev);
+        count(MapName.LB4_SLOTS, "update", group.size() - maglev);
+        count(MapName.LB4_SERVICES, "update", group.size());
         return operations;
     }
 
@@ -285,88 +450,58 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         }
     }
 
-    private int writeFrontend(ServiceKey owner, Lb4Key key, DesiredEntry entry, Map<Long, MaglevTables.Table> tablesWritten) {
+    /**
+     * Removes frontends that their Services no longer have (each with the Service that had it; null when none
+     * does), except those {@code claimed} by a Service of the same batch: entries, then slots and tables, in batch
+     * syscalls. Their ids are released; their backends are left to {@link #releaseUnusedBackends}.
+     */
+    private int removeFrontends(List<Map.Entry<ServiceKey, Lb4Key>> gone, Set<Lb4Key> claimed) {
+        List<FrontendRemoval<Lb4Key>> removals = new ArrayList<>();
         int operations = 0;
-        List<Integer> ids = new ArrayList<>(entry.backends().size());
-        for (Lb4Backend backend : entry.backends()) {
-            int id = backendIds.idOf(backendKey(backend));
-            if (!backend.equals(programmedBackends.get(id))) {
-                maps.putBackend(id, backend);
-                count(MapName.LB4_BACKENDS, "update");
-                programmedBackends.put(id, backend);
-                maybeUnused.add(id);
-                operations++;
-            }
-            ids.add(id);
-        }
-        int serviceId = frontendIds.idOf(frontendKey(key));
-        int[] table = null;
-        ProgrammedFrontend want;
-        if (entry.maglevTable() != null) {
-            table = new int[entry.maglevTable().length];
-            for (int slot = 0; slot < table.length; slot++) {
-                table[slot] = ids.get(entry.maglevTable()[slot]);
-            }
-            want = ProgrammedFrontend.maglev(
-                    new Lb4Service(serviceId, ids.size(), entry.flags(), entry.affinityTimeout()), table);
-        } else {
-            want = ProgrammedFrontend.slots(
-                    new Lb4Service(serviceId, ids.size(), entry.flags(), entry.affinityTimeout()), ids);
-        }
-        ProgrammedFrontend have = programmed.get(key);
-        if (!want.equals(have)) {
-            int previousSlots = have == null ? 0 : have.slotCount();
-            if (table != null) {
-                MaglevTables.Table filled = tablesWritten.get(want.maglevDigest());
-                if (filled == null) {
-                    filled = maps.createMaglevTable(serviceId, table);
-                    tablesWritten.put(want.maglevDigest(), filled);
-                    operations++;
-                }
-                maps.putMaglevService(key, want.service(), filled, previousSlots);
-                count(MapName.LB_MAGLEV, "update");
-                operations += 2;
-            } else {
-                maps.putService(key, want.service(), ids, previousSlots);
-                count(MapName.LB4_SLOTS, "update");
-                operations += 1 + ids.size();
-            }
-            count(MapName.LB4_SERVICES, "update");
+        for (Map.Entry<ServiceKey, Lb4Key> g : gone) {
+            ProgrammedFrontend have = claimed.contains(g.getValue()) ? null : programmed.get(g.getValue());
             if (have != null) {
-                flushLeavers(key, serviceId, have.backendIds(), new HashSet<>(want.backendIds()));
+                removals.add(new FrontendRemoval<>(g.getValue(), have.service().serviceId(), have.slotCount(), have.isMaglev()));
+                operations += 1 + (have.isMaglev() ? 1 : have.slotCount());
             }
-            reference(have, -1);
-            reference(want, 1);
-            programmed.put(key, want);
         }
-        frontendsOf.computeIfAbsent(owner, k -> new HashSet<>()).add(key);
+        maps.removeFrontends(removals);
+        int maglev = 0;
+        for (FrontendRemoval<Lb4Key> r : removals) {
+            ProgrammedFrontend have = programmed.get(r.frontend());
+            maglev += have.isMaglev() ? 1 : 0;
+            flushLeavers(r.frontend(), have.service().serviceId(), have.backendIds(), Set.of());
+            reference(have, -1);
+            setProgrammed(r.frontend(), null);
+        }
+        count(MapName.LB4_SERVICES, "delete", removals.size());
+        count(MapName.LB_MAGLEV, "delete", maglev);
+        count(MapName.LB4_SLOTS, "delete", removals.size() - maglev);
+        for (Map.Entry<ServiceKey, Lb4Key> g : gone) {
+            if (!claimed.contains(g.getValue())) {
+                frontendIds.release(frontendKey(g.getValue()));
+            }
+            Set<Lb4Key> owned = g.getKey() == null ? null : frontendsOf.get(g.getKey());
+            if (owned != null) {
+                owned.remove(g.getValue());
+            }
+        }
         return operations;
     }
 
-    private int removeFrontend(ServiceKey owner, Lb4Key key) {
-        ProgrammedFrontend have = programmed.get(key);
-        if (have != null) {
-            maps.removeService(key, have.service().serviceId(), have.slotCount());
-            count(MapName.LB4_SERVICES, "delete");
-            count(have.isMaglev() ? MapName.LB_MAGLEV : MapName.LB4_SLOTS, "delete");
-            flushLeavers(key, have.service().serviceId(), have.backendIds(), Set.of());
-            reference(have, -1);
-            programmed.remove(key);
-        }
-        frontendIds.release(frontendKey(key));
-        Set<Lb4Key> owned = owner == null ? null : frontendsOf.get(owner);
-        if (owned != null) {
-            owned.remove(key);
-        }
-        return have == null ? 0 : 1 + (have.isMaglev() ? 1 : have.slotCount());
+    /** Records what the maps hold for {@code key} (null: nothing), keeping the count of Maglev frontends. */
+    private void setProgrammed(Lb4Key key, ProgrammedFrontend frontend) {
+        ProgrammedFrontend before = frontend == null ? programmed.remove(key) : programmed.put(key, frontend);
+        maglevFrontends += (frontend != null && frontend.isMaglev() ? 1 : 0) - (before != null && before.isMaglev() ? 1 : 0);
     }
 
     /**
      * Flushes the flows of the backends that left a service in this flush, and of those no slot uses any more, then
-     * removes the latter (their flows first, so no flow points at a missing backend).
+     * removes the latter (their flows first, so no flow points at a missing backend) with batch syscalls and releases
+     * their ids.
      */
     private int releaseUnusedBackends() {
-        Set<Integer> unused = new HashSet<>();
+        Set<Integer> unused = new LinkedHashSet<>();
         for (Integer id : maybeUnused) {
             if (!slotReferences.containsKey(id) && programmedBackends.containsKey(id)) {
                 unused.add(id);
@@ -377,18 +512,23 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             count(MapName.CT4_ENTRIES, "flush");
             leftServices.clear();
         }
-        int operations = 0;
-        for (Iterator<Integer> it = maybeUnused.iterator(); it.hasNext(); ) {
-            Integer id = it.next();
-            if (unused.contains(id)) {
-                maps.removeBackend(id);
-                count(MapName.LB4_BACKENDS, "delete");
-                backendIds.release(backendKey(programmedBackends.remove(id)));
-                operations++;
+        if (!unused.isEmpty()) {
+            if (unused.size() == 1) {
+                maps.removeBackend(unused.iterator().next());
+            } else {
+                maps.removeBackends(unused);
             }
-            it.remove();
+            count(MapName.LB4_BACKENDS, "delete", unused.size());
+            for (Integer id : unused) {
+                backendIds.release(backendKey(programmedBackends.remove(id)));
+            }
         }
-        return operations;
+        if (maybeUnused.size() > SMALL_SET) {
+            maybeUnused = new HashSet<>();
+        } else {
+            maybeUnused.clear();
+        }
+        return unused.size();
     }
 
     /**
@@ -428,14 +568,15 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private int pruneUnclaimed() {
         Set<Lb4Key> claimed = new HashSet<>();
         frontendsOf.values().forEach(claimed::addAll);
-        int operations = 0;
-        for (Lb4Key key : new ArrayList<>(programmed.keySet())) {
+        List<Map.Entry<ServiceKey, Lb4Key>> unclaimed = new ArrayList<>();
+        for (Lb4Key key : programmed.keySet()) {
             if (!claimed.contains(key)) {
                 LOG.info("removing frontend {}: no Service has it any more", key);
-                operations += removeFrontend(null, key);
+                unclaimed.add(new AbstractMap.SimpleImmutableEntry<ServiceKey, Lb4Key>(null, key));
             }
         }
-        return operations + removeOrphanMaglevTables() + releaseUnusedBackends();
+        int operations = removeFrontends(unclaimed, Set.of());
+        return operations + removeOrphanMaglevTables(); // the flush then releases the backends left unused
     }
 
     /**
@@ -444,7 +585,11 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      */
     private int removeOrphanMaglevTables() {
         Set<Integer> inUse = new HashSet<>();
-        programmed.values().stream().filter(ProgrammedFrontend::isMaglev).forEach(f -> inUse.add(f.service().serviceId()));
+        for (ProgrammedFrontend f : programmed.values()) {
+            if (f.isMaglev()) {
+                inUse.add(f.service().serviceId());
+            }
+        }
         int operations = 0;
         for (Integer serviceId : maps.maglevServiceIds()) {
             if (!inUse.contains(serviceId)) {
@@ -471,7 +616,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
                 adopted = table.isPresent() ? ProgrammedFrontend.maglev(service, table.get())
                         : moveLegacyTable(e.getKey(), service);
             }
-            programmed.put(e.getKey(), adopted);
+            setProgrammed(e.getKey(), adopted);
             reference(adopted, 1);
         }
         programmedBackends.putAll(backends);
@@ -505,6 +650,12 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         metrics.mapOperations(map.cName(), op).inc();
     }
 
+    private void count(MapName map, String op, int operations) {
+        if (operations > 0) {
+            metrics.mapOperations(map.cName(), op).inc(operations);
+        }
+    }
+
     private static String serviceNameOf(EndpointSlice slice) {
         Map<String, String> labels = slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
         return labels == null ? null : labels.get(Store.SERVICE_NAME_LABEL);
@@ -533,6 +684,25 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
 
     private static String backendKey(Lb4Backend backend) {
         return "backend:" + backend.address() + ":" + backend.port() + "/" + backend.protocol();
+    }
+
+    /** A frontend to write: the Service it belongs to, what it should be, what the maps hold, its Maglev table. */
+    private record PlannedFrontend(ServiceKey owner, Lb4Key key, ProgrammedFrontend want, ProgrammedFrontend have,
+                                   int[] table) {
+    }
+
+    /** The difference of a batch of Services, written in the safe order by {@link #reconcile(List)}. */
+    private static final class WritePlan {
+        /** Backends to create or replace, by id. */
+        final Map<Integer, Lb4Backend> backends = new LinkedHashMap<>();
+        /** Frontends to write, grouped by Service in the order planned. */
+        final Map<Lb4Key, PlannedFrontend> frontends = new LinkedHashMap<>();
+        /** Frontends already as wanted, with the Service that claims them. */
+        final List<Map.Entry<ServiceKey, Lb4Key>> unchanged = new ArrayList<>();
+        /** Frontends a Service no longer has. */
+        final List<Map.Entry<ServiceKey, Lb4Key>> gone = new ArrayList<>();
+        /** Services that want no frontend. */
+        final List<ServiceKey> emptied = new ArrayList<>();
     }
 
     /**

@@ -1,0 +1,62 @@
+package io.sluice.maps;
+
+import java.util.List;
+
+/**
+ * One frontend's new entry for {@link ServiceMaps#writeFrontends} (or {@link Service6Maps#writeFrontends}): either
+ * its backends in slot order, or a filled Maglev table; and what it had before, so that what it no longer uses is
+ * removed after its new entry is in place.
+ *
+ * @param frontend          the frontend key ({@link Lb4Key} or {@link Lb6Key})
+ * @param service           the new entry; with {@code LB_F_MAGLEV} exactly when {@code maglevTable} is given
+ * @param slotBackendIds    backend id per slot (each already in the backends map); empty for a Maglev frontend
+ * @param maglevTable       the Maglev table to point the frontend at, or null for a slots frontend
+ * @param previousSlotCount how many slots the frontend had before (0 when new or when it was a Maglev frontend)
+ * @param previousMaglev    whether the frontend had a Maglev table before (removed when it now has slots)
+ * @param <K>               the frontend key type
+ */
+public record FrontendWrite<K>(K frontend, Lb4Service service, List<Integer> slotBackendIds,
+                               MaglevTables.Table maglevTable, int previousSlotCount, boolean previousMaglev) {
+    public FrontendWrite {
+        slotBackendIds = List.copyOf(slotBackendIds);
+        boolean maglevFlag = (service.flags() & DatapathConstants.LB_F_MAGLEV) != 0;
+        if (maglevTable == null) {
+            if (maglevFlag) {
+                throw new IllegalArgumentException("service " + frontend + ": LB_F_MAGLEV is set but no Maglev table is given");
+            }
+            if (service.backendCount() != slotBackendIds.size()) {
+                throw new IllegalArgumentException("service " + frontend + ": backend_count " + service.backendCount()
+                        + " but " + slotBackendIds.size() + " slots given");
+            }
+        } else {
+            if (!maglevFlag) {
+                throw new IllegalArgumentException("service " + frontend + ": a Maglev table for a service without LB_F_MAGLEV");
+            }
+            if (service.backendCount() < 1 || service.backendCount() > maglevTable.size()) {
+                throw new IllegalArgumentException("service " + frontend + ": backend_count " + service.backendCount()
+                        + " for a Maglev table of " + maglevTable.size() + " slots (must be 1.." + maglevTable.size() + ")");
+            }
+            if (!slotBackendIds.isEmpty()) {
+                throw new IllegalArgumentException("service " + frontend + ": both slots and a Maglev table given");
+            }
+        }
+        if (previousSlotCount < 0) {
+            throw new IllegalArgumentException("service " + frontend + ": previous slot count " + previousSlotCount);
+        }
+    }
+
+    /** A frontend whose backends are the slots, in order. */
+    public static <K> FrontendWrite<K> slots(K frontend, Lb4Service service, List<Integer> slotBackendIds,
+                                             int previousSlotCount, boolean previousMaglev) {
+        return new FrontendWrite<>(frontend, service, slotBackendIds, null, previousSlotCount, previousMaglev);
+    }
+
+    /** A Maglev frontend pointed at {@code table} (made by {@code createMaglevTable}, closed by the caller after). */
+    public static <K> FrontendWrite<K> maglev(K frontend, Lb4Service service, MaglevTables.Table table, int previousSlotCount) {
+        return new FrontendWrite<>(frontend, service, List.of(), table, previousSlotCount, false);
+    }
+
+    boolean isMaglev() {
+        return maglevTable != null;
+    }
+}
