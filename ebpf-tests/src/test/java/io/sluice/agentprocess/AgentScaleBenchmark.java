@@ -32,6 +32,7 @@ import io.sluice.servicelb.ServiceLbConfig;
 import io.sluice.servicelb.ServiceTranslator;
 import io.sluice.testnet.KernelTest;
 import io.sluice.testnet.Topology;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -203,8 +204,12 @@ class AgentScaleBenchmark {
             while (!writer.status().ready()) {
                 Thread.sleep(5);
             }
-            System.out.printf("pipeline on pinned maps: first sync and flush of %d services x %d endpoints: %.2f s%n",
-                    SERVICES, ENDPOINTS, (System.nanoTime() - start) / 1e9);
+            double syncSeconds = (System.nanoTime() - start) / 1e9;
+            // The writer thread's own CPU time: on a shared machine it moves less with the load than the wall time.
+            long writerCpuNanos = ManagementFactory.getThreadMXBean().getThreadCpuTime(runner.thread().threadId());
+            System.out.printf("pipeline on pinned maps: first sync and flush of %d services x %d endpoints: %.2f s "
+                            + "(writer thread CPU %.2f s; load average %s)%n", SERVICES, ENDPOINTS, syncSeconds,
+                    writerCpuNanos / 1e9, Files.readString(Path.of("/proc/loadavg")).trim());
 
             LinkedBlockingQueue<Change> published = new LinkedBlockingQueue<>();
             Verifier verifier = new Verifier(pins, published);
