@@ -102,7 +102,8 @@ class AgentScaleBenchmark {
                     launcher, javaOpts, SERVICES, ENDPOINTS, SERVICES);
             System.out.printf("  start to ready (maps fully programmed): %.2f s = JVM and start-up %.2f s + first sync and flush %.2f s;"
                     + " agent CPU time to ready %.2f s (load average %s)%n", total, total - sync, sync, cpuAtReady, loadAverage());
-            System.out.printf("  VmRSS once synced: %d MiB; live heap after a full GC: %s%n", rssSynced / 1024, liveHeap(agent.pid()));
+            System.out.printf("  VmRSS once synced: %d MiB (%s); live heap after a full GC: %s%n", rssSynced / 1024,
+                    rssParts(agent.pid()), liveHeap(agent.pid()));
             nativeMemory(agent.pid(), javaOpts);
 
             String atReady = net.httpGet("/metrics");
@@ -122,8 +123,8 @@ class AgentScaleBenchmark {
             }
             AgentNode.awaitQuietly(java.time.Duration.ofSeconds(2));
             String after = net.httpGet("/metrics");
-            System.out.printf("  VmRSS after %d s of manifest churn (%d file writes): %d MiB; live heap after a full GC: %s%n",
-                    CHURN_FILE_SECONDS, writes, vmRssKib(agent.pid()) / 1024, liveHeap(agent.pid()));
+            System.out.printf("  VmRSS after %d s of manifest churn (%d file writes): %d MiB (%s); live heap after a full GC: %s%n",
+                    CHURN_FILE_SECONDS, writes, vmRssKib(agent.pid()) / 1024, rssParts(agent.pid()), liveHeap(agent.pid()));
             nativeMemory(agent.pid(), javaOpts);
             System.out.printf("  agent's event-to-map histogram over the churn (at the end minus at ready): %s%n",
                     bucketsSince(atReady, after, "sluice_event_to_map_latency_seconds"));
@@ -140,6 +141,82 @@ class AgentScaleBenchmark {
                     quantileSince(atReady, after, "sluice_event_to_map_latency_seconds", 0.99), loadAverage());
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
         }
+    }
+
+    /**
+     * Launcher settings (two to four) started side by side on the same workload, alternated A, B, A, B, each on a
+     * fresh node (new pins, state and manifest folder): start to ready, agent CPU time and VmRSS once synced, then
+     * medians and their ratios to A. A setting is environment assignments for the launcher separated by {@code ;}:
+     * <pre>
+     * -Dsluice.bench.sideBySide.a='SLUICE_AOT_DIR=off' -Dsluice.bench.sideBySide.b='SLUICE_AOT_DIR=/tmp/aot'
+     * -Dsluice.bench.sideBySide.runs=3
+     * </pre>
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "sluice.bench.sideBySide.b", matches = ".+")
+    void twoLauncherSettingsStartSideBySide() throws Exception {
+        Map<String, Map<String, String>> settings = new LinkedHashMap<>();
+        settings.put("A", environment(System.getProperty("sluice.bench.sideBySide.a", "")));
+        for (String name : List.of("B", "C", "D")) {
+            String setting = System.getProperty("sluice.bench.sideBySide." + name.toLowerCase());
+            if (setting != null) {
+                settings.put(name, environment(setting));
+            }
+        }
+        int runs = Integer.getInteger("sluice.bench.sideBySide.runs", 3);
+        Map<String, List<double[]>> figures = new LinkedHashMap<>();
+        settings.forEach((name, env) -> System.out.printf("side by side, setting %s: %s%n", name, env));
+        for (int run = 0; run < runs; run++) {
+            for (Map.Entry<String, Map<String, String>> setting : settings.entrySet()) {
+                try (AgentNode net = new AgentNode()) {
+                    for (int s = 0; s < SERVICES; s++) {
+                        Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
+                    }
+                    long start = System.nanoTime();
+                    Process agent = net.startAgent(AgentNode.ROOT.resolve("bin/sluice"), java.time.Duration.ofMinutes(3),
+                            setting.getValue(), "--manifests", net.manifests.toString());
+                    double wall = (System.nanoTime() - start) / 1e9;
+                    double cpu = cpuSeconds(agent.pid());
+                    double sync = metric(net.httpGet("/metrics"), "sluice_sync_duration_seconds_sum");
+                    assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
+                    long rss = vmRssKib(agent.pid());
+                    System.out.printf("  run %d, %s: start to ready %.2f s (JVM and start-up %.2f s), agent CPU %.2f s,"
+                                    + " VmRSS synced %d MiB (%s), load %s%n",
+                            run + 1, setting.getKey(), wall, wall - sync, cpu, rss / 1024, rssParts(agent.pid()), loadAverage());
+                    figures.computeIfAbsent(setting.getKey(), k -> new ArrayList<>()).add(new double[] {wall, cpu, rss / 1024.0});
+                }
+            }
+        }
+        double[] a = medians(figures.get("A"));
+        figures.forEach((name, rows) -> {
+            double[] m = medians(rows);
+            System.out.printf("side by side, medians of %d runs, %s: start to ready %.2f s (%s/A %.2f), agent CPU %.2f s (%.2f),"
+                    + " VmRSS synced %.0f MiB (%.2f)%n", runs, name, m[0], name, m[0] / a[0], m[1], m[1] / a[1], m[2], m[2] / a[2]);
+        });
+    }
+
+    /** {@code NAME=VALUE;NAME=VALUE} as a map; a value may hold spaces and further {@code =}. */
+    private static Map<String, String> environment(String assignments) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String assignment : assignments.split(";")) {
+            if (!assignment.isBlank()) {
+                int eq = assignment.indexOf('=');
+                assertThat(eq).as("side-by-side setting '%s' is NAME=VALUE", assignment).isPositive();
+                env.put(assignment.substring(0, eq).strip(), assignment.substring(eq + 1));
+            }
+        }
+        return env;
+    }
+
+    private static double[] medians(List<double[]> rows) {
+        double[] medians = new double[rows.getFirst().length];
+        for (int i = 0; i < medians.length; i++) {
+            int column = i;
+            double[] sorted = rows.stream().mapToDouble(r -> r[column]).sorted().toArray();
+            medians[i] = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        }
+        return medians;
     }
 
     private static String fileOf(int s) {
@@ -363,6 +440,17 @@ class AgentScaleBenchmark {
             }
         }
         throw new IllegalStateException("no VmRSS for " + pid);
+    }
+
+    /** VmRSS split as the kernel counts it: anonymous (heap, stacks, malloc), file-backed (jars, AOT cache, mapped files), shared. */
+    private static String rssParts(long pid) throws Exception {
+        List<String> parts = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("RssAnon:") || line.startsWith("RssFile:") || line.startsWith("RssShmem:")) {
+                parts.add(line.substring(3, line.indexOf(':')) + " " + Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024);
+            }
+        }
+        return String.join(", ", parts) + " MiB";
     }
 
     private static double cpuSeconds(long pid) {
