@@ -90,7 +90,17 @@ public final class EntrySet extends AbstractSet<PolicyEntry> {
     }
 
     /** Entries whose 32-bit hashes are all equal, below the last level. */
-    private record Collision(PolicyEntry[] entries) {
+    private static final class Collision {
+        private final PolicyEntry[] entries;
+
+        Collision(PolicyEntry[] entries) {
+            this.entries = entries;
+        }
+
+        PolicyEntry[] entries() {
+            return entries;
+        }
+
         boolean has(PolicyEntry entry) {
             for (PolicyEntry e : entries) {
                 if (e.equals(entry)) {

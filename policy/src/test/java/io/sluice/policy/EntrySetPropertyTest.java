@@ -67,6 +67,26 @@ class EntrySetPropertyTest {
         assertThatThrownBy(() -> set.add(entry(3))).isInstanceOf(UnsupportedOperationException.class);
     }
 
+    @Test
+    void entriesWithEqualHashesAreKeptApart() {
+        // hashCode is a base-31 polynomial: one more identity and 31^2 fewer port numbers give the same hash.
+        List<PolicyEntry> same = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            same.add(PolicyEntry.of(7, Direction.INGRESS, 100 + i, Protocol.TCP, PortBlock.single(5000 - 961 * i)));
+        }
+        assertThat(same).extracting(PolicyEntry::hashCode).containsOnly(same.getFirst().hashCode());
+        EntrySet two = EntrySet.of(same.subList(0, 2));
+        EntrySet four = two.with(same.subList(2, 4), List.of());
+        assertThat(four).containsExactlyInAnyOrderElementsOf(same);
+        EntrySet three = four.with(List.of(), List.of(same.get(1)));
+        assertThat(three).hasSize(3).doesNotContain(same.get(1)).contains(same.get(0), same.get(2), same.get(3));
+        EntrySet one = three.with(List.of(), List.of(same.get(0), same.get(2)));
+        assertThat(one).containsExactly(same.get(3));
+        assertThat(EntrySet.difference(EntrySet.of(same), one)).containsExactlyInAnyOrder(same.get(0), same.get(1), same.get(2));
+        assertThat(EntrySet.difference(three, two)).containsExactlyInAnyOrder(same.get(2), same.get(3));
+        assertThatThrownBy(() -> one.with(List.of(), List.of(same.get(0)))).hasMessageContaining("does not hold");
+    }
+
     private static PolicyEntry entry(int identity) {
         return identity % 2 == 0 ? PolicyEntry.anyPort(7, Direction.INGRESS, identity)
                 : PolicyEntry.of(7, Direction.EGRESS, identity, Protocol.TCP, PortBlock.single(80 + identity % 5));
