@@ -29,7 +29,9 @@ import io.sluice.testnet.KernelTest;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,16 +117,27 @@ class PolicyUpdateBenchmarkTest {
 
     /**
      * Wall-clock and thread CPU times of the updates and the thread CPU of their engine part, each sorted; how many
-     * updates wrote at least {@value #WIDE} map entries; the young collections (count, total pause) while they ran.
+     * updates wrote at least {@value #WIDE} map entries; the young collections (count, total pause) while they ran;
+     * the slowest updates (on the wall clock), slowest first.
      */
-    private record Times(long[] wall, long[] cpu, long[] engineCpu, int wide, long collections, long collectionMillis) {
+    private record Times(long[] wall, long[] cpu, long[] engineCpu, int wide, long collections, long collectionMillis,
+                         List<Relabel> slowest) {
         @Override
         public String toString() {
             return String.format("%d relabels (%d wrote >= %d map entries; %d collections, %d ms in all):"
                             + " wall p50 %.2f p99 %.2f max %.2f ms | thread CPU p50 %.2f p99 %.2f max %.2f ms"
-                            + " | engine's CPU p99 %.2f ms",
+                            + " | engine's CPU p99 %.2f ms | slowest: %s",
                     wall.length, wide, WIDE, collections, collectionMillis, ms(wall, 0.5), ms(wall, 0.99), ms(wall, 1),
-                    ms(cpu, 0.5), ms(cpu, 0.99), ms(cpu, 1), ms(engineCpu, 0.99));
+                    ms(cpu, 0.5), ms(cpu, 0.99), ms(cpu, 1), ms(engineCpu, 0.99), slowest);
+        }
+    }
+
+    /** One timed relabel: wall and thread CPU time, map writes, young collections that fell inside it. */
+    private record Relabel(long wall, long cpu, int writes, long collections) {
+        @Override
+        public String toString() {
+            return String.format("%.1f ms wall / %.1f ms CPU, %d writes, %d collections", wall / 1e6, cpu / 1e6, writes,
+                    collections);
         }
     }
 
@@ -143,11 +156,13 @@ class PolicyUpdateBenchmarkTest {
         int wide = 0;
         long collections = collections(GarbageCollectorMXBean::getCollectionCount);
         long collectionMillis = collections(GarbageCollectorMXBean::getCollectionTime);
+        List<Relabel> all = new ArrayList<>();
         for (int i = 0; i < UPDATES; i++) {
             int n = random.nextInt(NAMESPACES);
             int j = random.nextInt(PODS_PER_NAMESPACE);
             Pod next = pod(n, j, unique ? "u" + i : "v" + (1 + random.nextInt(4)));
             ObjectKey key = new ObjectKey(ResourceKind.POD, "ns" + n, "pod" + j);
+            long collectionsBefore = collections(GarbageCollectorMXBean::getCollectionCount);
             long cpuStart = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
             reconciler.apply(key, next);
@@ -158,13 +173,15 @@ class PolicyUpdateBenchmarkTest {
                 wide++;
             }
             cpu[i] = threads.getCurrentThreadCpuTime() - cpuStart;
+            all.add(new Relabel(wall[i], cpu[i], writes, collections(GarbageCollectorMXBean::getCollectionCount) - collectionsBefore));
             latest.put(key, next);
         }
+        all.sort(Comparator.comparingLong(Relabel::wall).reversed());
         Arrays.sort(wall);
         Arrays.sort(cpu);
         Arrays.sort(engineCpu);
         return new Times(wall, cpu, engineCpu, wide, collections(GarbageCollectorMXBean::getCollectionCount) - collections,
-                collections(GarbageCollectorMXBean::getCollectionTime) - collectionMillis);
+                collections(GarbageCollectorMXBean::getCollectionTime) - collectionMillis, List.copyOf(all.subList(0, 3)));
     }
 
     private static long collections(ToLongFunction<GarbageCollectorMXBean> figure) {
