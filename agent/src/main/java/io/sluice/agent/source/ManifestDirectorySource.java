@@ -65,6 +65,13 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * appeared or disappeared are re-derived and published. When notifications name the changed files (no overflow),
  * only those are looked at; every poll interval, and after an overflow, every file's attributes are compared.
  *
+ * <p>A scan publishes as it reads, so the writer programs one part's objects while the next part parses: the first
+ * scan every {@value #FIRST_SCAN_CHUNK} files, later scans every {@value #LATER_SCAN_CHUNK} files in name order. (A
+ * later scan published whole made a folder rewritten at 1,000 files/s reach the writer in bursts of hundreds of
+ * events, each waiting for the flush of all before it.) Deletions wait for the end of the scan, since a file read
+ * later may define the object again: an object moved between two files is never deleted on the way. Scans of at
+ * least {@value #PARALLEL_READ_THRESHOLD} changed files parse on every core.
+ *
  * <p>Threads: one scanner thread reads the directory and publishes; {@link #snapshot}, {@link #synced} and
  * {@link #problems()} read what it published and are safe from any thread.
  */
@@ -72,9 +79,15 @@ public final class ManifestDirectorySource implements ResourceSource {
     private static final Logger LOG = LoggerFactory.getLogger(ManifestDirectorySource.class);
     /** After a change notification, wait this long for more before reading, so an editor's burst is read once. */
     private static final long DEBOUNCE_MILLIS = 30;
-    private static final long MAX_DEBOUNCE_MILLIS = 500;
+    /** The longest a stream of notifications is collected before a scan, so a folder that never rests is still read. */
+    private static final long MAX_DEBOUNCE_MILLIS = 100;
     /** A scan with at least this many changed files parses them in parallel; fewer are not worth the hand-off. */
-    private static final int PARALLEL_READ_THRESHOLD = 64;
+    static final int PARALLEL_READ_THRESHOLD = 64;
+    /**
+     * Files per published chunk of a scan after the first: the writer programs about this many changes in 2 ms, so
+     * no event waits long for those published with it.
+     */
+    static final int LATER_SCAN_CHUNK = 16;
     /** Files per published chunk of a first scan (see {@link #scan}). */
     static final int FIRST_SCAN_CHUNK = 500;
     /** Jackson's YAML parser, for locating problems in a document that did not bind. */
@@ -103,6 +116,9 @@ public final class ManifestDirectorySource implements ResourceSource {
     private final Set<ObjectKey> contested = new HashSet<>();
     private final Set<Path> filesWithProblems = new HashSet<>();
     private long version;
+    /** Objects the current scan published as changed and as deleted, for its log line. */
+    private int scanUpserts;
+    private int scanDeletes;
     private EventChannel channel;
     private volatile WatchService watcher;
     private long lastFullScanNanos;
@@ -268,16 +284,17 @@ public final class ManifestDirectorySource implements ResourceSource {
             changed.add(path);
             changedAttrs.add(attrs);
         }
-        // A scan that starts from nothing (the first one) publishes chunk by chunk, so the writer programs the first
-        // files' objects while the rest parse. Only then: a file not read yet has no state, so no object is deleted
-        // early, and the snapshot counts as synced only once the whole folder is read.
-        int chunk = files.isEmpty() ? FIRST_SCAN_CHUNK : Integer.MAX_VALUE;
+        // The first scan (one that starts from nothing) publishes in large chunks: a file not read yet has no state,
+        // so no object is deleted early, and the snapshot counts as synced only once the whole folder is read.
+        int chunk = files.isEmpty() ? FIRST_SCAN_CHUNK : LATER_SCAN_CHUNK;
+        boolean parallel = changed.size() >= PARALLEL_READ_THRESHOLD;
         Set<ObjectKey> affected = new LinkedHashSet<>();
+        Set<ObjectKey> deletionsHeld = new LinkedHashSet<>();
         for (int from = 0; from < changed.size(); from += chunk) {
             int to = (int) Math.min(changed.size(), (long) from + chunk);
-            readAll(changed.subList(from, to), changedAttrs.subList(from, to), affected);
+            readAll(changed.subList(from, to), changedAttrs.subList(from, to), parallel, affected);
             if (to < changed.size()) {
-                publish(affected);
+                publish(affected, deletionsHeld);
                 affected.clear();
             }
         }
@@ -286,17 +303,28 @@ public final class ManifestDirectorySource implements ResourceSource {
             replaceDefinitions(path, previous.objects(), null, affected);
             filesWithProblems.remove(path);
         }
-        publish(affected);
+        affected.addAll(deletionsHeld);
+        publish(affected, null);
+        problems = composeProblems();
+        if (scanUpserts > 0 || scanDeletes > 0) {
+            LOG.info("manifests in {}: {} objects changed, {} deleted", directory, scanUpserts, scanDeletes);
+            scanUpserts = 0;
+            scanDeletes = 0;
+        }
         scans++;
     }
 
-    /** Reads {@code changed} into the file states, collecting the keys whose definitions changed. Scanner thread only. */
-    private void readAll(List<Path> changed, List<BasicFileAttributes> changedAttrs, Set<ObjectKey> affected) {
+    /**
+     * Reads {@code changed} into the file states, on every core when {@code parallel}, collecting the keys whose
+     * definitions changed. Scanner thread only.
+     */
+    private void readAll(List<Path> changed, List<BasicFileAttributes> changedAttrs, boolean parallel,
+                         Set<ObjectKey> affected) {
         FileState[] read = new FileState[changed.size()];
-        // Files parse independently: a large scan (the first one, above all) uses every core. read() only reads
-        // the scanner's maps, which nothing changes until the parallel part has finished.
+        // Files parse independently. read() only reads the scanner's maps, which nothing changes until the parallel
+        // part has finished.
         IntStream range = IntStream.range(0, read.length);
-        (read.length >= PARALLEL_READ_THRESHOLD ? range.parallel() : range)
+        (parallel ? range.parallel() : range)
                 .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i))));
         for (int i = 0; i < read.length; i++) {
             Path path = changed.get(i);
@@ -555,9 +583,11 @@ public final class ManifestDirectorySource implements ResourceSource {
 
     /**
      * Re-derives the objects of {@code affected} from their definitions, updates the snapshot, then publishes the
-     * events for what changed. Costs what changed, not what the folder holds. Scanner thread only.
+     * events for what changed. Costs what changed, not what the folder holds. An object left without a definition is
+     * deleted, or added to {@code deletionsHeld} when that is not null (the scan has files left to read). Scanner
+     * thread only.
      */
-    private void publish(Set<ObjectKey> affected) {
+    private void publish(Set<ObjectKey> affected, Set<ObjectKey> deletionsHeld) {
         List<HasMetadata> upserts = new ArrayList<>();
         List<HasMetadata> deletes = new ArrayList<>();
         // The snapshot first: an event the queue drops must be in the snapshot the writer then reads.
@@ -571,7 +601,9 @@ public final class ManifestDirectorySource implements ResourceSource {
                 }
                 HasMetadata previous = current.get(key);
                 if (defs == null) {
-                    if (previous != null) {
+                    if (deletionsHeld != null) {
+                        deletionsHeld.add(key);
+                    } else if (previous != null) {
                         current.remove(key);
                         snapshots.remove(key.kind());
                         deletes.add(previous);
@@ -593,16 +625,14 @@ public final class ManifestDirectorySource implements ResourceSource {
                 }
             }
         }
-        problems = composeProblems();
         for (HasMetadata object : upserts) {
             channel.publish(ResourceKind.of(object), false, object);
         }
         for (HasMetadata object : deletes) {
             channel.publish(ResourceKind.of(object), true, object);
         }
-        if (!upserts.isEmpty() || !deletes.isEmpty()) {
-            LOG.info("manifests in {}: {} objects changed, {} deleted", directory, upserts.size(), deletes.size());
-        }
+        scanUpserts += upserts.size();
+        scanDeletes += deletes.size();
     }
 
     /** The malformed files' problems and the ignored duplicate definitions, by file and line. Scanner thread only. */

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -133,6 +134,42 @@ class ManifestDirectoryIncrementalTest {
         driven.scan(Set.of(dir.resolve("b.yaml")), false);
         assertThat(driven.writer.store().size(ResourceKind.SERVICE)).isZero();
         assertThat(driven.source.snapshot(ResourceKind.SERVICE)).isEmpty();
+    }
+
+    @Test
+    void anObjectMovedToAFileOfALaterChunkOfTheSameScanIsNeverDeletedOnTheWay() throws IOException {
+        int fileCount = ManifestDirectorySource.LATER_SCAN_CHUNK + 4;
+        for (int i = 0; i < fileCount; i++) {
+            write(dir, "f%02d.yaml".formatted(i), service("s-" + i, 80) + (i == 0 ? "---\n" + service("moved", 80) : ""));
+        }
+        ManifestDirectorySource source = new ManifestDirectorySource(dir, Duration.ofHours(1), new AgentMetrics(), false);
+        EventQueue queue = new EventQueue(256, new AgentMetrics());
+        source.scanOnce(queue.channel(source.name()), Set.of(), true);
+        queue.drain(e -> { }, queue.capacity());
+
+        Set<Path> touched = new HashSet<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < fileCount; i++) {
+            Path file = dir.resolve("f%02d.yaml".formatted(i));
+            touched.add(file);
+            if (i == 5) {
+                Files.delete(file);
+                continue;
+            }
+            write(dir, file.getFileName().toString(),
+                    service("s-" + i, 81) + (i == fileCount - 1 ? "---\n" + service("moved", 80) : ""));
+            expected.add("update s-" + i);
+        }
+        expected.add("delete s-5");
+        source.scanOnce(queue.channel(source.name()), touched, false);
+        List<String> events = new ArrayList<>();
+        queue.drain(e -> events.add((e.deleted() ? "delete " : "update ") + e.object().getMetadata().getName()),
+                queue.capacity());
+
+        // The scan publishes chunk by chunk; "moved" left the first chunk's file and is back, unchanged, in the last
+        // chunk's, so it is neither deleted nor updated. The deletion comes once every file is read.
+        assertThat(events).containsExactlyElementsOf(expected);
+        assertThat(source.snapshot(ResourceKind.SERVICE)).extracting(o -> o.getMetadata().getName()).contains("moved");
     }
 
     /** One step: a file written with some Services (or malformed), or deleted; then scanned, in one of two ways. */

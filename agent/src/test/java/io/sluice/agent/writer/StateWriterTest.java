@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ObjectKey;
@@ -252,6 +253,36 @@ class StateWriterTest {
                 .filter(s -> s.getMetadata().getName().equals("sluice_objects_refused"))
                 .flatMap(s -> s.getDataPoints().stream())
                 .anyMatch(p -> p.getLabels().get("reason").equals("reconciler_error"))).isTrue();
+    }
+
+    @Test
+    void everyChangeToADistinctKeyIsObservedOnceInTheEventToMapHistogramWhenItsFlushReturns() {
+        StateWriter writer = writer();
+        source.setSynced(true);
+        writer.doWork();
+        long before = eventsFlushed();
+
+        // A burst drained in one duty cycle, then changes one per cycle, as a source that publishes file by file.
+        for (int i = 0; i < 300; i++) {
+            source.put(service("default", "burst-" + i, "1", 80));
+        }
+        writer.doWork();
+        assertThat(eventsFlushed() - before).isEqualTo(300);
+        for (int i = 0; i < 200; i++) {
+            source.put(service("default", "trickle-" + i, "1", 80));
+            writer.doWork();
+        }
+
+        assertThat(eventsFlushed() - before).isEqualTo(500);
+        assertThat(reconciler.changes).hasSize(500);
+    }
+
+    private long eventsFlushed() {
+        return metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("sluice_event_to_map_latency_seconds"))
+                .flatMap(s -> s.getDataPoints().stream())
+                .mapToLong(p -> ((HistogramDataPointSnapshot) p).getCount())
+                .sum();
     }
 
     @Test
