@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -133,6 +134,8 @@ public final class ManifestDirectorySource implements ResourceSource {
     private volatile boolean running;
     private volatile long scans;
     private Thread thread;
+    /** Parses large scans on every core, below the writer in priority; made at {@link #start}. */
+    private ForkJoinPool parsePool;
 
     /** A source over {@code directory}, rescanned every {@code pollInterval} and on change notifications. */
     public ManifestDirectorySource(Path directory, Duration pollInterval, AgentMetrics metrics) {
@@ -175,10 +178,14 @@ public final class ManifestDirectorySource implements ResourceSource {
             closeWatcher();
         }
         running = true;
+        parsePool = BackgroundPriority.parsePool("sluice-manifest-parse", Runtime.getRuntime().availableProcessors());
         thread = Thread.ofPlatform().name("sluice-manifests").daemon().start(this::run);
     }
 
     private void run() {
+        if (!BackgroundPriority.lowerCurrentThread()) {
+            LOG.debug("the manifest scanner runs at the writer's priority");
+        }
         scan(Set.of(), true);
         synced = true;
         while (running) {
@@ -325,8 +332,13 @@ public final class ManifestDirectorySource implements ResourceSource {
         // Files parse independently. read() only reads the scanner's maps, which nothing changes until the parallel
         // part has finished.
         IntStream range = IntStream.range(0, read.length);
-        (parallel ? range.parallel() : range)
+        Runnable readEach = () -> (parallel ? range.parallel() : range)
                 .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i))));
+        if (parallel && parsePool != null) {
+            parsePool.submit(readEach).join(); // a parallel stream started inside a pool's task runs in that pool
+        } else {
+            readEach.run();
+        }
         for (int i = 0; i < read.length; i++) {
             Path path = changed.get(i);
             FileState previous = files.put(path, read[i]);
@@ -701,9 +713,11 @@ public final class ManifestDirectorySource implements ResourceSource {
     @Override
     public void close() {
         Thread t;
+        ForkJoinPool pool;
         synchronized (this) {
             running = false;
             t = thread;
+            pool = parsePool;
         }
         closeWatcher();
         if (t != null) {
@@ -713,6 +727,9 @@ public final class ManifestDirectorySource implements ResourceSource {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (pool != null) {
+            pool.shutdownNow();
         }
     }
 
