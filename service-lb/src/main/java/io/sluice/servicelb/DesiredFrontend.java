@@ -1,6 +1,5 @@
 package io.sluice.servicelb;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -27,9 +26,7 @@ public record DesiredFrontend(
     public DesiredFrontend {
         Objects.requireNonNull(frontend, "frontend");
         Objects.requireNonNull(verdict, "verdict");
-        List<ServiceBackend> sorted = new ArrayList<>(backends);
-        sorted.sort(null);
-        backends = List.copyOf(sorted);
+        backends = Sorting.sortedCopy(backends);
         for (int i = 0; i < backends.size(); i++) {
             ServiceBackend backend = backends.get(i);
             if (backend.family() != frontend.family() || backend.protocol() != frontend.address().protocol()) {

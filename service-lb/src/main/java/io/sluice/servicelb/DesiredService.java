@@ -1,6 +1,5 @@
 package io.sluice.servicelb;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,9 +15,7 @@ public record DesiredService(ServiceKey key, List<DesiredFrontend> frontends) {
 
     public DesiredService {
         Objects.requireNonNull(key, "key");
-        List<DesiredFrontend> sorted = new ArrayList<>(frontends);
-        sorted.sort(null);
-        frontends = List.copyOf(sorted);
+        frontends = Sorting.sortedCopy(frontends);
         for (int i = 0; i < frontends.size(); i++) {
             DesiredFrontend frontend = frontends.get(i);
             if (!frontend.frontend().servicePort().service().equals(key)) {

@@ -1,8 +1,8 @@
 package io.sluice.servicelb;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.function.Predicate;
 
 /**
  * kube-proxy's choice of usable endpoints (its {@code CategorizeEndpoints}, without topology hints), for one
@@ -44,19 +44,35 @@ final class EndpointSelection {
     }
 
     static Selection select(Collection<Candidate> candidates, boolean localOnly) {
-        Predicate<Candidate> inScope = localOnly ? c -> c.backend().local() : c -> true;
-        List<ServiceBackend> chosen = pick(candidates, inScope.and(Candidate::ready));
+        List<ServiceBackend> chosen = pick(candidates, localOnly, false);
         if (chosen.isEmpty()) {
-            chosen = pick(candidates, inScope.and(Candidate::servingTerminating));
+            chosen = pick(candidates, localOnly, true);
         }
         if (!chosen.isEmpty()) {
             return new Selection(chosen, FrontendVerdict.FORWARD);
         }
-        boolean usableAnywhere = candidates.stream().anyMatch(Candidate::usable);
+        boolean usableAnywhere = false;
+        for (Candidate candidate : candidates) {
+            usableAnywhere |= candidate.usable();
+        }
         return new Selection(List.of(), usableAnywhere ? FrontendVerdict.DROP : FrontendVerdict.REJECT);
     }
 
-    private static List<ServiceBackend> pick(Collection<Candidate> candidates, Predicate<Candidate> predicate) {
-        return candidates.stream().filter(predicate).map(Candidate::backend).sorted().toList();
+    /**
+     * The ready candidates in scope, or with {@code servingTerminating} the serving and terminating ones, as a
+     * sorted immutable list. Plain loops rather than a stream: this runs for every Service port of every sync, and
+     * the launcher's C1-only flags leave a stream pipeline's lambdas as calls.
+     */
+    private static List<ServiceBackend> pick(Collection<Candidate> candidates, boolean localOnly,
+                                             boolean servingTerminating) {
+        List<ServiceBackend> chosen = new ArrayList<>(candidates.size());
+        for (Candidate candidate : candidates) {
+            if ((!localOnly || candidate.backend().local())
+                    && (servingTerminating ? candidate.servingTerminating() : candidate.ready())) {
+                chosen.add(candidate.backend());
+            }
+        }
+        chosen.sort(null);
+        return List.copyOf(chosen);
     }
 }

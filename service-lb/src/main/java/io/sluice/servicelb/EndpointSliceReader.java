@@ -9,11 +9,9 @@ import io.sluice.servicelb.ParsedSlice.SliceEndpoint;
 import io.sluice.servicelb.ParsedSlice.SlicePort;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Validates a fabric8 {@link EndpointSlice} into a {@link ParsedSlice}. A bad port or endpoint refuses that entry
@@ -82,12 +80,10 @@ final class EndpointSliceReader {
     private static List<SlicePort> readPorts(EndpointSlice slice, ObjectRef ref, Refusals refusals) {
         List<EndpointPort> ports = slice.getPorts() == null ? List.of() : slice.getPorts();
         List<SlicePort> result = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
         for (int j = 0; j < ports.size(); j++) {
-            String field = "ports[" + j + "]";
             EndpointPort port = ports.get(j);
             if (port == null) {
-                refusals.add(ref, field, RefusalReason.INVALID_OBJECT, "null entry; left out");
+                refusals.add(ref, portField(j), RefusalReason.INVALID_OBJECT, "null entry; left out");
                 continue;
             }
             // An absent name is read as the empty name of a single unnamed Service port (hand-written slices
@@ -95,19 +91,21 @@ final class EndpointSliceReader {
             String name = port.getName() == null ? "" : port.getName();
             Integer number = port.getPort();
             if (number == null) {
-                refusals.add(ref, field + ".port", RefusalReason.INVALID_PORT,
+                refusals.add(ref, portField(j) + ".port", RefusalReason.INVALID_PORT,
                         "unset (meaning all ports), which a proxy cannot use; port left out");
                 continue;
             }
-            if (!Ports.checkNumber(number, field + ".port", ref, refusals)) {
+            if (!Ports.isValid(number)) {
+                Ports.checkNumber(number, portField(j) + ".port", ref, refusals);
                 continue;
             }
-            Optional<L4Protocol> protocol = Ports.readProtocol(port.getProtocol(), field + ".protocol", ref, refusals);
+            Optional<L4Protocol> protocol = L4Protocol.fromKubernetes(port.getProtocol());
             if (protocol.isEmpty()) {
+                Ports.readProtocol(port.getProtocol(), portField(j) + ".protocol", ref, refusals);
                 continue;
             }
-            if (!seen.add(name + "/" + protocol.get())) {
-                refusals.add(ref, field + ".name", RefusalReason.DUPLICATE_PORT,
+            if (contains(result, name, protocol.get())) {
+                refusals.add(ref, portField(j) + ".name", RefusalReason.DUPLICATE_PORT,
                         "port '" + name + "'/" + protocol.get() + " appears twice; port left out");
                 continue;
             }
@@ -116,20 +114,38 @@ final class EndpointSliceReader {
         return result;
     }
 
+    /** Whether a port already read serves {@code name} over {@code protocol} (a slice has at most 100 ports). */
+    private static boolean contains(List<SlicePort> ports, String name, L4Protocol protocol) {
+        for (SlicePort port : ports) {
+            if (port.protocol() == protocol && port.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Field paths are built only for a refusal: the happy path reads every endpoint of every slice on a sync.
+    private static String portField(int j) {
+        return "ports[" + j + "]";
+    }
+
+    private static String endpointField(int k) {
+        return "endpoints[" + k + "]";
+    }
+
     private static List<SliceEndpoint> readEndpoints(EndpointSlice slice, IpFamily family, ObjectRef ref,
                                                      Refusals refusals) {
         List<Endpoint> endpoints = slice.getEndpoints() == null ? List.of() : slice.getEndpoints();
         List<SliceEndpoint> result = new ArrayList<>();
         for (int k = 0; k < endpoints.size(); k++) {
-            String field = "endpoints[" + k + "]";
             Endpoint endpoint = endpoints.get(k);
             if (endpoint == null) {
-                refusals.add(ref, field, RefusalReason.INVALID_OBJECT, "null entry; endpoint left out");
+                refusals.add(ref, endpointField(k), RefusalReason.INVALID_OBJECT, "null entry; endpoint left out");
                 continue;
             }
             List<String> addresses = endpoint.getAddresses();
             if (addresses == null || addresses.isEmpty()) {
-                refusals.add(ref, field + ".addresses", RefusalReason.MISSING_ADDRESS,
+                refusals.add(ref, endpointField(k) + ".addresses", RefusalReason.MISSING_ADDRESS,
                         "no address; endpoint left out");
                 continue;
             }
@@ -138,12 +154,12 @@ final class EndpointSliceReader {
             try {
                 address = IpAddress.parse(addresses.getFirst());
             } catch (IllegalArgumentException e) {
-                refusals.add(ref, field + ".addresses[0]", RefusalReason.INVALID_IP,
+                refusals.add(ref, endpointField(k) + ".addresses[0]", RefusalReason.INVALID_IP,
                         e.getMessage() + "; endpoint left out");
                 continue;
             }
             if (address.family() != family) {
-                refusals.add(ref, field + ".addresses[0]", RefusalReason.IP_FAMILY_CONFLICT, address + " is "
+                refusals.add(ref, endpointField(k) + ".addresses[0]", RefusalReason.IP_FAMILY_CONFLICT, address + " is "
                         + address.family() + " in an " + family + " slice; endpoint left out");
                 continue;
             }

@@ -15,7 +15,12 @@ record ParsedSlice(String name, IpFamily family, List<SlicePort> ports, List<Sli
 
     /** The slice port that serves the Service port named {@code portName} over {@code protocol}, if any. */
     Optional<SlicePort> portFor(String portName, L4Protocol protocol) {
-        return ports.stream().filter(p -> p.name().equals(portName) && p.protocol() == protocol).findFirst();
+        for (SlicePort port : ports) {
+            if (port.protocol() == protocol && port.name().equals(portName)) {
+                return Optional.of(port);
+            }
+        }
+        return Optional.empty();
     }
 
     /** A slice port: the Service port name it serves and the endpoints' port number (the resolved targetPort). */

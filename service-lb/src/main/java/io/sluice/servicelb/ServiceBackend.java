@@ -1,6 +1,5 @@
 package io.sluice.servicelb;
 
-import java.util.Comparator;
 import java.util.Objects;
 
 /**
@@ -26,14 +25,6 @@ public record ServiceBackend(
         boolean local,
         boolean terminating) implements Comparable<ServiceBackend> {
 
-    private static final Comparator<ServiceBackend> ORDER = Comparator.comparing(ServiceBackend::address)
-            .thenComparingInt(ServiceBackend::port)
-            .thenComparing(ServiceBackend::protocol)
-            .thenComparing(ServiceBackend::nodeName)
-            .thenComparing(ServiceBackend::zone)
-            .thenComparing(ServiceBackend::local)
-            .thenComparing(ServiceBackend::terminating);
-
     public ServiceBackend {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(protocol, "protocol");
@@ -52,9 +43,53 @@ public record ServiceBackend(
         return address.equals(other.address) && port == other.port && protocol == other.protocol;
     }
 
+    /**
+     * By address, port, protocol, node name, zone, locality, then termination (false first). Written out rather than
+     * a comparator chain: every translation sorts its backends, and the launcher's C1-only flags do not inline
+     * the chain's lambdas.
+     */
     @Override
     public int compareTo(ServiceBackend other) {
-        return ORDER.compare(this, other);
+        int c = address.compareTo(other.address);
+        if (c != 0) {
+            return c;
+        }
+        c = Integer.compare(port, other.port);
+        if (c != 0) {
+            return c;
+        }
+        c = protocol.compareTo(other.protocol);
+        if (c != 0) {
+            return c;
+        }
+        c = nodeName.compareTo(other.nodeName);
+        if (c != 0) {
+            return c;
+        }
+        c = zone.compareTo(other.zone);
+        if (c != 0) {
+            return c;
+        }
+        c = Boolean.compare(local, other.local);
+        return c != 0 ? c : Boolean.compare(terminating, other.terminating);
+    }
+
+    /** Hand-written for the same reason as {@link #compareTo}; the same fields as the record's own. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ServiceBackend other && port == other.port && local == other.local
+                && terminating == other.terminating && protocol == other.protocol && address.equals(other.address)
+                && nodeName.equals(other.nodeName) && zone.equals(other.zone);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = address.hashCode();
+        h = 31 * h + port;
+        h = 31 * h + protocol.ordinal();
+        h = 31 * h + nodeName.hashCode();
+        h = 31 * h + zone.hashCode();
+        return 31 * h + (local ? 2 : 0) + (terminating ? 1 : 0);
     }
 
     /** {@code 10.1.0.5:8080/TCP}. */

@@ -1,7 +1,9 @@
 package io.sluice.servicelb;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -31,9 +33,7 @@ public record ServiceFrontend(
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(affinity, "affinity");
         Objects.requireNonNull(flags, "flags");
-        flags = flags.isEmpty()
-                ? Collections.unmodifiableSet(EnumSet.noneOf(FrontendFlag.class))
-                : Collections.unmodifiableSet(EnumSet.copyOf(flags));
+        flags = shared(flags);
         if (!address.protocol().supportedByDataPath()) {
             throw new IllegalArgumentException(address + ": the data path does not balance " + address.protocol());
         }
@@ -44,6 +44,38 @@ public record ServiceFrontend(
         if (flags.contains(FrontendFlag.PRESERVE_CLIENT_IP) && flags.contains(FrontendFlag.SNAT_REMOTE_BACKENDS)) {
             throw new IllegalArgumentException(address + ": cannot both preserve the client IP and SNAT");
         }
+    }
+
+    private static final FrontendFlag[] ALL_FLAGS = FrontendFlag.values();
+    /** Every combination of flags once, as an unmodifiable set, indexed by the bit mask of the flags' ordinals. */
+    private static final List<Set<FrontendFlag>> FLAG_SETS = flagSets();
+
+    private static List<Set<FrontendFlag>> flagSets() {
+        List<Set<FrontendFlag>> sets = new ArrayList<>();
+        for (int mask = 0; mask < 1 << ALL_FLAGS.length; mask++) {
+            EnumSet<FrontendFlag> set = EnumSet.noneOf(FrontendFlag.class);
+            for (FrontendFlag flag : ALL_FLAGS) {
+                if ((mask & (1 << flag.ordinal())) != 0) {
+                    set.add(flag);
+                }
+            }
+            sets.add(Collections.unmodifiableSet(set));
+        }
+        return List.copyOf(sets);
+    }
+
+    /** The shared unmodifiable set equal to {@code flags}: a sync builds a frontend per address, a copy each was waste. */
+    private static Set<FrontendFlag> shared(Set<FrontendFlag> flags) {
+        int mask = 0;
+        for (FrontendFlag flag : ALL_FLAGS) {
+            if (flags.contains(flag)) {
+                mask |= 1 << flag.ordinal();
+            }
+        }
+        if (flags.size() != Integer.bitCount(mask)) {
+            return Collections.unmodifiableSet(EnumSet.copyOf(flags)); // throws for the null element it must hold
+        }
+        return FLAG_SETS.get(mask);
     }
 
     /** Which traffic policy governs this frontend. */

@@ -1,6 +1,5 @@
 package io.sluice.servicelb;
 
-import java.util.Comparator;
 import java.util.Objects;
 
 /**
@@ -11,9 +10,6 @@ import java.util.Objects;
  */
 public record ServiceKey(String namespace, String name) implements Comparable<ServiceKey> {
 
-    private static final Comparator<ServiceKey> ORDER =
-            Comparator.comparing(ServiceKey::namespace).thenComparing(ServiceKey::name);
-
     public ServiceKey {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(name, "name");
@@ -23,9 +19,22 @@ public record ServiceKey(String namespace, String name) implements Comparable<Se
         }
     }
 
+    /** By namespace, then name; written out rather than a comparator chain, which C1 does not inline. */
     @Override
     public int compareTo(ServiceKey other) {
-        return ORDER.compare(this, other);
+        int c = namespace.compareTo(other.namespace);
+        return c != 0 ? c : name.compareTo(other.name);
+    }
+
+    /** Hand-written: a record's generated equals goes through a method handle, slow under C1 on hot map keys. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ServiceKey other && name.equals(other.name) && namespace.equals(other.namespace);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * namespace.hashCode() + name.hashCode();
     }
 
     /** {@code namespace/name}. */

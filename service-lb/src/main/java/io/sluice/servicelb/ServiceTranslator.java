@@ -196,7 +196,12 @@ public final class ServiceTranslator {
         FrontendCollector builder = new FrontendCollector(svc, refusals);
         for (SourcedIp clusterIp : svc.clusterIps()) {
             IpFamily family = clusterIp.ip().family();
-            List<ParsedSlice> ofFamily = parsedSlices.stream().filter(s -> s.family() == family).toList();
+            List<ParsedSlice> ofFamily = new ArrayList<>(parsedSlices.size());
+            for (ParsedSlice slice : parsedSlices) {
+                if (slice.family() == family) {
+                    ofFamily.add(slice);
+                }
+            }
             for (ParsedPort port : svc.ports()) {
                 builder.addPort(clusterIp, port, candidates(ofFamily, port));
             }
@@ -213,7 +218,7 @@ public final class ServiceTranslator {
      * and a later copy replaces an earlier one only when it is local, as kube-proxy does.
      */
     private List<Candidate> candidates(List<ParsedSlice> slices, ParsedPort port) {
-        Map<String, Candidate> byEndpoint = new LinkedHashMap<>();
+        Map<EndpointKey, Candidate> byEndpoint = new LinkedHashMap<>();
         for (ParsedSlice slice : slices) {
             Optional<SlicePort> slicePort = slice.portFor(port.name(), port.protocol());
             if (slicePort.isEmpty()) {
@@ -223,14 +228,29 @@ public final class ServiceTranslator {
                 boolean local = node.isLocal(endpoint.nodeName());
                 ServiceBackend backend = new ServiceBackend(endpoint.address(), slicePort.get().port(),
                         port.protocol(), endpoint.nodeName(), endpoint.zone(), local, endpoint.terminating());
-                String key = endpoint.address() + "/" + slicePort.get().port();
+                EndpointKey key = new EndpointKey(endpoint.address(), slicePort.get().port());
                 Candidate existing = byEndpoint.get(key);
                 if (existing == null || (local && !existing.backend().local())) {
                     byEndpoint.put(key, new Candidate(backend, endpoint.ready(), endpoint.serving()));
                 }
             }
         }
-        return List.copyOf(byEndpoint.values());
+        return new ArrayList<>(byEndpoint.values());
+    }
+
+    /** An endpoint's address and resolved port: what deduplicates endpoints listed in more than one slice. */
+    private record EndpointKey(IpAddress address, int port) {
+
+        /** Hand-written: a record's generated equals goes through a method handle, slow under C1. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof EndpointKey other && port == other.port && address.equals(other.address);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * address.hashCode() + port;
+        }
     }
 
     /** Builds one Service's frontends, claiming each address once. */
@@ -312,7 +332,16 @@ public final class ServiceTranslator {
     }
 
     private static List<SourcedIp> ofFamily(List<SourcedIp> ips, IpFamily family) {
-        return ips.stream().filter(ip -> ip.ip().family() == family).toList();
+        if (ips.isEmpty()) {
+            return List.of();
+        }
+        List<SourcedIp> result = new ArrayList<>(ips.size());
+        for (SourcedIp ip : ips) {
+            if (ip.ip().family() == family) {
+                result.add(ip);
+            }
+        }
+        return result;
     }
 
     private static String describe(ServiceFrontend owner) {
