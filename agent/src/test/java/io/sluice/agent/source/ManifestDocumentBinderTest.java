@@ -13,8 +13,12 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -45,6 +49,17 @@ class ManifestDocumentBinderTest {
         assertThat(bound(yaml)).containsExactly(fabric8.<Object>unmarshal(yaml));
         String json = fabric8.asJson(slice);
         assertThat(bound(json)).as("JSON is YAML too").containsExactly(fabric8.<Object>unmarshal(json));
+    }
+
+    @Property(tries = 100)
+    void topLevelFieldsInAnyOrderBindLikeFabric8(@ForAll("services") Service service, @ForAll long seed) {
+        Map<String, Object> fields = fabric8.convertValue(service, Map.class);
+        List<String> order = new ArrayList<>(fields.keySet());
+        Collections.shuffle(order, new Random(seed));
+        Map<String, Object> shuffled = new LinkedHashMap<>();
+        order.forEach(name -> shuffled.put(name, fields.get(name)));
+        String yaml = fabric8.asYaml(shuffled);
+        assertThat(bound(yaml)).as(yaml).containsExactly(fabric8.<Object>unmarshal(yaml));
     }
 
     @Example
@@ -116,6 +131,31 @@ class ManifestDocumentBinderTest {
         assertThatThrownBy(() -> binder.objectsOf(yaml))
                 .satisfies(e -> assertThat(jacksonCause(e).getPath()).extracting(JacksonException.Reference::getPropertyName)
                         .containsExactly("spec", "ports", null, "port"));
+    }
+
+    @Example
+    void aSyntaxErrorInAWatchedKindHasNoFieldPath() {
+        String yaml = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web
+                spec:
+                  ports: [{name: http, port: 80}]
+                """;
+        // With a field path the source would report a field; a syntax error is reported with its own line.
+        assertThatThrownBy(() -> binder.objectsOf(yaml))
+                .satisfies(e -> assertThat(jacksonCause(e).getPath()).isEmpty());
+    }
+
+    @Example
+    void aSyntaxErrorInAKindTheAgentDoesNotWatchIsStillAnError() {
+        String yaml = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec: {replicas: 2
+                """;
+        assertThatThrownBy(() -> binder.objectsOf(yaml)).isInstanceOf(JacksonException.class);
     }
 
     private List<Object> bound(String document) {

@@ -1,0 +1,102 @@
+package io.sluice.agent.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * How long the binder takes per manifest document, cold (the first 20,000 documents in a fresh JVM, as at the
+ * agent's start) and warm (later rounds over the same documents, as under churn). Figures are printed, never
+ * asserted. Run alone in its own JVM: {@code -Dsluice.bench=true -Dtest=ManifestDocumentBinderBenchmark}; size with
+ * {@code -Dsluice.bench.documents=N}, warm rounds with {@code -Dsluice.bench.rounds=N}.
+ */
+@EnabledIfSystemProperty(named = "sluice.bench", matches = "true")
+class ManifestDocumentBinderBenchmark {
+    @Test
+    void bindsManifestDocuments() throws IOException {
+        int documents = Integer.getInteger("sluice.bench.documents", 20_000);
+        int rounds = Integer.getInteger("sluice.bench.rounds", 7);
+        List<String> texts = manifests(documents);
+
+        long start = System.nanoTime();
+        ManifestDocumentBinder binder = new ManifestDocumentBinder();
+        int objects = bindAll(binder, texts);
+        double coldMillis = (System.nanoTime() - start) / 1e6;
+        assertThat(objects).as("every document holds one watched object").isEqualTo(documents);
+
+        double[] warmMicros = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            long t = System.nanoTime();
+            bindAll(binder, texts);
+            warmMicros[r] = (System.nanoTime() - t) / 1e3 / documents;
+        }
+        Arrays.sort(warmMicros);
+        System.out.printf("binder bench: %d documents, cold %.0f ms (%.1f us/doc), warm median %.1f us/doc"
+                        + " (min %.1f, max %.1f) over %d rounds; loadavg %s%n",
+                documents, coldMillis, coldMillis * 1e3 / documents, warmMicros[rounds / 2], warmMicros[0],
+                warmMicros[rounds - 1], rounds, Files.readString(Path.of("/proc/loadavg")).strip());
+    }
+
+    private static int bindAll(ManifestDocumentBinder binder, List<String> texts) {
+        int objects = 0;
+        for (String text : texts) {
+            objects += binder.objectsOf(text).size();
+        }
+        return objects;
+    }
+
+    /** Half Services, half their EndpointSlices, in the block style kubectl and fabric8 write. */
+    private static List<String> manifests(int count) {
+        List<String> texts = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int n = i / 2;
+            texts.add(i % 2 == 0 ? """
+                    apiVersion: v1
+                    kind: Service
+                    metadata:
+                      name: svc-%d
+                      namespace: bench
+                      labels:
+                        app: svc-%d
+                    spec:
+                      type: ClusterIP
+                      clusterIP: 10.96.%d.%d
+                      selector:
+                        app: svc-%d
+                      ports:
+                      - name: http
+                        port: 80
+                        protocol: TCP
+                        targetPort: 8080
+                    """.formatted(n, n, n / 250, n % 250 + 1, n) : """
+                    apiVersion: discovery.k8s.io/v1
+                    kind: EndpointSlice
+                    metadata:
+                      name: svc-%d-1
+                      namespace: bench
+                      labels:
+                        kubernetes.io/service-name: svc-%d
+                    addressType: IPv4
+                    ports:
+                    - name: http
+                      port: 8080
+                      protocol: TCP
+                    endpoints:
+                    - addresses: [10.1.%d.%d]
+                      conditions: {ready: true, serving: true, terminating: false}
+                      nodeName: node-1
+                    - addresses: [10.2.%d.%d]
+                      conditions: {ready: true}
+                      nodeName: node-2
+                    """.formatted(n, n, n / 250, n % 250 + 1, n / 250, n % 250 + 1));
+        }
+        return texts;
+    }
+}
