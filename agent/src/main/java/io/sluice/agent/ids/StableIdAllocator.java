@@ -8,11 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.BiConsumer;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.agrona.collections.Object2IntHashMap;
 
 /**
  * Gives each string key (a service frontend such as {@code svc:default/web:80:TCP:10.96.0.10}, a backend such as
@@ -37,13 +36,16 @@ public final class StableIdAllocator implements AutoCloseable {
     /** Longest key accepted. */
     public static final int MAX_KEY_LENGTH = 512;
     private static final double AVERAGE_KEY_SIZE = 48;
+    /** What {@link #ids} answers for a key without an id (ids start at 1). */
+    private static final int NO_ID = 0;
 
     private final Path file;
     private final int maxId;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final ChronicleMap<CharSequence, Integer> map;
-    private final Map<String, Integer> ids = new HashMap<>();
+    /** The ids held, without a boxed Integer and a map node per key (110,000 backends and frontends at scale). */
+    private final Object2IntHashMap<String> ids = new Object2IntHashMap<>(NO_ID);
     private final BitSet used = new BitSet();
     /**
      * No id below this one is free: allocation searches from here, not from 1, so a first sync of 100,000 keys does
@@ -166,8 +168,8 @@ public final class StableIdAllocator implements AutoCloseable {
      */
     public int idOf(String key) {
         requireOpen();
-        Integer id = ids.get(key);
-        if (id != null) {
+        int id = ids.getValue(key);
+        if (id != NO_ID) {
             return id;
         }
         checkKey(key);
@@ -186,8 +188,7 @@ public final class StableIdAllocator implements AutoCloseable {
     /** The id of {@code key}, or 0 when it has none. */
     public int find(String key) {
         requireOpen();
-        Integer id = ids.get(key);
-        return id == null ? 0 : id;
+        return ids.getValue(key);
     }
 
     /**
@@ -197,8 +198,8 @@ public final class StableIdAllocator implements AutoCloseable {
      */
     public int release(String key) {
         requireOpen();
-        Integer id = ids.remove(key);
-        if (id == null) {
+        int id = ids.removeKey(key);
+        if (id == NO_ID) {
             return 0;
         }
         map.remove(key);

@@ -48,6 +48,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntHashSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,18 +96,19 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     /** Services to reconcile, in the order they changed (a tree set's comparisons were a tenth of a first sync). */
     private final Set<ServiceKey> dirty = new LinkedHashSet<>();
     private final Map<Lb4Key, ProgrammedFrontend> programmed = new HashMap<>();
-    private final Map<Integer, Lb4Backend> programmedBackends = new HashMap<>();
+    /** Backend id → what {@code lb4_backends} holds; primitive keys: a boxed id and a map node each, 100,000 times. */
+    private final Int2ObjectHashMap<Lb4Backend> programmedBackends = new Int2ObjectHashMap<>();
     /**
      * How many slots of programmed frontends point at each backend id, so that finding the backends nobody uses
      * costs what changed, not every slot of every frontend (which made each change O(all slots)).
      */
-    private final Map<Integer, Integer> slotReferences = new HashMap<>();
+    private final Int2IntHashMap slotReferences = new Int2IntHashMap(0);
     /**
      * Backends that may have lost their last slot, or were written for a frontend whose write then failed. Replaced
      * rather than cleared once it held many (a first sync puts every backend here): a hash set keeps its largest
      * table, and clearing or walking 100,000 empty buckets on every later flush was a fifth of a change's cost.
      */
-    private Set<Integer> maybeUnused = new HashSet<>();
+    private IntHashSet maybeUnused = new IntHashSet();
     /** Flows to flush when a backend leaves a service or goes; null when the caller keeps no conntrack. */
     private ConntrackMaps conntrack;
     /**
@@ -345,8 +349,10 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         }
         maps.putBackends(backends);
         count(MapName.LB4_BACKENDS, "update", backends.size());
-        programmedBackends.putAll(backends);
-        maybeUnused.addAll(backends.keySet());
+        backends.forEach((id, backend) -> {
+            programmedBackends.put(id.intValue(), backend);
+            maybeUnused.add(id.intValue());
+        });
         return backends.size();
     }
 
@@ -502,7 +508,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      */
     private int releaseUnusedBackends() {
         Set<Integer> unused = new LinkedHashSet<>();
-        for (Integer id : maybeUnused) {
+        for (IntHashSet.IntIterator it = maybeUnused.iterator(); it.hasNext(); ) {
+            int id = it.nextValue();
             if (!slotReferences.containsKey(id) && programmedBackends.containsKey(id)) {
                 unused.add(id);
             }
@@ -520,11 +527,11 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             }
             count(MapName.LB4_BACKENDS, "delete", unused.size());
             for (Integer id : unused) {
-                backendIds.release(backendKey(programmedBackends.remove(id)));
+                backendIds.release(backendKey(programmedBackends.remove(id.intValue())));
             }
         }
         if (maybeUnused.size() > SMALL_SET) {
-            maybeUnused = new HashSet<>();
+            maybeUnused = new IntHashSet();
         } else {
             maybeUnused.clear();
         }
@@ -557,10 +564,13 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         if (frontend == null) {
             return;
         }
-        for (Integer id : frontend.backendIds()) {
-            if (slotReferences.merge(id, delta, Integer::sum) == 0) {
+        for (int id : frontend.backendIds()) {
+            int references = slotReferences.get(id) + delta;
+            if (references == 0) {
                 slotReferences.remove(id);
                 maybeUnused.add(id);
+            } else {
+                slotReferences.put(id, references);
             }
         }
     }
@@ -619,8 +629,10 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             setProgrammed(e.getKey(), adopted);
             reference(adopted, 1);
         }
-        programmedBackends.putAll(backends);
-        maybeUnused.addAll(backends.keySet()); // a backend no adopted slot points at is an orphan
+        backends.forEach((id, backend) -> {
+            programmedBackends.put(id.intValue(), backend);
+            maybeUnused.add(id.intValue()); // a backend no adopted slot points at is an orphan
+        });
         if (!services.isEmpty()) {
             LOG.info("adopted {} frontends and {} backends from the pinned maps", services.size(), backends.size());
         }
