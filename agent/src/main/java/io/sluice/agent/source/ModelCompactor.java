@@ -6,12 +6,20 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Shrinks parsed fabric8 model objects in place: every empty {@code Map} or {@code List} field (fabric8 gives each
  * object an {@code additionalProperties} map and empty collections for absent fields) becomes the shared immutable
- * empty one, and lists are trimmed to their size. At 10,000 Services with 10 endpoints each that was 475,000 empty
- * {@code LinkedHashMap}s, 30 MB or a quarter of the agent's live heap.
+ * empty one, and other lists become immutable copies (an endpoint's one address: no {@code ArrayList} and array
+ * of its own). At 10,000 Services with 10 endpoints each that was 475,000 empty {@code LinkedHashMap}s, 30 MB or a
+ * quarter of the agent's live heap.
+ *
+ * <p>Values that thousands of objects repeat are shared: the strings of the fields in {@link #REPEATED_STRINGS}
+ * ({@code apiVersion}, {@code kind}, namespaces, protocols, port names, ...) and the small leaf objects of
+ * {@link #REPEATED_LEAVES} (every ready endpoint's conditions, a slice's ports), each equal value held once. The
+ * tables that share them are bounded ({@link #MAX_SHARED}), so unusual input cannot grow them without limit.
  *
  * <p>Only for objects the agent reads and never changes afterwards: a compacted object's empty collections are
  * immutable (fabric8's builders copy them, so {@code new ServiceBuilder(service)} still works). Equality and hash
@@ -22,6 +30,34 @@ import java.util.Map;
 final class ModelCompactor {
     /** fabric8's model classes: only these are walked, so the compactor never wanders into other objects. */
     private static final String MODEL_PACKAGE = "io.fabric8.kubernetes.api.model";
+    /** String fields whose values repeat across objects, by field name (names, addresses and uids do not). */
+    private static final Set<String> REPEATED_STRINGS = Set.of("apiVersion", "kind", "namespace", "protocol",
+            "appProtocol", "addressType", "type", "sessionAffinity", "ipFamilyPolicy", "internalTrafficPolicy",
+            "externalTrafficPolicy", "nodeName", "zone", "portName");
+    /** Leaf classes (scalar fields only) that nothing changes once parsed: equal instances are shared. */
+    private static final Set<String> REPEATED_LEAVES = Set.of(
+            MODEL_PACKAGE + ".discovery.v1.EndpointConditions", MODEL_PACKAGE + ".discovery.v1.EndpointPort");
+    /** Most distinct values each sharing table holds; later new values are kept as parsed. */
+    static final int MAX_SHARED = 4096;
+    private static final ConcurrentHashMap<String, String> SHARED_STRINGS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Object, Object> SHARED_LEAVES = new ConcurrentHashMap<>();
+
+    private static final ClassValue<Field[]> REPEATED_STRING_FIELDS = new ClassValue<>() {
+        @Override
+        protected Field[] computeValue(Class<?> type) {
+            List<Field> fields = new ArrayList<>();
+            for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+                for (Field f : c.getDeclaredFields()) {
+                    int m = f.getModifiers();
+                    if (!Modifier.isStatic(m) && !Modifier.isFinal(m) && f.getType() == String.class
+                            && REPEATED_STRINGS.contains(f.getName()) && f.trySetAccessible()) {
+                        fields.add(f);
+                    }
+                }
+            }
+            return fields.toArray(new Field[0]);
+        }
+    };
 
     private static final ClassValue<Field[]> FIELDS = new ClassValue<>() {
         @Override
@@ -56,6 +92,11 @@ final class ModelCompactor {
         if (object == null || depth > 32 || !isModel(object.getClass())) {
             return;
         }
+        for (Field field : REPEATED_STRING_FIELDS.get(object.getClass())) {
+            if (get(field, object) instanceof String value) {
+                set(field, object, shared(SHARED_STRINGS, value));
+            }
+        }
         for (Field field : FIELDS.get(object.getClass())) {
             Object value = get(field, object);
             if (value instanceof Map<?, ?> map) {
@@ -70,15 +111,14 @@ final class ModelCompactor {
                 if (list.isEmpty()) {
                     set(field, object, List.of());
                 } else {
-                    if (list instanceof ArrayList<?> arrayList) {
-                        arrayList.trimToSize();
-                    }
                     visitAll(list, depth);
+                    set(field, object, immutableCopy(list));
                 }
             } else if (value instanceof Collection<?> collection) {
                 visitAll(collection, depth);
             } else if (value != null) {
                 visit(value, depth + 1);
+                set(field, object, sharedLeaf(value));
             }
         }
     }
@@ -100,6 +140,35 @@ final class ModelCompactor {
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("field " + field + " was made accessible", e);
         }
+    }
+
+    /** {@code list} as an immutable list of shared leaves; {@code list} itself when it holds a null (List.of cannot). */
+    private static List<?> immutableCopy(List<?> list) {
+        Object[] elements = list.toArray();
+        for (int i = 0; i < elements.length; i++) {
+            if (elements[i] == null) {
+                return list;
+            }
+            elements[i] = sharedLeaf(elements[i]);
+        }
+        return List.of(elements);
+    }
+
+    /** The shared instance equal to {@code value} when it is of a leaf class in {@link #REPEATED_LEAVES}. */
+    private static Object sharedLeaf(Object value) {
+        return REPEATED_LEAVES.contains(value.getClass().getName()) ? shared(SHARED_LEAVES, value) : value;
+    }
+
+    private static <T> T shared(ConcurrentHashMap<T, T> table, T value) {
+        T known = table.get(value);
+        if (known != null) {
+            return known;
+        }
+        if (table.size() >= MAX_SHARED) {
+            return value;
+        }
+        known = table.putIfAbsent(value, value);
+        return known == null ? value : known;
     }
 
     private static void visitAll(Collection<?> values, int depth) {

@@ -1,6 +1,7 @@
 package io.sluice.agent.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -16,10 +17,11 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /**
  * A compacted object is the same object to everyone who reads it (equal, same hash code, same YAML, builders still
- * start from it) and holds no empty mutable collection any more.
+ * start from it), holds no empty mutable collection any more, and shares the values other objects repeat.
  */
 class ModelCompactorTest {
     private final KubernetesSerialization fabric8 = new KubernetesSerialization();
@@ -52,6 +54,37 @@ class ModelCompactorTest {
         assertThat(emptyMutableCollections(slice)).isZero();
         EndpointSlice edited = new EndpointSliceBuilder(slice).addNewEndpoint().withAddresses("10.9.9.9").endEndpoint().build();
         assertThat(edited.getEndpoints()).hasSize(slice.getEndpoints().size() + 1);
+    }
+
+    @Test
+    void valuesThatObjectsRepeatAreHeldOnce() {
+        String yaml = """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: %s, namespace: shop, labels: {kubernetes.io/service-name: web}}
+                addressType: IPv4
+                ports: [{name: http, port: 8080, protocol: TCP}]
+                endpoints:
+                - {addresses: [%s], conditions: {ready: true}}
+                - {addresses: [10.0.0.9], conditions: {ready: false}}
+                """;
+        EndpointSlice a = ModelCompactor.compact(fabric8.<EndpointSlice>unmarshal(yaml.formatted("web-a", "10.0.0.1")));
+        EndpointSlice b = ModelCompactor.compact(fabric8.<EndpointSlice>unmarshal(yaml.formatted("web-b", "10.0.0.2")));
+
+        assertThat(a.getApiVersion()).isSameAs(b.getApiVersion());
+        assertThat(a.getKind()).isSameAs(b.getKind());
+        assertThat(a.getMetadata().getNamespace()).isSameAs(b.getMetadata().getNamespace());
+        assertThat(a.getAddressType()).isSameAs(b.getAddressType());
+        assertThat(a.getPorts().getFirst()).isSameAs(b.getPorts().getFirst());
+        assertThat(a.getEndpoints().get(0).getConditions()).isSameAs(b.getEndpoints().get(0).getConditions())
+                .isNotSameAs(a.getEndpoints().get(1).getConditions());
+        assertThat(a.getEndpoints().get(1).getConditions().getReady()).isFalse();
+        assertThat(a.getMetadata().getName()).isEqualTo("web-a");
+        assertThat(a.getEndpoints().getFirst().getAddresses()).containsExactly("10.0.0.1");
+        assertThat(b.getEndpoints().getFirst().getAddresses()).containsExactly("10.0.0.2");
+        assertThatThrownBy(() -> a.getEndpoints().getFirst().getAddresses().add("10.0.0.3"))
+                .as("a compacted list is immutable, like its shared parts")
+                .isInstanceOf(UnsupportedOperationException.class);
     }
 
     /** Empty maps and lists that could still take elements, reachable from {@code root} through fabric8's model. */
