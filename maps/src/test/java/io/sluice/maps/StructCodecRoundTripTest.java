@@ -129,6 +129,25 @@ class StructCodecRoundTripTest {
         assertThat(roundTrip(Lb4SockRevValue.CODEC, revValue)).isEqualTo(revValue);
     }
 
+    @Property
+    void aPackedBackendIsItsStructsEightBytesAndUnpacksToItself(@ForAll("ipv4") Ipv4 address, @ForAll("ports") int port,
+            @ForAll boolean udp, @ForAll("flags") int flags) {
+        Lb4Backend backend = new Lb4Backend(address, port, udp ? IpProtocol.UDP : IpProtocol.TCP, flags);
+        assertThat(backend.packed()).isNotZero();
+        assertThat(Lb4Backend.unpacked(backend.packed())).isEqualTo(backend);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(Lb4Backend.CODEC.layout());
+            Lb4Backend.CODEC.encode(backend, seg);
+            assertThat(seg.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 0))
+                    .isEqualTo(backend.packed());
+        }
+    }
+
+    @Provide
+    Arbitrary<Integer> flags() {
+        return Arbitraries.integers().between(0, 255);
+    }
+
     @Test
     void addressAndPortAreWrittenInNetworkOrder() {
         try (Arena arena = Arena.ofConfined()) {

@@ -49,8 +49,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.agrona.collections.Int2IntHashMap;
-import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntHashSet;
+import org.agrona.collections.Long2LongHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +85,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     static final int MAGLEV_TABLES_PER_WRITE = 64;
     /** Above this many entries a scratch set is replaced instead of cleared (see {@link #maybeUnused}). */
     private static final int SMALL_SET = 64;
+    /** What {@link #programmedBackends} answers for an id without a backend. */
+    private static final long NO_BACKEND = 0;
 
     private final ServiceTranslator translator;
     private final ServiceMaps maps;
@@ -96,8 +98,11 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     /** Services to reconcile, in the order they changed (a tree set's comparisons were a tenth of a first sync). */
     private final Set<ServiceKey> dirty = new LinkedHashSet<>();
     private final Map<Lb4Key, ProgrammedFrontend> programmed = new HashMap<>();
-    /** Backend id → what {@code lb4_backends} holds; primitive keys: a boxed id and a map node each, 100,000 times. */
-    private final Int2ObjectHashMap<Lb4Backend> programmedBackends = new Int2ObjectHashMap<>();
+    /**
+     * Backend id → what {@code lb4_backends} holds, {@link Lb4Backend#packed() packed} (0: none): no boxed id, map node
+     * and backend object each, 100,000 times.
+     */
+    private final Long2LongHashMap programmedBackends = new Long2LongHashMap(NO_BACKEND);
     /**
      * How many slots of programmed frontends point at each backend id, so that finding the backends nobody uses
      * costs what changed, not every slot of every frontend (which made each change O(all slots)).
@@ -306,7 +311,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             for (int i = 0; i < ids.length; i++) {
                 Lb4Backend backend = backends.get(i);
                 Integer id = backendIds.idOf(backendKey(backend));
-                if (!backend.equals(programmedBackends.get(id))) {
+                if (backend.packed() != programmedBackends.get(id.intValue())) {
                     plan.backends.put(id, backend);
                 }
                 ids[i] = id;
@@ -350,7 +355,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         maps.putBackends(backends);
         count(MapName.LB4_BACKENDS, "update", backends.size());
         backends.forEach((id, backend) -> {
-            programmedBackends.put(id.intValue(), backend);
+            programmedBackends.put(id.intValue(), backend.packed());
             maybeUnused.add(id.intValue());
         });
         return backends.size();
@@ -527,7 +532,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             }
             count(MapName.LB4_BACKENDS, "delete", unused.size());
             for (Integer id : unused) {
-                backendIds.release(backendKey(programmedBackends.remove(id.intValue())));
+                backendIds.release(backendKey(Lb4Backend.unpacked(programmedBackends.remove(id.intValue()))));
             }
         }
         if (maybeUnused.size() > SMALL_SET) {
@@ -551,7 +556,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             if (conntrack != null) {
                 leftServices.add(new ConntrackMaps.ServiceBackend(serviceId, id));
             }
-            Lb4Backend backend = programmedBackends.get(id);
+            long packed = programmedBackends.get(id.intValue());
+            Lb4Backend backend = packed == NO_BACKEND ? null : Lb4Backend.unpacked(packed);
             if (staleSockets != null && frontend.protocol() == IpProtocol.UDP && backend != null) {
                 leftUdpFrontends.put(SockDestroyKey.ofIpv4(frontend.address(), frontend.port(), backend.address(),
                         backend.port()), id);
@@ -630,7 +636,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             reference(adopted, 1);
         }
         backends.forEach((id, backend) -> {
-            programmedBackends.put(id.intValue(), backend);
+            programmedBackends.put(id.intValue(), backend.packed());
             maybeUnused.add(id.intValue()); // a backend no adopted slot points at is an orphan
         });
         if (!services.isEmpty()) {
