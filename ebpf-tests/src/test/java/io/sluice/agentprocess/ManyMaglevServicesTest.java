@@ -40,6 +40,7 @@ import io.sluice.servicelb.ServiceTranslator;
 import io.sluice.testnet.KernelTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -340,24 +341,11 @@ class ManyMaglevServicesTest {
         }
 
         void runUntilReady() {
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (!writer.status().ready()) {
-                writer.doWork();
-                assertThat(System.nanoTime()).as("writer ready within 60 s").isLessThan(deadline);
-            }
-            runUntilIdle();
+            WriterSteps.runUntilReady(writer, Duration.ofSeconds(60));
         }
 
-        /** Runs the writer until it has had nothing to do for 200 ms (its flush may wait for a coalescing delay). */
         void runUntilIdle() {
-            long quietSince = System.nanoTime();
-            while (System.nanoTime() - quietSince < 200_000_000L) {
-                if (writer.doWork() > 0) {
-                    quietSince = System.nanoTime();
-                } else {
-                    Thread.onSpinWait();
-                }
-            }
+            WriterSteps.runUntilIdle(writer);
         }
 
         long operations(String map, String op) {

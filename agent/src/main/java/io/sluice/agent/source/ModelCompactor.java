@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Shrinks parsed fabric8 model objects in place: every empty {@code Map} or {@code List} field (fabric8 gives each
@@ -42,42 +43,12 @@ final class ModelCompactor {
     private static final ConcurrentHashMap<String, String> SHARED_STRINGS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<Object, Object> SHARED_LEAVES = new ConcurrentHashMap<>();
 
-    private static final ClassValue<Field[]> REPEATED_STRING_FIELDS = new ClassValue<>() {
-        @Override
-        protected Field[] computeValue(Class<?> type) {
-            List<Field> fields = new ArrayList<>();
-            for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
-                for (Field f : c.getDeclaredFields()) {
-                    int m = f.getModifiers();
-                    if (!Modifier.isStatic(m) && !Modifier.isFinal(m) && f.getType() == String.class
-                            && REPEATED_STRINGS.contains(f.getName()) && f.trySetAccessible()) {
-                        fields.add(f);
-                    }
-                }
-            }
-            return fields.toArray(new Field[0]);
-        }
-    };
-
-    private static final ClassValue<Field[]> FIELDS = new ClassValue<>() {
-        @Override
-        protected Field[] computeValue(Class<?> type) {
-            List<Field> fields = new ArrayList<>();
-            for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
-                for (Field f : c.getDeclaredFields()) {
-                    int m = f.getModifiers();
-                    if (Modifier.isStatic(m) || Modifier.isFinal(m) || f.getType().isPrimitive()
-                            || f.getType() == String.class || f.getType().isEnum()) {
-                        continue;
-                    }
-                    if (f.trySetAccessible()) { // one we may not touch stays as fabric8 made it
-                        fields.add(f);
-                    }
-                }
-            }
-            return fields.toArray(new Field[0]);
-        }
-    };
+    /** Per model class, its String fields whose values repeat (see {@link #REPEATED_STRINGS}). */
+    private static final ClassValue<Field[]> REPEATED_STRING_FIELDS = fieldTable(
+            type -> type == String.class, name -> REPEATED_STRINGS.contains(name));
+    /** Per model class, the fields that may hold collections or model objects. */
+    private static final ClassValue<Field[]> FIELDS = fieldTable(
+            type -> !type.isPrimitive() && type != String.class && !type.isEnum(), name -> true);
 
     private ModelCompactor() {
     }
@@ -121,6 +92,29 @@ final class ModelCompactor {
                 set(field, object, sharedLeaf(value));
             }
         }
+    }
+
+    /**
+     * A per-class table of the instance fields, declared or inherited, that are neither static nor final and whose type
+     * and name pass the tests; a field we may not make accessible stays as fabric8 made it.
+     */
+    private static ClassValue<Field[]> fieldTable(Predicate<Class<?>> type, Predicate<String> name) {
+        return new ClassValue<>() {
+            @Override
+            protected Field[] computeValue(Class<?> model) {
+                List<Field> fields = new ArrayList<>();
+                for (Class<?> c = model; c != null && c != Object.class; c = c.getSuperclass()) {
+                    for (Field f : c.getDeclaredFields()) {
+                        int m = f.getModifiers();
+                        if (!Modifier.isStatic(m) && !Modifier.isFinal(m) && type.test(f.getType())
+                                && name.test(f.getName()) && f.trySetAccessible()) {
+                            fields.add(f);
+                        }
+                    }
+                }
+                return fields.toArray(new Field[0]);
+            }
+        };
     }
 
     private static Object get(Field field, Object object) {
