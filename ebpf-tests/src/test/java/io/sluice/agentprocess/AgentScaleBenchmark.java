@@ -317,11 +317,7 @@ class AgentScaleBenchmark {
                             + "p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", changes, CHANGES_PER_SECOND,
                     latencies[changes / 2] / 1e6, latencies[(int) (changes * 0.99)] / 1e6, latencies[changes - 1] / 1e6);
         } finally {
-            try (var files = Files.walk(state)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            Topology.deleteTree(state);
         }
     }
 

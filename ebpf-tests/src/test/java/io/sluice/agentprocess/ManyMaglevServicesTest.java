@@ -38,17 +38,16 @@ import io.sluice.servicelb.ServiceKey;
 import io.sluice.servicelb.ServiceLbConfig;
 import io.sluice.servicelb.ServiceTranslator;
 import io.sluice.testnet.KernelTest;
+import io.sluice.testnet.Topology;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,11 +77,7 @@ class ManyMaglevServicesTest {
 
     @AfterEach
     void removeStateDir() throws Exception {
-        try (Stream<Path> files = Files.walk(state)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        Topology.deleteTree(state);
     }
 
     @Test
