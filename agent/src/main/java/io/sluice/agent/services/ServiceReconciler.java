@@ -371,26 +371,24 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         List<PlannedFrontend> group = new ArrayList<>();
         Map<ServiceKey, Map<Long, MaglevTables.Table>> tables = new HashMap<>();
         ServiceKey owner = null;
-        try {
-            for (PlannedFrontend p : plan.frontends.values()) {
-                if (!p.owner().equals(owner) && tables.size() >= MAGLEV_TABLES_PER_WRITE) {
-                    operations += writeGroup(group, tables);
-                    group.clear();
-                    tables.clear();
-                }
-                owner = p.owner();
-                group.add(p);
-                if (p.table() != null) {
-                    tables.computeIfAbsent(owner, k -> new HashMap<>());
-                }
+        for (PlannedFrontend p : plan.frontends.values()) {
+            if (!p.owner().equals(owner) && tables.size() >= MAGLEV_TABLES_PER_WRITE) {
+                operations += writeGroup(group, tables);
+                group.clear();
             }
-            operations += writeGroup(group, tables);
-        } finally {
-            tables.values().forEach(byDigest -> byDigest.values().forEach(MaglevTables.Table::close));
+            owner = p.owner();
+            group.add(p);
+            if (p.table() != null) {
+                tables.computeIfAbsent(owner, k -> new HashMap<>());
+            }
         }
-        return operations;
+        return operations + writeGroup(group, tables);
     }
 
+    /**
+     * Writes one group of planned frontends; the Maglev tables it creates live in {@code tables} (one empty map per
+     * Service with a table) and are closed, and {@code tables} cleared, when it returns or throws.
+     */
     private int writeGroup(List<PlannedFrontend> group, Map<ServiceKey, Map<Long, MaglevTables.Table>> tables) {
         if (group.isEmpty()) {
             return 0;
