@@ -111,42 +111,13 @@ public final class PolicyMaps implements AutoCloseable {
             Class<?> kind = steps.get(i).getClass();
             Set<Object> keys = new HashSet<>();
             int end = i;
-            while (end < steps.size() && steps.get(end).getClass() == kind && keys.add(keyOf(steps.get(end)))) {
+            while (end < steps.size() && steps.get(end).getClass() == kind && keys.add(steps.get(end).mapKey())) {
                 end++;
             }
             applyRun(steps.subList(i, end));
             i = end;
         }
         return steps.size();
-    }
-
-    /** The map key a step writes (an if chain, not a type switch: this runs once per write). */
-    private static Object keyOf(PolicyWritePlan.Step step) {
-        if (step instanceof PolicyWritePlan.PutEntry s) {
-            return s.key();
-        }
-        if (step instanceof PolicyWritePlan.RemoveEntry s) {
-            return s.key();
-        }
-        if (step instanceof PolicyWritePlan.PutIpcache s) {
-            return s.prefix();
-        }
-        if (step instanceof PolicyWritePlan.RemoveIpcache s) {
-            return s.prefix();
-        }
-        if (step instanceof PolicyWritePlan.PutEndpoint s) {
-            return s.address();
-        }
-        if (step instanceof PolicyWritePlan.RemoveEndpoint s) {
-            return s.address();
-        }
-        if (step instanceof PolicyWritePlan.PutInterface s) {
-            return s.ifindex();
-        }
-        if (step instanceof PolicyWritePlan.RemoveInterface s) {
-            return s.ifindex();
-        }
-        return step; // BumpRevision
     }
 
     /** One run of steps of the same kind with distinct keys. */

@@ -34,42 +34,80 @@ public record PolicyWritePlan(List<Step> steps) {
 
     /** One map write. */
     public sealed interface Step {
+        /** The key of the map entry this step writes; two steps of one kind with equal keys write the same entry. */
+        Object mapKey();
     }
 
     /** Delete an endpoint ({@code endpoints4}). */
     public record RemoveEndpoint(Ipv4 address) implements Step {
+        @Override
+        public Object mapKey() {
+            return address;
+        }
     }
 
     /** Write an endpoint ({@code endpoints4}). */
     public record PutEndpoint(Ipv4 address, Ep4Info info) implements Step {
+        @Override
+        public Object mapKey() {
+            return address;
+        }
     }
 
     /** Delete a pod interface ({@code ep4_by_ifindex}). */
     public record RemoveInterface(int ifindex) implements Step {
+        @Override
+        public Object mapKey() {
+            return ifindex;
+        }
     }
 
     /** Write a pod interface ({@code ep4_by_ifindex}). */
     public record PutInterface(int ifindex, Ipv4 address) implements Step {
+        @Override
+        public Object mapKey() {
+            return ifindex;
+        }
     }
 
     /** Add a policy entry ({@code policy4}). */
     public record PutEntry(Policy4Key key) implements Step {
+        @Override
+        public Object mapKey() {
+            return key;
+        }
     }
 
     /** Delete a policy entry ({@code policy4}). */
     public record RemoveEntry(Policy4Key key) implements Step {
+        @Override
+        public Object mapKey() {
+            return key;
+        }
     }
 
     /** Write an ipcache prefix ({@code ipcache4}). */
     public record PutIpcache(Ipcache4Key prefix, int identity) implements Step {
+        @Override
+        public Object mapKey() {
+            return prefix;
+        }
     }
 
     /** Delete an ipcache prefix ({@code ipcache4}). */
     public record RemoveIpcache(Ipcache4Key prefix) implements Step {
+        @Override
+        public Object mapKey() {
+            return prefix;
+        }
     }
 
     /** Increment {@code policy4_state.revision}. */
     public record BumpRevision() implements Step {
+        @Override
+        public Object mapKey() {
+            return this;
+        }
     }
 
     /** Whether there is nothing to write. */
