@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.sluice.agent.event.EventQueue;
+import io.sluice.agent.ids.ServiceIds;
 import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ResourceKind;
@@ -16,7 +17,6 @@ import io.sluice.bpf.BpfObjectFile;
 import io.sluice.loader.BpfMap;
 import io.sluice.loader.BpfObject;
 import io.sluice.maps.Codec;
-import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.IpProtocol;
 import io.sluice.maps.Ipv4;
 import io.sluice.maps.Lb4Backend;
@@ -261,8 +261,8 @@ class AgentScaleBenchmark {
             sock.load(); // programs loaded, never attached: only the maps matter here
             AgentMetrics metrics = new AgentMetrics();
             ServiceMaps maps = ServiceMaps.of(sock);
-            StableIdAllocator frontendIds = StableIdAllocator.open(state.resolve("frontend-ids.dat"), DatapathConstants.LB4_SERVICES_MAX);
-            StableIdAllocator backendIds = StableIdAllocator.open(state.resolve("backend-ids.dat"), DatapathConstants.LB4_BACKENDS_MAX);
+            StableIdAllocator frontendIds = ServiceIds.openFrontendIds(state);
+            StableIdAllocator backendIds = ServiceIds.openBackendIds(state);
             ServiceReconciler reconciler = new ServiceReconciler(
                     new ServiceTranslator(new ServiceLbConfig(16381, ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
                             NodeContext.parse("node-1", List.of(), List.of())),

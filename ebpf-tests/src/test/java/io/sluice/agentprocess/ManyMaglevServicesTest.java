@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.sluice.agent.event.EventQueue;
+import io.sluice.agent.ids.ServiceIds;
 import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ResourceKind;
@@ -326,8 +327,8 @@ class ManyMaglevServicesTest {
 
         Agent(BpfObject pod, InMemoryServiceSource source) {
             maps = ServiceMaps.of(pod);
-            StableIdAllocator frontendIds = StableIdAllocator.open(state.resolve("frontend-ids.dat"), DatapathConstants.LB4_SERVICES_MAX);
-            StableIdAllocator backendIds = StableIdAllocator.open(state.resolve("backend-ids.dat"), DatapathConstants.LB4_BACKENDS_MAX);
+            StableIdAllocator frontendIds = ServiceIds.openFrontendIds(state);
+            StableIdAllocator backendIds = ServiceIds.openBackendIds(state);
             reconciler = new ServiceReconciler(new ServiceTranslator(config, node), maps, frontendIds, backendIds, metrics)
                     .owning(maps).owning(frontendIds).owning(backendIds);
             writer = new StateWriter(new EventQueue(1 << 12, metrics), List.of(source), List.of(reconciler), metrics);

@@ -6,6 +6,6 @@ import java.nio.file.Path;
 public final class IdSpaceExhaustedException extends IllegalStateException {
 
     public IdSpaceExhaustedException(Path file, String key, int maxId) {
-        super(file + ": no free id for \"" + key + "\": all " + maxId + " ids are taken");
+        super(file + ": no free id for " + key + ": all " + maxId + " ids are taken");
     }
 }

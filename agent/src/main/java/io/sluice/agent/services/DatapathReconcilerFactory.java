@@ -3,12 +3,12 @@ package io.sluice.agent.services;
 import io.sluice.agent.ReconcilerFactory;
 import io.sluice.agent.config.AgentConfig;
 import io.sluice.agent.datapath.Datapath;
+import io.sluice.agent.ids.ServiceIds;
 import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.policy.PolicyReconciler;
 import io.sluice.agent.writer.Reconciler;
 import io.sluice.maps.ConntrackMaps;
-import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.Ipv4;
 import io.sluice.maps.ServiceMaps;
 import io.sluice.servicelb.NodeContext;
@@ -38,8 +38,8 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
             datapath.configureNode(firstIpv4(config.nodeAddresses()), Ipv4.parse(config.hairpinAddress()));
             maps = datapath.serviceMaps();
             policy = PolicyReconciler.open(config, metrics);
-            frontendIds = StableIdAllocator.open(config.stateDir().resolve("frontend-ids.dat"), DatapathConstants.LB4_SERVICES_MAX);
-            backendIds = StableIdAllocator.open(config.stateDir().resolve("backend-ids.dat"), DatapathConstants.LB4_BACKENDS_MAX);
+            frontendIds = ServiceIds.openFrontendIds(config.stateDir());
+            backendIds = ServiceIds.openBackendIds(config.stateDir());
             ServiceTranslator translator = new ServiceTranslator(
                     new ServiceLbConfig(config.maglevTableSize(), ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
                     NodeContext.parse(config.nodeName(), config.nodeAddresses(),

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.sluice.agent.datapath.StaleSocketDestroyer;
+import io.sluice.agent.ids.ServiceIds;
 import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ObjectKey;
@@ -236,6 +237,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             prunePending = false;
         }
         operations += releaseUnusedBackends();
+        frontendIds.persist(); // the releases
+        backendIds.persist();
         destroyStaleSockets();
         metrics.mapEntries(MapName.LB4_SERVICES.cName()).set(programmed.size());
         metrics.mapEntries(MapName.LB4_BACKENDS.cName()).set(programmedBackends.size());
@@ -284,6 +287,9 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         for (ServiceKey key : services) {
             plan(key, desiredOf(key), plan);
         }
+        // The batch's new ids are in the files before any map refers to them (one put per 64 ids).
+        frontendIds.persist();
+        backendIds.persist();
         int operations = writeBackends(plan.backends);
         operations += writeFrontends(plan);
         for (Map.Entry<ServiceKey, Lb4Key> claim : plan.unchanged) {
@@ -310,13 +316,13 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             Integer[] ids = new Integer[backends.size()];
             for (int i = 0; i < ids.length; i++) {
                 Lb4Backend backend = backends.get(i);
-                Integer id = backendIds.idOf(backendKey(backend));
+                Integer id = backendIds.idOf(ServiceIds.backendKey(backend));
                 if (backend.packed() != programmedBackends.get(id.intValue())) {
                     plan.backends.put(id, backend);
                 }
                 ids[i] = id;
             }
-            int serviceId = frontendIds.idOf(frontendKey(key));
+            int serviceId = frontendIds.idOf(ServiceIds.frontendKey(key));
             Lb4Service service = new Lb4Service(serviceId, ids.length, entry.flags(), entry.affinityTimeout());
             int[] table = null;
             ProgrammedFrontend want;
@@ -488,7 +494,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         count(MapName.LB4_SLOTS, "delete", removals.size() - maglev);
         for (Map.Entry<ServiceKey, Lb4Key> g : gone) {
             if (!claimed.contains(g.getValue())) {
-                frontendIds.release(frontendKey(g.getValue()));
+                frontendIds.release(ServiceIds.frontendKey(g.getValue()));
             }
             Set<Lb4Key> owned = g.getKey() == null ? null : frontendsOf.get(g.getKey());
             if (owned != null) {
@@ -530,7 +536,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             }
             count(MapName.LB4_BACKENDS, "delete", unused.size());
             for (Integer id : unused) {
-                backendIds.release(backendKey(Lb4Backend.unpacked(programmedBackends.remove(id.intValue()))));
+                programmedBackends.remove(id.intValue());
+                backendIds.releaseId(id);
             }
         }
         if (maybeUnused.size() > SMALL_SET) {
@@ -637,8 +644,35 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             programmedBackends.put(id.intValue(), backend.packed());
             maybeUnused.add(id.intValue()); // a backend no adopted slot points at is an orphan
         });
+        restoreIds(services, backends);
         if (!services.isEmpty()) {
             LOG.info("adopted {} frontends and {} backends from the pinned maps", services.size(), backends.size());
+        }
+    }
+
+    /**
+     * Makes the id files agree with the ids the pinned maps hold, which win where they differ (a state directory lost
+     * or older than the maps): no id a map refers to is handed to another frontend or backend.
+     */
+    private void restoreIds(Map<Lb4Key, Lb4Service> services, Map<Integer, Lb4Backend> backends) {
+        int[] serviceIds = new int[services.size()];
+        long[] frontends = new long[serviceIds.length];
+        int i = 0;
+        for (Map.Entry<Lb4Key, Lb4Service> e : services.entrySet()) {
+            serviceIds[i] = e.getValue().serviceId();
+            frontends[i++] = ServiceIds.frontendKey(e.getKey());
+        }
+        int[] backendIdsHeld = new int[backends.size()];
+        long[] backendKeys = new long[backendIdsHeld.length];
+        i = 0;
+        for (Map.Entry<Integer, Lb4Backend> e : backends.entrySet()) {
+            backendIdsHeld[i] = e.getKey();
+            backendKeys[i++] = ServiceIds.backendKey(e.getValue());
+        }
+        int changed = frontendIds.restore(serviceIds, frontends) + backendIds.restore(backendIdsHeld, backendKeys);
+        if (changed > 0) {
+            LOG.warn("{} ids in {} and {} differed from the pinned maps; the maps' ids are kept", changed,
+                    frontendIds.file(), backendIds.file());
         }
     }
 
@@ -692,14 +726,6 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             case UDP -> IpProtocol.UDP;
             default -> throw new IllegalArgumentException("the data path does not balance " + protocol);
         };
-    }
-
-    private static String frontendKey(Lb4Key key) {
-        return "frontend:" + key.address() + ":" + key.port() + "/" + key.protocol() + "/" + key.scope();
-    }
-
-    private static String backendKey(Lb4Backend backend) {
-        return "backend:" + backend.address() + ":" + backend.port() + "/" + backend.protocol();
     }
 
     /** A frontend to write: the Service it belongs to, what it should be, what the maps hold, its Maglev table. */
