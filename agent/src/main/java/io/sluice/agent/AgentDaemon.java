@@ -44,6 +44,7 @@ public final class AgentDaemon implements AutoCloseable {
     private final AgentRunner runner;
     private final CountDownLatch closed = new CountDownLatch(1);
     private StatusHttpServer http;
+    private HeapTrim heapTrim;
     private boolean closing;
 
     private AgentDaemon(ResourceSource source, KubernetesClient client, List<Reconciler> reconcilers,
@@ -109,6 +110,7 @@ public final class AgentDaemon implements AutoCloseable {
         AgentDaemon daemon = new AgentDaemon(source, client, List.copyOf(reconcilers), metrics, writer, runner);
         try {
             AgentRunner.startOnThread(runner);
+            daemon.heapTrim = HeapTrim.start(() -> writer.status().ready());
             daemon.http = StatusHttpServer.start(config.metricsBindAddress(), metrics.registry(),
                     daemon::healthProblem, daemon::readinessProblem);
             LOG.info("serving /metrics, /healthz, /readyz on {}", daemon.http.localAddress());
@@ -144,7 +146,10 @@ public final class AgentDaemon implements AutoCloseable {
             return health;
         }
         WriterStatus status = writer.status();
-        return status.ready() ? null : status.reason();
+        if (!status.ready()) {
+            return status.reason();
+        }
+        return heapTrim.firstSyncTrimmed() ? null : "giving the first sync's garbage back to the kernel";
     }
 
     /** The address /metrics, /healthz and /readyz are served on. */
@@ -174,6 +179,9 @@ public final class AgentDaemon implements AutoCloseable {
         try {
             if (http != null) {
                 http.close();
+            }
+            if (heapTrim != null) {
+                heapTrim.close();
             }
             source.close();
             if (client != null) {
