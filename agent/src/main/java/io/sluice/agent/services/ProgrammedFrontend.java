@@ -2,7 +2,6 @@ package io.sluice.agent.services;
 
 import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.Lb4Service;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,13 +15,12 @@ import java.util.List;
  *                     backend ids of the table, ascending
  * @param maglevDigest a 64-bit digest of the table's size and backend ids (0 without {@code LB_F_MAGLEV})
  */
-record ProgrammedFrontend(Lb4Service service, List<Integer> backendIds, long maglevDigest) {
-    ProgrammedFrontend {
-        backendIds = List.copyOf(backendIds);
-    }
+record ProgrammedFrontend(Lb4Service service, int[] backendIds, long maglevDigest) {
+    // int[] rather than a List<Integer>: 10,000 frontends of 10 backends held 100,000 boxed ids and their lists (1.8 MB).
+    // The array is the record's own (callers hand over fresh arrays) and never changes; equality is by its contents.
 
-    /** A frontend whose backends are in {@code lb4_slots}. */
-    static ProgrammedFrontend slots(Lb4Service service, List<Integer> slotBackendIds) {
+    /** A frontend whose backends are in {@code lb4_slots}: {@code slotBackendIds}, in slot order (not copied). */
+    static ProgrammedFrontend slots(Lb4Service service, int[] slotBackendIds) {
         return new ProgrammedFrontend(service, slotBackendIds, 0);
     }
 
@@ -30,13 +28,35 @@ record ProgrammedFrontend(Lb4Service service, List<Integer> backendIds, long mag
     static ProgrammedFrontend maglev(Lb4Service service, int[] table) {
         int[] sorted = table.clone();
         Arrays.sort(sorted);
-        List<Integer> distinct = new ArrayList<>();
+        int distinct = 0;
         for (int i = 0; i < sorted.length; i++) {
-            if (i == 0 || sorted[i] != sorted[i - 1]) {
-                distinct.add(sorted[i]);
+            if (i == 0 || sorted[i] != sorted[distinct - 1]) {
+                sorted[distinct++] = sorted[i];
             }
         }
-        return new ProgrammedFrontend(service, distinct, digest(table));
+        return new ProgrammedFrontend(service, Arrays.copyOf(sorted, distinct), digest(table));
+    }
+
+    /** The backend ids boxed, for the map writers' API (built on each call: only when a frontend is written). */
+    List<Integer> backendIdList() {
+        return Arrays.stream(backendIds).boxed().toList();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ProgrammedFrontend other && maglevDigest == other.maglevDigest && service.equals(other.service)
+                && Arrays.equals(backendIds, other.backendIds);
+    }
+
+    @Override
+    public int hashCode() {
+        return (service.hashCode() * 31 + Arrays.hashCode(backendIds)) * 31 + Long.hashCode(maglevDigest);
+    }
+
+    @Override
+    public String toString() {
+        return "ProgrammedFrontend[service=" + service + ", backendIds=" + Arrays.toString(backendIds)
+                + ", maglevDigest=" + maglevDigest + "]";
     }
 
     boolean isMaglev() {
@@ -45,7 +65,7 @@ record ProgrammedFrontend(Lb4Service service, List<Integer> backendIds, long mag
 
     /** The entries this frontend has in {@code lb4_slots}: none for a Maglev frontend. */
     int slotCount() {
-        return isMaglev() ? 0 : backendIds.size();
+        return isMaglev() ? 0 : backendIds.length;
     }
 
     /** Size and contents mixed slot by slot (SplitMix64's finaliser), so two different tables practically never agree. */

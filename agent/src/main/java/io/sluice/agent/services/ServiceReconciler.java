@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.IntHashSet;
 import org.agrona.collections.Long2LongHashMap;
@@ -88,6 +89,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private static final int SMALL_SET = 64;
     /** What {@link #programmedBackends} answers for an id without a backend. */
     private static final long NO_BACKEND = 0;
+    private static final int[] NO_IDS = new int[0];
 
     private final ServiceTranslator translator;
     private final ServiceMaps maps;
@@ -126,7 +128,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private StaleSocketDestroyer staleSockets;
     /** (UDP frontend, backend that left it) pairs of this flush, destroyed once its writes are done. */
     private final Map<SockDestroyKey, Integer> leftUdpFrontends = new LinkedHashMap<>();
-    private final Map<ServiceKey, Set<Lb4Key>> frontendsOf = new HashMap<>();
+    private final Map<ServiceKey, Set<Lb4Key>> frontendsOf = new HashMap<>(); // immutable sets: most hold one key
     /** How many programmed frontends have a Maglev table (a gauge, kept without a walk over all frontends). */
     private int maglevFrontends;
     /** Which Service each EndpointSlice belonged to when last seen, to find it again once the slice is deleted. */
@@ -293,7 +295,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         int operations = writeBackends(plan.backends);
         operations += writeFrontends(plan);
         for (Map.Entry<ServiceKey, Lb4Key> claim : plan.unchanged) {
-            frontendsOf.computeIfAbsent(claim.getKey(), k -> new HashSet<>()).add(claim.getValue());
+            claimFrontend(claim.getKey(), claim.getValue());
         }
         Set<Lb4Key> claimed = new HashSet<>(plan.frontends.keySet());
         plan.unchanged.forEach(c -> claimed.add(c.getValue()));
@@ -313,11 +315,11 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             Lb4Key key = e.getKey();
             DesiredEntry entry = e.getValue();
             List<Lb4Backend> backends = entry.backends();
-            Integer[] ids = new Integer[backends.size()];
+            int[] ids = new int[backends.size()];
             for (int i = 0; i < ids.length; i++) {
                 Lb4Backend backend = backends.get(i);
-                Integer id = backendIds.idOf(ServiceIds.backendKey(backend));
-                if (backend.packed() != programmedBackends.get(id.intValue())) {
+                int id = backendIds.idOf(ServiceIds.backendKey(backend));
+                if (backend.packed() != programmedBackends.get(id)) {
                     plan.backends.put(id, backend);
                 }
                 ids[i] = id;
@@ -333,7 +335,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
                 }
                 want = ProgrammedFrontend.maglev(service, table);
             } else {
-                want = ProgrammedFrontend.slots(service, Arrays.asList(ids));
+                want = ProgrammedFrontend.slots(service, ids);
             }
             ProgrammedFrontend have = programmed.get(key);
             plan.frontends.remove(key); // claimed twice in one batch: the later claim wins, as it would one by one
@@ -416,9 +418,9 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
                     writes.add(FrontendWrite.maglev(p.key(), want.service(), filled, previousSlots));
                     operations += 2;
                 } else {
-                    writes.add(FrontendWrite.slots(p.key(), want.service(), want.backendIds(), previousSlots,
+                    writes.add(FrontendWrite.slots(p.key(), want.service(), want.backendIdList(), previousSlots,
                             p.have() != null && p.have().isMaglev()));
-                    operations += 1 + want.backendIds().size();
+                    operations += 1 + want.backendIds().length;
                 }
             }
             maps.writeFrontends(writes);
@@ -430,12 +432,12 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         for (PlannedFrontend p : group) {
             maglev += p.table() != null ? 1 : 0;
             if (p.have() != null) {
-                flushLeavers(p.key(), p.want().service().serviceId(), p.have().backendIds(), new HashSet<>(p.want().backendIds()));
+                flushLeavers(p.key(), p.want().service().serviceId(), p.have().backendIds(), p.want().backendIds());
             }
             reference(p.have(), -1);
             reference(p.want(), 1);
             setProgrammed(p.key(), p.want());
-            frontendsOf.computeIfAbsent(p.owner(), k -> new HashSet<>()).add(p.key());
+            claimFrontend(p.owner(), p.key());
         }
         count(MapName.LB_MAGLEV, "update", maglev);
         count(MapName.LB4_SLOTS, "update", group.size() - maglev);
@@ -485,7 +487,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         for (FrontendRemoval<Lb4Key> r : removals) {
             ProgrammedFrontend have = programmed.get(r.frontend());
             maglev += have.isMaglev() ? 1 : 0;
-            flushLeavers(r.frontend(), have.service().serviceId(), have.backendIds(), Set.of());
+            flushLeavers(r.frontend(), have.service().serviceId(), have.backendIds(), NO_IDS);
             reference(have, -1);
             setProgrammed(r.frontend(), null);
         }
@@ -496,12 +498,31 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             if (!claimed.contains(g.getValue())) {
                 frontendIds.release(ServiceIds.frontendKey(g.getValue()));
             }
-            Set<Lb4Key> owned = g.getKey() == null ? null : frontendsOf.get(g.getKey());
-            if (owned != null) {
-                owned.remove(g.getValue());
+            if (g.getKey() != null) {
+                unclaimFrontend(g.getKey(), g.getValue());
             }
         }
         return operations;
+    }
+
+    /** Records that Service {@code owner} has frontend {@code key}. */
+    private void claimFrontend(ServiceKey owner, Lb4Key key) {
+        Set<Lb4Key> owned = frontendsOf.get(owner);
+        if (owned == null) {
+            frontendsOf.put(owner, Set.of(key));
+        } else if (!owned.contains(key)) {
+            Lb4Key[] keys = owned.toArray(new Lb4Key[owned.size() + 1]);
+            keys[owned.size()] = key;
+            frontendsOf.put(owner, Set.of(keys));
+        }
+    }
+
+    /** Records that Service {@code owner} no longer has frontend {@code key} (an emptied Service keeps an empty set). */
+    private void unclaimFrontend(ServiceKey owner, Lb4Key key) {
+        Set<Lb4Key> owned = frontendsOf.get(owner);
+        if (owned != null && owned.contains(key)) {
+            frontendsOf.put(owner, owned.stream().filter(k -> !k.equals(key)).collect(Collectors.toUnmodifiableSet()));
+        }
     }
 
     /** Records what the maps hold for {@code key} (null: nothing), keeping the count of Maglev frontends. */
@@ -553,15 +574,18 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      * {@code after} go at the end of the flush; for a UDP frontend, also records the pair so the flush ends by
      * destroying the sockets sent there.
      */
-    private void flushLeavers(Lb4Key frontend, int serviceId, List<Integer> before, Set<Integer> after) {
-        for (Integer id : new HashSet<>(before)) {
-            if (after.contains(id)) {
+    private void flushLeavers(Lb4Key frontend, int serviceId, int[] before, int[] after) {
+        IdLookup staying = new IdLookup(after);
+        IdLookup earlier = new IdLookup(before);
+        for (int i = 0; i < before.length; i++) {
+            int id = before[i];
+            if (staying.contains(id) || earlier.firstIndexOf(id) < i) { // staying, or already seen at an earlier slot
                 continue;
             }
             if (conntrack != null) {
                 leftServices.add(new ConntrackMaps.ServiceBackend(serviceId, id));
             }
-            long packed = programmedBackends.get(id.intValue());
+            long packed = programmedBackends.get(id);
             Lb4Backend backend = packed == NO_BACKEND ? null : Lb4Backend.unpacked(packed);
             if (staleSockets != null && frontend.protocol() == IpProtocol.UDP && backend != null) {
                 leftUdpFrontends.put(SockDestroyKey.ofIpv4(frontend.address(), frontend.port(), backend.address(),
@@ -631,7 +655,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             Lb4Service service = e.getValue();
             ProgrammedFrontend adopted;
             if ((service.flags() & DatapathConstants.LB_F_MAGLEV) == 0) {
-                adopted = ProgrammedFrontend.slots(service, maps.slotsOf(service.serviceId(), service.backendCount()));
+                adopted = ProgrammedFrontend.slots(service, maps.slotsOf(service.serviceId(), service.backendCount())
+                        .stream().mapToInt(Integer::intValue).toArray());
             } else {
                 Optional<int[]> table = maps.maglevTable(service.serviceId());
                 adopted = table.isPresent() ? ProgrammedFrontend.maglev(service, table.get())
@@ -734,6 +759,45 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     }
 
     /** The difference of a batch of Services, written in the safe order by {@link #reconcile(List)}. */
+    /**
+     * Membership and first position of ids in a frontend's backend ids: a scan for the usual few (no allocation on
+     * the churn path), a hash index for large ones (a Maglev table's distinct backends, up to thousands).
+     */
+    private static final class IdLookup {
+        private static final int SCAN_LIMIT = 32;
+        private final int[] ids;
+        private final Int2IntHashMap firstIndex;
+
+        IdLookup(int[] ids) {
+            this.ids = ids;
+            if (ids.length <= SCAN_LIMIT) {
+                this.firstIndex = null;
+            } else {
+                this.firstIndex = new Int2IntHashMap(ids.length * 2, 0.65f, -1);
+                for (int i = ids.length - 1; i >= 0; i--) {
+                    firstIndex.put(ids[i], i);
+                }
+            }
+        }
+
+        boolean contains(int id) {
+            return firstIndexOf(id) >= 0;
+        }
+
+        /** The first position of {@code id}, or -1. */
+        int firstIndexOf(int id) {
+            if (firstIndex != null) {
+                return firstIndex.get(id);
+            }
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] == id) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
     private static final class WritePlan {
         /** Backends to create or replace, by id. */
         final Map<Integer, Lb4Backend> backends = new LinkedHashMap<>();
