@@ -49,7 +49,8 @@ import org.junit.jupiter.api.Test;
  * spans several): after a first sync, and after a burst of changes in one flush (endpoints replaced, Services shrunk
  * to fewer slots, deleted, a cluster IP handed from a deleted Service to a new one, backends shared between Services),
  * the pinned maps hold exactly what the Services ask for: every frontend's slots point at its endpoints, no slot
- * beyond a frontend's count, no backend that no slot points at. A restarted reconciler rewrites nothing.
+ * beyond a frontend's count, no backend that no slot points at. A restarted reconciler rewrites nothing, also when its
+ * state directory (the id files) was lost.
  */
 @KernelTest
 class ServiceReconcilerBatchTest {
@@ -120,6 +121,17 @@ class ServiceReconcilerBatchTest {
                 assertMapsHoldExactly(pod, agent.maps, desired);
             }
 
+            try (Agent restarted = new Agent(pod, source)) {
+                restarted.runUntilReady();
+                assertThat(restarted.operations(MapName.LB4_BACKENDS.cName(), "update")).as("backends rewritten").isZero();
+                assertThat(restarted.operations(MapName.LB4_SERVICES.cName(), "update")).as("frontends rewritten").isZero();
+                assertMapsHoldExactly(pod, restarted.maps, desired);
+            }
+
+            // The state directory lost (a new node image, a wiped disk) while the pinned maps stayed: the ids come
+            // back from the maps, so nothing is rewritten and no id the maps hold goes to another object.
+            Topology.deleteTree(state);
+            Files.createDirectories(state);
             try (Agent restarted = new Agent(pod, source)) {
                 restarted.runUntilReady();
                 assertThat(restarted.operations(MapName.LB4_BACKENDS.cName(), "update")).as("backends rewritten").isZero();

@@ -69,6 +69,8 @@ public final class StableIdAllocator implements AutoCloseable {
     private final Long2LongHashMap idOfKey = new Long2LongHashMap(IDS_PER_BLOCK, 0.9f, NO_ID);
     /** Id to key ({@link #FREE}: free), as long as the highest id held needs. */
     private long[] keyOfId = new long[IDS_PER_BLOCK];
+    /** The ids held, for finding the lowest free one 64 ids a step (32 KB at 262,144 ids). */
+    private final BitSet used = new BitSet();
     /** Blocks changed since the last {@link #persist}. */
     private final BitSet dirtyBlocks = new BitSet();
     private final ByteBuffer block = ByteBuffer.allocate(BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -279,10 +281,7 @@ public final class StableIdAllocator implements AutoCloseable {
             return (int) id;
         }
         checkKey(key);
-        int next = lowestFree;
-        while (next < keyOfId.length && keyOfId[next] != FREE) {
-            next++;
-        }
+        int next = used.nextClearBit(lowestFree);
         lowestFree = next;
         if (next > maxId) {
             throw new IdSpaceExhaustedException(file, keys.describe(key), maxId);
@@ -445,12 +444,14 @@ public final class StableIdAllocator implements AutoCloseable {
             keyOfId = Arrays.copyOf(keyOfId, (int) Math.min(grown, maxId + 1L));
         }
         keyOfId[id] = key;
+        used.set(id);
         held++;
         dirtyBlocks.set(id / IDS_PER_BLOCK);
     }
 
     private void free(int id) {
         keyOfId[id] = FREE;
+        used.clear(id);
         held--;
         dirtyBlocks.set(id / IDS_PER_BLOCK);
         lowestFree = Math.min(lowestFree, id);
