@@ -14,6 +14,8 @@ import java.util.Arrays;
 import java.util.BitSet;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
 import org.agrona.collections.Long2LongHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -397,15 +399,31 @@ public final class StableIdAllocator implements AutoCloseable {
         requireOpen();
         int written = 0;
         for (int b = dirtyBlocks.nextSetBit(0); b >= 0; b = dirtyBlocks.nextSetBit(b + 1)) {
-            if (encode(keyOfId, b, block)) {
-                map.put(b, block.array());
-            } else {
-                map.remove(b);
-            }
+            write(b, encode(keyOfId, b, block) ? block.array() : null);
             dirtyBlocks.clear(b); // only once written: a failed put is retried by the next persist
             written++;
         }
         return written;
+    }
+
+    /**
+     * Puts (or, for null, removes) block {@code b} in place, without reading back the value it replaces as
+     * {@link ChronicleMap#put} does (a 512-byte array for each block written).
+     */
+    private void write(int b, byte[] value) {
+        try (ExternalMapQueryContext<Integer, byte[], ?> query = map.queryContext(b)) {
+            query.writeLock().lock();
+            MapEntry<Integer, byte[]> entry = query.entry();
+            if (value == null) {
+                if (entry != null) {
+                    query.remove(entry);
+                }
+            } else if (entry != null) {
+                query.replaceValue(entry, query.wrapValueAsData(value));
+            } else {
+                query.insert(query.absentEntry(), query.wrapValueAsData(value));
+            }
+        }
     }
 
     /** Calls {@code action} with every id held and its key, in the order of the ids. */
