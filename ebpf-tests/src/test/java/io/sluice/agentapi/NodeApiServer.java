@@ -129,27 +129,7 @@ final class NodeApiServer implements AutoCloseable {
 
     /** Writes a kubeconfig for the agent into {@code dir}. */
     Path kubeconfig(Path dir) throws IOException {
-        Path file = dir.resolve("kubeconfig");
-        Files.writeString(file, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: mock
-                  cluster:
-                    server: http://127.0.0.1:%d
-                contexts:
-                - name: mock
-                  context:
-                    cluster: mock
-                    user: agent
-                    namespace: default
-                current-context: mock
-                users:
-                - name: agent
-                  user:
-                    token: not-checked-by-the-mock
-                """.formatted(port));
-        return file;
+        return ListWatchApiServer.kubeconfig(dir, port);
     }
 
     @Override

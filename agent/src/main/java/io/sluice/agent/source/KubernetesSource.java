@@ -6,10 +6,12 @@ import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.informers.SharedInformerFactory;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.sluice.agent.event.EventChannel;
 import io.sluice.agent.model.ResourceKind;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -17,6 +19,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,7 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Objects from the Kubernetes API through fabric8 informers (one {@link SharedInformerFactory}), one per kind.
+ * Objects from the Kubernetes API through fabric8 informers, one per kind, each listing in pages and holding its
+ * objects compacted ({@link ModelCompactor}), the same instances the writer's store then holds.
  *
  * <p>Handlers only publish (kind, object) into the {@link EventChannel} and never block; {@code onUpdate} drops
  * no-op resyncs (same resourceVersion). Failures of list or watch that the API reports (RBAC, a bad request) are
@@ -57,6 +61,11 @@ public final class KubernetesSource implements ResourceSource {
     static final long MIN_PROBE_BACKOFF_MILLIS = 200;
     static final long MAX_PROBE_BACKOFF_MILLIS = 5_000;
     static final long PROBE_TIMEOUT_MILLIS = 5_000;
+    /**
+     * Objects per list request: the API server's answer and its parse are a page at a time, not 10,000 objects at
+     * once (the agent's heap high-water mark, and so its resident memory, followed the largest list).
+     */
+    static final long LIST_PAGE_SIZE = 500;
 
     /** Per kind: its informer and the latest list/watch failure, for readiness. */
     private static final class KindState {
@@ -71,11 +80,33 @@ public final class KubernetesSource implements ResourceSource {
 
     /** One set of informers; stopped ones must not publish what fabric8 still hands them. */
     private static final class Generation {
-        final SharedInformerFactory factory;
+        final List<SharedIndexInformer<? extends HasMetadata>> informers = new ArrayList<>();
         volatile boolean live = true;
+    }
 
-        Generation(SharedInformerFactory factory) {
-            this.factory = factory;
+    /**
+     * The informer's cache, holding each object compacted ({@link ModelCompactor}: shared empty collections and
+     * repeated strings) before the informer notifies anyone of it: fabric8 hands its handlers the instance it
+     * stored, so the writer's store and the informer share one compact copy. Compaction is in place, before the
+     * object is visible to any other thread.
+     */
+    private static final class CompactingItemStore<T extends HasMetadata> extends BasicItemStore<T> {
+        CompactingItemStore() {
+            super(Cache::metaNamespaceKeyFunc);
+        }
+
+        /**
+         * Keeps the instance it holds when {@code object} has the same resourceVersion (a watch replaying what the
+         * list gave, a resync): fabric8 notifies no one of such an update, so the writer still holds the old
+         * instance, and storing the new one would keep two copies.
+         */
+        @Override
+        public T put(String key, T object) {
+            T held = get(key);
+            if (held != null && Objects.equals(held.getMetadata().getResourceVersion(), object.getMetadata().getResourceVersion())) {
+                return super.put(key, held);
+            }
+            return super.put(key, ModelCompactor.compact(object));
         }
     }
 
@@ -178,12 +209,15 @@ public final class KubernetesSource implements ResourceSource {
         monitor.schedule(this::checkReachability, REACHABILITY_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** A fresh informer per kind, each listing everything and then watching. */
+    /**
+     * A fresh informer per kind, each listing everything (in pages of {@value #LIST_PAGE_SIZE}) and then watching.
+     * Informers of their own rather than a {@code SharedInformerFactory}, whose informers list in one piece.
+     */
     private Future<Void> startInformers() {
-        SharedInformerFactory f = client.informers();
-        Generation g = new Generation(f);
+        Generation g = new Generation();
+        List<CompletableFuture<Void>> starts = new ArrayList<>();
         for (KindState state : states.values()) {
-            SharedIndexInformer<? extends HasMetadata> informer = f.sharedIndexInformerFor(state.kind.type(), resyncMillis);
+            SharedIndexInformer<? extends HasMetadata> informer = informerFor(state.kind.type());
             informer.exceptionHandler((isStarted, error) -> {
                 String message = error.getClass().getSimpleName() + ": " + error.getMessage();
                 if (!message.equals(state.lastError)) {
@@ -195,9 +229,18 @@ public final class KubernetesSource implements ResourceSource {
             informer.addEventHandler(new Handler(state.kind, channel, unchangedUpdates, g));
             state.lastError = null;
             state.informer = informer;
+            g.informers.add(informer);
         }
         generation = g;
-        return f.startAllRegisteredInformers();
+        for (SharedIndexInformer<? extends HasMetadata> informer : g.informers) {
+            starts.add(informer.start().toCompletableFuture());
+        }
+        return CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new));
+    }
+
+    private <T extends HasMetadata> SharedIndexInformer<T> informerFor(Class<T> type) {
+        return client.resources(type).inAnyNamespace().withLimit(LIST_PAGE_SIZE).runnableInformer(resyncMillis)
+                .itemStore(new CompactingItemStore<>());
     }
 
     /**
@@ -214,7 +257,7 @@ public final class KubernetesSource implements ResourceSource {
         g.live = false;
         return Thread.ofPlatform().daemon().name("sluice-informers-stop").start(() -> {
             long start = System.nanoTime();
-            g.factory.stopAllRegisteredInformers();
+            g.informers.forEach(SharedIndexInformer::stop);
             LOG.debug("stopped the informers in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         });
     }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -106,6 +107,26 @@ class KubernetesSourceTest {
 
     private static int portOf(Service s) {
         return s == null ? -1 : s.getSpec().getPorts().getFirst().getPort();
+    }
+
+    @Test
+    void theInformerAndTheWriterShareOneCompactedCopyOfEachObject() throws Exception {
+        createWebAndItsSlice();
+        KubernetesSource source = start(Duration.ZERO, ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE);
+        client.discovery().v1().endpointSlices().inNamespace("default")
+                .resource(slice("default", "web-def", "web", null, "10.0.0.7")).create();
+        ObjectKey watched = new ObjectKey(ResourceKind.ENDPOINT_SLICE, "default", "web-def");
+        runWriterUntil(() -> store().get(watched) != null, "the slice created after the list");
+
+        for (ObjectKey key : List.of(WEB_SLICE, watched)) { // one from the list, one from the watch
+            EndpointSlice held = store().get(key, EndpointSlice.class);
+            assertThat(source.snapshot(ResourceKind.ENDPOINT_SLICE)).as("the informer's copy of %s", key)
+                    .anySatisfy(cached -> assertThat(cached).isSameAs(held));
+            assertThat(held.getAdditionalProperties()).as("fabric8's empty map, compacted").isSameAs(Map.of());
+            assertThat(held.getEndpoints().getFirst().getAddresses()).isUnmodifiable();
+        }
+        assertThat(store().get(WEB).getMetadata().getNamespace()).as("a namespace string shared by the objects in it")
+                .isSameAs(store().get(WEB_SLICE).getMetadata().getNamespace());
     }
 
     @Test

@@ -1,0 +1,73 @@
+package io.sluice.agentapi;
+
+import static io.sluice.agent.testsupport.TestObjects.service;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.sluice.agent.event.EventQueue;
+import io.sluice.agent.metrics.AgentMetrics;
+import io.sluice.agent.model.ObjectKey;
+import io.sluice.agent.model.ResourceKind;
+import io.sluice.agent.source.KubernetesSource;
+import io.sluice.agent.testsupport.Await;
+import io.sluice.agent.testsupport.RecordingReconciler;
+import io.sluice.agent.writer.StateWriter;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent's Kubernetes source lists in pages ({@code limit} and {@code continue}) against {@link ListWatchApiServer}:
+ * every object of every page reaches the writer's store, and the watch that follows the last page delivers changes.
+ * (fabric8's mock server answers a list in one piece whatever the limit, so it cannot show this.)
+ */
+class KubernetesSourceListPagesTest {
+    private static final int SERVICES = 1_201; // two full pages of 500 and a partial one
+
+    @Test
+    void everyPageOfTheListReachesTheStoreAndTheWatchFollows() throws Exception {
+        AgentMetrics metrics = new AgentMetrics();
+        try (ListWatchApiServer api = ListWatchApiServer.start();
+             KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                     .withMasterUrl("http://127.0.0.1:" + api.port()).withRequestRetryBackoffLimit(0).build()).build()) {
+            api.collection("/api/v1/services", "ServiceList", "v1");
+            for (int i = 0; i < SERVICES; i++) {
+                api.put("/api/v1/services", service("default", "svc-" + i, null, 80));
+            }
+            KubernetesSource source = new KubernetesSource(client, EnumSet.of(ResourceKind.SERVICE), Duration.ZERO);
+            try {
+                RecordingReconciler reconciler = new RecordingReconciler();
+                StateWriter writer = new StateWriter(new EventQueue(4096, metrics), List.of(source), List.of(reconciler), metrics);
+                source.start(writer.channelOf(source));
+                assertThat(source.awaitSynced(Duration.ofSeconds(20))).isTrue();
+                runUntil(writer, () -> writer.status().ready(), "the writer to become ready");
+
+                for (int i = 0; i < SERVICES; i++) {
+                    assertThat(writer.store().get(new ObjectKey(ResourceKind.SERVICE, "default", "svc-" + i)))
+                            .as("svc-%d in the store", i).isNotNull();
+                }
+                assertThat(api.requests()).as("the list requests").filteredOn(r -> !r.contains("watch=true"))
+                        .containsExactly("GET /api/v1/services?limit=500",
+                                "GET /api/v1/services?continue=500&limit=500",
+                                "GET /api/v1/services?continue=1000&limit=500");
+
+                api.put("/api/v1/services", service("default", "svc-" + SERVICES, null, 80));
+                ObjectKey added = new ObjectKey(ResourceKind.SERVICE, "default", "svc-" + SERVICES);
+                runUntil(writer, () -> writer.store().get(added) != null, "a Service added after the list");
+            } finally {
+                source.close();
+            }
+        }
+    }
+
+    private static void runUntil(StateWriter writer, BooleanSupplier condition, String what) {
+        Await.until(() -> {
+            writer.doWork();
+            return condition.getAsBoolean();
+        }, () -> what);
+    }
+}
