@@ -208,7 +208,7 @@ class AgentScaleBenchmark {
         return env;
     }
 
-    private static double[] medians(List<double[]> rows) {
+    static double[] medians(List<double[]> rows) {
         double[] medians = new double[rows.getFirst().length];
         for (int i = 0; i < medians.length; i++) {
             int column = i;
@@ -406,7 +406,7 @@ class AgentScaleBenchmark {
         return b.build();
     }
 
-    private static String clusterIp(int s) {
+    static String clusterIp(int s) {
         return "10.96." + (s >> 8) + "." + (s & 255);
     }
 
@@ -414,7 +414,7 @@ class AgentScaleBenchmark {
      * Endpoint {@code k} of service {@code s} at generation {@code g}: the generation counts for the endpoint that
      * generation moved ({@code g % ENDPOINTS}) and the ones moved before it, so each change introduces one address.
      */
-    private static String endpointIp(int s, int k, int g) {
+    static String endpointIp(int s, int k, int g) {
         int moves = g <= k ? 0 : (g - k - 1) / ENDPOINTS + 1; // how many times endpoint k moved by generation g
         int n = (s * ENDPOINTS + k) + moves * SERVICES * ENDPOINTS;
         return (11 + (n >> 24)) + "." + ((n >> 16) & 255) + "." + ((n >> 8) & 255) + "." + (n & 255);
@@ -422,14 +422,14 @@ class AgentScaleBenchmark {
 
     // ---- helpers ----------------------------------------------------------------------------------------------
 
-    private static <K, V> int pinnedSize(Path pins, MapName name, Codec<K> key, Codec<V> value) {
+    static <K, V> int pinnedSize(Path pins, MapName name, Codec<K> key, Codec<V> value) {
         try (BpfMap map = BpfMap.openPinned(pins.resolve("maps").resolve(name.cName()));
              TypedMap<K, V> typed = new TypedMap<>(map, key, value)) {
             return typed.entries().size();
         }
     }
 
-    private static long vmRssKib(long pid) throws Exception {
+    static long vmRssKib(long pid) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
@@ -439,7 +439,7 @@ class AgentScaleBenchmark {
     }
 
     /** VmRSS split as the kernel counts it: anonymous (heap, stacks, malloc), file-backed (jars, AOT cache, mapped files), shared. */
-    private static String rssParts(long pid) throws Exception {
+    static String rssParts(long pid) throws Exception {
         List<String> parts = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("RssAnon:") || line.startsWith("RssFile:") || line.startsWith("RssShmem:")) {
@@ -449,16 +449,16 @@ class AgentScaleBenchmark {
         return String.join(", ", parts) + " MiB";
     }
 
-    private static double cpuSeconds(long pid) {
+    static double cpuSeconds(long pid) {
         return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
-    private static String loadAverage() throws Exception {
+    static String loadAverage() throws Exception {
         return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
     }
 
     /** With {@code -XX:NativeMemoryTracking=summary} in the agent's options: the JVM's committed memory by area. */
-    private static void nativeMemory(long pid, String javaOpts) throws Exception {
+    static void nativeMemory(long pid, String javaOpts) throws Exception {
         if (!javaOpts.contains("NativeMemoryTracking")) {
             return;
         }
@@ -479,7 +479,7 @@ class AgentScaleBenchmark {
     }
 
     /** The heap in use right after a full collection (jcmd GC.run, then GC.heap_info): what the agent really holds. */
-    private static String liveHeap(long pid) throws Exception {
+    static String liveHeap(long pid) throws Exception {
         String jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd").toString();
         new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor(60, TimeUnit.SECONDS);
         Process info = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
@@ -497,13 +497,13 @@ class AgentScaleBenchmark {
         return found ? usedKib / 1024 + " MiB" : "unknown (" + text.strip() + ")";
     }
 
-    private static double metric(String scrape, String name) {
+    static double metric(String scrape, String name) {
         return scrape.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** The histogram's cumulative buckets in {@code after} minus those in {@code before}: what was observed between. */
-    private static String bucketsSince(String before, String after, String histogram) {
+    static String bucketsSince(String before, String after, String histogram) {
         Map<String, Double> earlier = bucketCounts(before, histogram);
         List<String> shown = new ArrayList<>();
         bucketCounts(after, histogram).forEach((le, count) ->
@@ -512,7 +512,7 @@ class AgentScaleBenchmark {
     }
 
     /** The upper bound of the bucket holding quantile {@code q} of what was observed between the two scrapes. */
-    private static String quantileSince(String before, String after, String histogram, double q) {
+    static String quantileSince(String before, String after, String histogram, double q) {
         Map<String, Double> earlier = bucketCounts(before, histogram);
         Map<String, Double> later = bucketCounts(after, histogram);
         double total = later.getOrDefault("le=+Inf", 0.0) - earlier.getOrDefault("le=+Inf", 0.0);

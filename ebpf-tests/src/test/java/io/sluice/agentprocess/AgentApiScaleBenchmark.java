@@ -1,0 +1,255 @@
+package io.sluice.agentprocess;
+
+import static io.sluice.agentprocess.AgentScaleBenchmark.bucketsSince;
+import static io.sluice.agentprocess.AgentScaleBenchmark.clusterIp;
+import static io.sluice.agentprocess.AgentScaleBenchmark.cpuSeconds;
+import static io.sluice.agentprocess.AgentScaleBenchmark.endpointIp;
+import static io.sluice.agentprocess.AgentScaleBenchmark.liveHeap;
+import static io.sluice.agentprocess.AgentScaleBenchmark.loadAverage;
+import static io.sluice.agentprocess.AgentScaleBenchmark.medians;
+import static io.sluice.agentprocess.AgentScaleBenchmark.metric;
+import static io.sluice.agentprocess.AgentScaleBenchmark.pinnedSize;
+import static io.sluice.agentprocess.AgentScaleBenchmark.quantileSince;
+import static io.sluice.agentprocess.AgentScaleBenchmark.rssParts;
+import static io.sluice.agentprocess.AgentScaleBenchmark.vmRssKib;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.sluice.agent.testsupport.WatchClosingAside;
+import io.sluice.agentapi.ListWatchApiServer;
+import io.sluice.maps.Codec;
+import io.sluice.maps.Lb4Backend;
+import io.sluice.maps.Lb4Key;
+import io.sluice.maps.Lb4Service;
+import io.sluice.maps.MapName;
+import io.sluice.testnet.KernelTest;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * The agent process on the production path at scale: the real launcher with a kubeconfig, against an API server
+ * that holds 10,000 Services × 10 endpoints (one EndpointSlice each) before the agent starts, on real pinned maps.
+ * Prints start to ready (maps fully programmed), the agent's CPU time and VmRSS once synced, then updates
+ * EndpointSlices through the API at 1,000/s and prints the agent's own {@code sluice_event_to_map_latency_seconds}
+ * over the churn (published against flushed), as {@link AgentScaleBenchmark} does for a manifest folder. Asserts
+ * only correctness (every frontend and backend programmed, nothing failed). Opt-in:
+ * <pre>
+ * mvn -pl ebpf-tests -am test -Dtest=AgentApiScaleBenchmark -Dsluice.bench=true
+ *   [-Dsluice.bench.churnSeconds=10] [-Dsluice.bench.runs=1] [-Dsluice.bench.launcher=OTHER/bin/sluice]
+ *   [-Dsluice.bench.compareLauncher=OTHER/bin/sluice[,THIRD/bin/sluice]] (alternated with A, medians and ratios)
+ *   [-Dsluice.bench.agentJavaOpts='-XX:StartFlightRecording=filename=/tmp/agent.jfr'] (SLUICE_JAVA_OPTS of the agent)
+ * </pre>
+ * The API server is {@link ListWatchApiServer} (objects serialized once, lists and watch streams of those bytes) in
+ * the test's JVM, whose CPU time over the churn is printed too; fabric8's CRUD mock server does not keep up at this
+ * scale ({@link #theMockApiServerAtThisScale} prints why).
+ */
+@KernelTest
+@EnabledIfSystemProperty(named = "sluice.bench", matches = "true")
+class AgentApiScaleBenchmark {
+    private static final int SERVICES = 10_000;
+    private static final int ENDPOINTS = 10;
+    private static final int CHANGES_PER_SECOND = 1_000;
+    private static final int API_PORT = 6443;
+    private static final int CHURN_SECONDS = Integer.getInteger("sluice.bench.churnSeconds", 10);
+    private static final List<ServiceManifests.Port> PORTS = List.of(new ServiceManifests.Port("http", 80, 8080, "TCP"));
+
+    static final String SERVICES_PATH = "/api/v1/services";
+    static final String SLICES_PATH = "/apis/discovery.k8s.io/v1/endpointslices";
+
+    private final KubernetesSerialization serialization = new KubernetesSerialization();
+
+    @Test
+    void theAgentProcessProgramsTenThousandServicesFromTheApi() throws Exception {
+        Path launcher = Path.of(System.getProperty("sluice.bench.launcher", AgentNode.ROOT.resolve("bin/sluice").toString()));
+        String other = System.getProperty("sluice.bench.compareLauncher", "");
+        Map<String, Path> launchers = new LinkedHashMap<>();
+        launchers.put("A", launcher);
+        char letter = 'B';
+        for (String path : other.split(",")) {
+            if (!path.isBlank()) {
+                launchers.put(String.valueOf(letter++), Path.of(path.strip()));
+            }
+        }
+        int runs = Integer.getInteger("sluice.bench.runs", 1);
+        launchers.forEach((name, path) -> System.out.printf("launcher %s: %s%n", name, path));
+        Map<String, List<double[]>> figures = new LinkedHashMap<>();
+        for (int run = 0; run < runs; run++) {
+            for (Map.Entry<String, Path> l : launchers.entrySet()) {
+                System.out.printf("run %d, launcher %s:%n", run + 1, l.getKey());
+                figures.computeIfAbsent(l.getKey(), k -> new ArrayList<>()).add(runOnce(l.getValue()));
+            }
+        }
+        double[] a = medians(figures.get("A"));
+        figures.forEach((name, rows) -> {
+            double[] m = medians(rows);
+            System.out.printf("medians of %d runs, %s: start to ready %.2f s (%s/A %.2f), agent CPU to ready %.2f s (%.2f),"
+                            + " VmRSS synced %.0f MiB (%.2f), churn agent CPU %.2f s (%.2f), flushed/published %.3f%n",
+                    rows.size(), name, m[0], name, m[0] / a[0], m[1], m[1] / a[1], m[2], m[2] / a[2], m[3], m[3] / a[3], m[4]);
+        });
+    }
+
+    /** One fresh node, API server and agent: start to ready, CPU, VmRSS, then the churn. */
+    private double[] runOnce(Path launcher) throws Exception {
+        try (AgentNode net = new AgentNode(); ListWatchApiServer api = populated(ListWatchApiServer.start(net.node, API_PORT))) {
+            // The churn's slices, serialized ahead: one endpoint of a random Service's slice moves per update.
+            int[] generation = new int[SERVICES];
+            List<ListWatchApiServer.Change> churn = new ArrayList<>();
+            for (int i = 0; i < CHURN_SECONDS * CHANGES_PER_SECOND; i++) {
+                int s = ThreadLocalRandom.current().nextInt(SERVICES);
+                churn.add(api.prepare(SLICES_PATH, slice(s, ++generation[s])));
+            }
+            long start = System.nanoTime();
+            Process agent = net.startAgent(launcher, Duration.ofMinutes(3),
+                    Map.of("SLUICE_JAVA_OPTS", System.getProperty("sluice.bench.agentJavaOpts", "")),
+                    "--kubeconfig", ListWatchApiServer.kubeconfig(net.state, API_PORT).toString());
+            double total = (System.nanoTime() - start) / 1e9;
+            double cpuAtReady = cpuSeconds(agent.pid());
+            long serverCpuAtReady = api.cpuNanos();
+            String atReady = net.httpGet("/metrics");
+            double sync = metric(atReady, "sluice_sync_duration_seconds_sum");
+            assertThat(pinnedSize(net.pins, MapName.LB4_SERVICES, Lb4Key.CODEC, Lb4Service.CODEC)).isEqualTo(SERVICES);
+            assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
+            long rssSynced = vmRssKib(agent.pid());
+            System.out.printf("  agent process (%s, --kubeconfig), %d services x %d endpoints from the API (%d objects listed):%n",
+                    launcher, SERVICES, ENDPOINTS, 2 * SERVICES);
+            System.out.printf("  start to ready (maps fully programmed): %.2f s = JVM, start-up and list %.2f s + first sync and flush"
+                    + " %.2f s; agent CPU time to ready %.2f s; API server threads CPU %.2f s; queue overflows %d (load average %s)%n",
+                    total, total - sync, sync, cpuAtReady, serverCpuAtReady / 1e9,
+                    Math.round(metric(atReady, "sluice_event_queue_overflows_total")), loadAverage());
+            System.out.printf("  VmRSS once synced: %d MiB (%s)%n", rssSynced / 1024, rssParts(agent.pid()));
+            System.out.printf("  the agent's requests: %s%n", api.requests());
+
+            // Churn: 1,000 slice updates per second through the watch.
+            double agentCpuBefore = cpuSeconds(agent.pid());
+            long testCpuBefore = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
+            long serverCpuBefore = api.cpuNanos();
+            long next = System.nanoTime();
+            int updates = 0;
+            for (ListWatchApiServer.Change change : churn) {
+                api.publish(change);
+                updates++;
+                next += TimeUnit.SECONDS.toNanos(1) / CHANGES_PER_SECOND;
+                LockSupport.parkNanos(next - System.nanoTime());
+            }
+            double testCpu = (ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos() - testCpuBefore) / 1e9;
+            AgentNode.awaitQuietly(Duration.ofSeconds(2));
+            double agentCpu = cpuSeconds(agent.pid()) - agentCpuBefore;
+            String after = net.httpGet("/metrics");
+            long published = Math.round(metric(after, "sluice_events_received_total") - metric(atReady, "sluice_events_received_total"));
+            long flushed = Math.round(metric(after, "sluice_event_to_map_latency_seconds_count")
+                    - metric(atReady, "sluice_event_to_map_latency_seconds_count"));
+            System.out.printf("  agent's event-to-map histogram over the churn (at the end minus at ready): %s%n",
+                    bucketsSince(atReady, after, "sluice_event_to_map_latency_seconds"));
+            System.out.printf("  churn: %d slice updates in %d s, %d events published, %d flushed 2 s after the last update, queue"
+                            + " overflows %d; event-to-map p50 %s, p99 %s (bucket upper bounds); agent CPU %.2f s over the churn"
+                            + " and 2 s after; test JVM (API server publishing prepared updates) %.2f s, of it server threads %.2f s"
+                            + " (load average %s)%n",
+                    updates, CHURN_SECONDS, published, flushed,
+                    Math.round(metric(after, "sluice_event_queue_overflows_total") - metric(atReady, "sluice_event_queue_overflows_total")),
+                    quantileSince(atReady, after, "sluice_event_to_map_latency_seconds", 0.5),
+                    quantileSince(atReady, after, "sluice_event_to_map_latency_seconds", 0.99),
+                    agentCpu, testCpu, (api.cpuNanos() - serverCpuBefore) / 1e9, loadAverage());
+            System.out.printf("  VmRSS after the churn: %d MiB (%s); live heap after a full GC: %s%n",
+                    vmRssKib(agent.pid()) / 1024, rssParts(agent.pid()), liveHeap(agent.pid()));
+            assertThat(net.logOf(agent)).doesNotContain("flush failed");
+            return new double[] {total, cpuAtReady, rssSynced / 1024.0, agentCpu, published == 0 ? 0 : (double) flushed / published};
+        }
+    }
+
+    /** {@code api} serving every kind the agent watches, with the 10,000 Services and their slices in it. */
+    private ListWatchApiServer populated(ListWatchApiServer api) {
+        api.collection(SERVICES_PATH, "ServiceList", "v1")
+                .collection(SLICES_PATH, "EndpointSliceList", "discovery.k8s.io/v1")
+                .collection("/api/v1/pods", "PodList", "v1")
+                .collection("/api/v1/namespaces", "NamespaceList", "v1")
+                .collection("/api/v1/nodes", "NodeList", "v1")
+                .collection("/apis/networking.k8s.io/v1/networkpolicies", "NetworkPolicyList", "networking.k8s.io/v1");
+        for (int s = 0; s < SERVICES; s++) {
+            api.put(SERVICES_PATH, service(s));
+            api.put(SLICES_PATH, slice(s, 0));
+        }
+        return api;
+    }
+
+    private Service service(int s) {
+        return serialization.unmarshal(ServiceManifests.service("svc-" + s, clusterIp(s), PORTS), Service.class);
+    }
+
+    /** Service {@code s}'s slice at generation {@code g}: generation g moved endpoint {@code (g - 1) % ENDPOINTS}. */
+    private EndpointSlice slice(int s, int g) {
+        String[] addresses = new String[ENDPOINTS];
+        for (int k = 0; k < ENDPOINTS; k++) {
+            addresses[k] = endpointIp(s, k, g);
+        }
+        return serialization.unmarshal(ServiceManifests.endpointSlice("svc-" + s, PORTS, addresses), EndpointSlice.class);
+    }
+
+    /**
+     * fabric8's Kubernetes mock server in CRUD mode (in this JVM, C2) at this scale, through its own client: how long
+     * it takes to hold 10,000 Services and their slices, to list them, and how many slice updates per second it
+     * takes. Prints the figures; run with {@code -Dsluice.bench.mockUpdateSeconds=5}.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "sluice.bench.mock", matches = "true")
+    void theMockApiServerAtThisScale() throws Exception {
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new WatchClosingAside(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        int count = Integer.getInteger("sluice.bench.mockServices", SERVICES);
+        try (KubernetesClient client = server.createClient()) {
+            long cpu0 = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
+            long t0 = System.nanoTime();
+            // Bounded: the mock slows down as it fills, so it stops at the budget and says how far it got.
+            long budget = t0 + TimeUnit.SECONDS.toNanos(Integer.getInteger("sluice.bench.mockPopulateSeconds", 120));
+            int created = 0;
+            while (created < count && System.nanoTime() < budget) {
+                client.resource(service(created)).create();
+                client.resource(slice(created, 0)).create();
+                created++;
+                if (created % 1_000 == 0) {
+                    System.out.printf("  mock server: %d services and slices created after %.1f s%n", created,
+                            (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            count = created;
+            double populate = (System.nanoTime() - t0) / 1e9;
+            double populateCpu = (ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos() - cpu0) / 1e9;
+            long t1 = System.nanoTime();
+            int listed = client.services().inAnyNamespace().list().getItems().size()
+                    + client.discovery().v1().endpointSlices().inAnyNamespace().list().getItems().size();
+            double list = (System.nanoTime() - t1) / 1e9;
+            int[] generation = new int[count];
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(Integer.getInteger("sluice.bench.mockUpdateSeconds", 5));
+            long t2 = System.nanoTime();
+            int updates = 0;
+            while (System.nanoTime() < end) {
+                int s = ThreadLocalRandom.current().nextInt(count);
+                client.resource(slice(s, ++generation[s])).update();
+                updates++;
+            }
+            double rate = updates / ((System.nanoTime() - t2) / 1e9);
+            System.out.printf("fabric8 CRUD mock server, %d services x %d endpoints: created in %.1f s (test JVM CPU %.1f s, client"
+                            + " and server), %d objects listed in %.2f s, slice updates back to back: %.0f/s (load average %s)%n",
+                    count, ENDPOINTS, populate, populateCpu, listed, list, rate, loadAverage());
+        } finally {
+            server.destroy();
+        }
+    }
+}
