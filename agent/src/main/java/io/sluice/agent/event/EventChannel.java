@@ -32,8 +32,17 @@ public final class EventChannel {
      * @return false when the queue was full: the event is dropped and the writer will resync this source
      */
     public boolean publish(ResourceKind kind, boolean deleted, HasMetadata object) {
+        return publish(kind, deleted, object, System.nanoTime());
+    }
+
+    /**
+     * As {@link #publish(ResourceKind, boolean, HasMetadata)}, for a source that saw the change reach the agent
+     * earlier than it could publish it (a manifest file notified, then read and parsed): {@code receivedNanos}
+     * ({@link System#nanoTime()} then) starts the event's latency.
+     */
+    public boolean publish(ResourceKind kind, boolean deleted, HasMetadata object, long receivedNanos) {
         metrics.eventReceived(kind);
-        if (queue.offer(new ResourceEvent(kind, deleted, object, System.nanoTime()))) {
+        if (queue.offer(new ResourceEvent(kind, deleted, object, receivedNanos))) {
             return true;
         }
         overflowed.set(true);

@@ -25,7 +25,8 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,6 +35,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.agrona.collections.LongArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -66,28 +68,38 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * appeared or disappeared are re-derived and published. When notifications name the changed files (no overflow),
  * only those are looked at; every poll interval, and after an overflow, every file's attributes are compared.
  *
- * <p>A scan publishes as it reads, so the writer programs one part's objects while the next part parses: the first
- * scan every {@value #FIRST_SCAN_CHUNK} files, later scans every {@value #LATER_SCAN_CHUNK} files in name order. (A
- * later scan published whole made a folder rewritten at 1,000 files/s reach the writer in bursts of hundreds of
- * events, each waiting for the flush of all before it.) Deletions wait for the end of the scan, since a file read
- * later may define the object again: an object moved between two files is never deleted on the way. Scans of at
- * least {@value #PARALLEL_READ_THRESHOLD} changed files parse on every core.
+ * <p>Notifications are taken by a thread of their own, which only stamps each file with the time its change reached
+ * the agent; that stamp is the start of the event's latency (the agent's {@code sluice_event_to_map_latency_seconds}),
+ * so time spent waiting for the scanner and parsing is counted. A file replaced by a rename over it (the way tools
+ * should write, and what a ConfigMap mount does) is complete when notified and is read at once; a file written in
+ * place, or created, is read once {@value #DEBOUNCE_MILLIS} ms passed without another notification for it (at most
+ * {@value #MAX_DEBOUNCE_MILLIS} ms after the first), so a half-written file is not read.
  *
- * <p>Threads: one scanner thread reads the directory and publishes; {@link #snapshot}, {@link #synced} and
- * {@link #problems()} read what it published and are safe from any thread.
+ * <p>A scan publishes as it reads: a later scan of few files publishes each file's changes as soon as it is parsed,
+ * one of many (after an overflow, say) every {@value #LATER_SCAN_CHUNK} files parsed on every core, and the first
+ * scan every {@value #FIRST_SCAN_CHUNK} files, so the writer programs one part while the next parses. Deletions wait
+ * for the end of the scan, since a file read later may define the object again, and a scan defers the deletion of a
+ * file that is gone while other notified files still settle (at most {@value #MAX_DEBOUNCE_MILLIS} ms): an object
+ * moved between two files, or a file renamed, is never deleted on the way.
+ *
+ * <p>Threads: one watch thread stamps notifications; one scanner thread reads the directory and publishes;
+ * {@link #snapshot}, {@link #synced} and {@link #problems()} read what it published and are safe from any thread.
  */
 public final class ManifestDirectorySource implements ResourceSource {
     private static final Logger LOG = LoggerFactory.getLogger(ManifestDirectorySource.class);
-    /** After a change notification, wait this long for more before reading, so an editor's burst is read once. */
-    private static final long DEBOUNCE_MILLIS = 30;
-    private static final long MAX_DEBOUNCE_MILLIS = 500;
+    /**
+     * A file written in place (or created) is read once this long passed without another notification for it, so an
+     * editor's burst is read once and a half-written file not at all.
+     */
+    static final long DEBOUNCE_MILLIS = 30;
+    /** However often a file keeps being notified, it is read this long after its first notification. */
+    static final long MAX_DEBOUNCE_MILLIS = 500;
     /** A scan with at least this many changed files parses them in parallel; fewer are not worth the hand-off. */
     static final int PARALLEL_READ_THRESHOLD = 64;
     /**
-     * Files per published chunk of a scan after the first: few enough that no event waits long for the flush of
-     * those published with it (the writer programs 64 endpoint changes in about 8 ms), enough for a parallel parse
-     * to pay (chunks of 16 parsed on both cores, each waiting for its slowest file, kept a busy machine's scanner
-     * from keeping up with 1,000 files/s).
+     * Files per published chunk of a later scan of many files (after an overflow, or a poll that found many
+     * changed): enough for a parallel parse to pay (chunks of 16 parsed on both cores, each waiting for its slowest
+     * file, kept a busy machine's scanner from keeping up with 1,000 files/s).
      */
     static final int LATER_SCAN_CHUNK = PARALLEL_READ_THRESHOLD;
     /** Files per published chunk of a first scan (see {@link #scan}). */
@@ -124,6 +136,30 @@ public final class ManifestDirectorySource implements ResourceSource {
     private EventChannel channel;
     private volatile WatchService watcher;
     private long lastFullScanNanos;
+
+    /** A notified file not read since: when its change reached the agent, when it was last notified, and how. */
+    private static final class Notified {
+        final long firstNanos;
+        long lastNanos;
+        /** Only renamed-over or created ({@code ENTRY_CREATE}) since its first notification; no write in place. */
+        boolean createdOnly = true;
+
+        Notified(long nanos) {
+            this.firstNanos = nanos;
+            this.lastNanos = nanos;
+        }
+    }
+
+    /** Files notified and not yet taken by the scanner; the watch thread adds, the scanner takes, under the lock. */
+    private final Map<Path, Notified> notified = new HashMap<>();
+    /** When notifications last overflowed and the scanner has not yet compared every file (0: not since). */
+    private long overflowNanos;
+    /**
+     * Files found gone while other notified files were still settling, with when their change reached the agent:
+     * deleted by the scan that reads those (a rename's new name may be one of them). Scanner thread only.
+     */
+    private final Map<Path, Long> heldDeletions = new HashMap<>();
+    private Thread watchThread;
 
     /** The published objects; written by the scanner, read by {@link #snapshot}, both under the lock. */
     private final Map<ObjectKey, HasMetadata> current = new HashMap<>();
@@ -179,75 +215,141 @@ public final class ManifestDirectorySource implements ResourceSource {
         }
         running = true;
         parsePool = BackgroundPriority.parsePool("sluice-manifest-parse", Runtime.getRuntime().availableProcessors());
+        if (watcher != null) {
+            watchThread = Thread.ofPlatform().name("sluice-manifest-watch").daemon().start(this::watch);
+        }
         thread = Thread.ofPlatform().name("sluice-manifests").daemon().start(this::run);
+    }
+
+    /**
+     * The watch thread: stamps each notified manifest file with the time its notification reached the agent (kept
+     * until the scanner takes the file, so the first change counts) and wakes the scanner.
+     */
+    private void watch() {
+        WatchService w = watcher;
+        while (running) {
+            WatchKey key;
+            try {
+                key = w.take();
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            synchronized (notified) {
+                for (WatchEvent<?> event : key.pollEvents()) {
+                    if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                        if (overflowNanos == 0) {
+                            overflowNanos = now;
+                        }
+                    } else if (event.context() instanceof Path name && isManifestName(name)) {
+                        Path path = directory.resolve(name);
+                        Notified n = notified.get(path);
+                        if (n == null) {
+                            n = new Notified(now);
+                            notified.put(path, n);
+                        }
+                        n.lastNanos = now;
+                        n.createdOnly &= event.kind() == StandardWatchEventKinds.ENTRY_CREATE;
+                    }
+                }
+                notified.notifyAll();
+            }
+            key.reset();
+        }
     }
 
     private void run() {
         if (!BackgroundPriority.lowerCurrentThread()) {
             LOG.debug("the manifest scanner runs at the writer's priority");
         }
-        scan(Set.of(), true);
+        scan(Map.of(), true, System.nanoTime());
         synced = true;
         while (running) {
-            Set<Path> touched = new HashSet<>();
-            boolean complete;
+            Map<Path, Long> touched = new HashMap<>();
+            boolean full;
             try {
-                complete = awaitChange(touched);
-            } catch (InterruptedException | ClosedWatchServiceException e) {
+                full = awaitChange(touched);
+            } catch (InterruptedException e) {
                 break;
             }
             if (running) {
-                boolean pollDue = System.nanoTime() - lastFullScanNanos >= pollInterval.toNanos();
-                scan(touched, !complete || pollDue);
+                scan(touched, full, System.nanoTime());
             }
         }
     }
 
     /**
-     * Blocks until a change notification or the poll interval, collecting the files notified as changed. When the
-     * notifications overflowed, some changes are not in {@code touched}: the scan finds them as polling does, by
-     * comparing each file's inode, size and modification time (re-parsing every file instead made a busy folder's
-     * overflows cost a full re-read of 10,000 files each).
+     * Blocks until notified files are ready to read or the poll interval has passed, and takes the ready files into
+     * {@code touched}, each with the time its change reached the agent. A file is ready at once when it was only
+     * renamed over (an existing file notified as created: the new content is complete), else once it has been quiet
+     * for {@value #DEBOUNCE_MILLIS} ms or was first notified {@value #MAX_DEBOUNCE_MILLIS} ms ago. After an overflow
+     * some changes are not named: the scan then finds them as polling does, by comparing each file's inode, size and
+     * modification time (re-parsing every file instead made a busy folder's overflows cost a full re-read of 10,000
+     * files each). Scanner thread only.
      *
-     * @return true when {@code touched} names every change (notifications arrived and none overflowed)
+     * @return true when the scan must compare every file's attributes (poll due, overflow, or no notifications)
      */
-    private boolean awaitChange(Set<Path> touched) throws InterruptedException {
+    private boolean awaitChange(Map<Path, Long> touched) throws InterruptedException {
         if (watcher == null) {
             Thread.sleep(pollInterval.toMillis());
-            return false;
+            return true;
         }
-        WatchKey key = watcher.poll(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
-        if (key == null) {
-            return false;
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_DEBOUNCE_MILLIS);
-        boolean overflow = false;
-        while (key != null) {
-            for (WatchEvent<?> event : key.pollEvents()) {
-                if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
-                    overflow = true;
-                } else if (event.context() instanceof Path name) {
-                    touched.add(directory.resolve(name));
+        long debounce = TimeUnit.MILLISECONDS.toNanos(DEBOUNCE_MILLIS);
+        long maxDebounce = TimeUnit.MILLISECONDS.toNanos(MAX_DEBOUNCE_MILLIS);
+        synchronized (notified) {
+            while (true) {
+                long now = System.nanoTime();
+                long pollAt = lastFullScanNanos + pollInterval.toNanos();
+                boolean full = overflowNanos != 0 || now - pollAt >= 0;
+                long wakeAt = pollAt;
+                for (Iterator<Map.Entry<Path, Notified>> it = notified.entrySet().iterator(); it.hasNext(); ) {
+                    Map.Entry<Path, Notified> e = it.next();
+                    Notified n = e.getValue();
+                    long readyAt = n.createdOnly && files.containsKey(e.getKey())
+                            ? n.firstNanos
+                            : Math.min(n.lastNanos + debounce, n.firstNanos + maxDebounce);
+                    if (full || now - readyAt >= 0) {
+                        touched.put(e.getKey(), n.firstNanos);
+                        it.remove();
+                    } else if (readyAt - wakeAt < 0) {
+                        wakeAt = readyAt;
+                    }
                 }
+                if (!heldDeletions.isEmpty()) {
+                    long oldest = Long.MAX_VALUE;
+                    for (long since : heldDeletions.values()) {
+                        oldest = Math.min(oldest, since);
+                    }
+                    if (full || notified.isEmpty() || now - (oldest + maxDebounce) >= 0) {
+                        heldDeletions.forEach((path, since) -> touched.merge(path, since, Math::min));
+                        heldDeletions.clear();
+                    } else if (oldest + maxDebounce - wakeAt < 0) {
+                        wakeAt = oldest + maxDebounce;
+                    }
+                }
+                if (full) {
+                    if (overflowNanos != 0) {
+                        LOG.debug("change notifications for {} overflowed; comparing every file's attributes", directory);
+                        overflowNanos = 0;
+                    }
+                    return true;
+                }
+                if (!touched.isEmpty()) {
+                    return false;
+                }
+                long waitNanos = Math.max(wakeAt - now, 100_000);
+                notified.wait(waitNanos / 1_000_000, (int) (waitNanos % 1_000_000));
             }
-            key.reset();
-            if (System.nanoTime() - deadline > 0) {
-                break;
-            }
-            key = watcher.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
         }
-        if (overflow) {
-            LOG.debug("change notifications for {} overflowed; comparing every file's attributes", directory);
-        }
-        return !overflow;
     }
 
     /**
      * Rereads the files in {@code touched} and, when {@code full}, those whose inode, size or modification time
      * changed, and publishes the difference. Without {@code full} only the touched files are looked at: a touched
-     * file that is gone (or no longer a manifest file) is deleted. Scanner thread only.
+     * file that is gone (or no longer a manifest file) is deleted. Each event carries the time its file's change
+     * reached the agent: the notification's stamp in {@code touched}, else {@code scanNanos}. Scanner thread only.
      */
-    private void scan(Set<Path> touched, boolean full) {
+    private void scan(Map<Path, Long> touched, boolean full, long scanNanos) {
         List<Path> paths;
         Set<Path> gone = new HashSet<>();
         if (full) {
@@ -265,7 +367,7 @@ public final class ManifestDirectorySource implements ResourceSource {
             paths.forEach(gone::remove);
         } else {
             List<Path> present = new ArrayList<>();
-            for (Path path : touched) {
+            for (Path path : touched.keySet()) {
                 if (isManifestFile(path)) {
                     present.add(path);
                 } else if (files.containsKey(path)) {
@@ -285,64 +387,85 @@ public final class ManifestDirectorySource implements ResourceSource {
                 continue; // deleted between list and read: the next scan sees it gone
             }
             FileState previous = files.get(path);
-            if (previous != null && !touched.contains(path) && previous.modified().equals(attrs.lastModifiedTime())
+            if (previous != null && !touched.containsKey(path) && previous.modified().equals(attrs.lastModifiedTime())
                     && previous.size() == attrs.size() && Objects.equals(previous.fileKey(), attrs.fileKey())) {
                 continue;
             }
             changed.add(path);
             changedAttrs.add(attrs);
         }
+        long[] noticed = new long[changed.size()];
+        for (int i = 0; i < noticed.length; i++) {
+            noticed[i] = touched.getOrDefault(changed.get(i), scanNanos);
+        }
         // The first scan (one that starts from nothing) publishes in large chunks: a file not read yet has no state,
-        // so no object is deleted early, and the snapshot counts as synced only once the whole folder is read.
-        int chunk = files.isEmpty() ? FIRST_SCAN_CHUNK : LATER_SCAN_CHUNK;
+        // so no object is deleted early, and the snapshot counts as synced only once the whole folder is read. A
+        // later scan of a few files publishes each as soon as it is parsed: an event waits for no other file.
         boolean parallel = changed.size() >= PARALLEL_READ_THRESHOLD;
-        Set<ObjectKey> affected = new LinkedHashSet<>();
-        Set<ObjectKey> deletionsHeld = new LinkedHashSet<>();
+        int chunk = files.isEmpty() ? FIRST_SCAN_CHUNK : parallel ? LATER_SCAN_CHUNK : 1;
+        Map<ObjectKey, Long> affected = new LinkedHashMap<>();
+        Map<ObjectKey, Long> deletionsHeld = new LinkedHashMap<>();
         for (int from = 0; from < changed.size(); from += chunk) {
             int to = (int) Math.min(changed.size(), (long) from + chunk);
-            readAll(changed.subList(from, to), changedAttrs.subList(from, to), parallel, affected);
+            readAll(changed.subList(from, to), changedAttrs.subList(from, to), noticed, from, parallel, affected);
             if (to < changed.size()) {
                 publish(affected, deletionsHeld);
                 affected.clear();
             }
         }
+        if (!gone.isEmpty() && !full && notifiedFilesSettling()) {
+            // A file still settling may be a rename's new name: delete once it is read (at most a debounce later).
+            for (Path path : gone) {
+                heldDeletions.merge(path, touched.getOrDefault(path, scanNanos), Math::min);
+            }
+            gone.clear();
+        }
         for (Path path : gone.stream().sorted().toList()) {
             FileState previous = files.remove(path);
-            replaceDefinitions(path, previous.objects(), null, affected);
+            replaceDefinitions(path, previous.objects(), null, affected, touched.getOrDefault(path, scanNanos));
             filesWithProblems.remove(path);
         }
-        affected.addAll(deletionsHeld);
+        deletionsHeld.forEach((key, since) -> affected.merge(key, since, Math::min));
         publish(affected, null);
         problems = composeProblems();
         if (scanUpserts > 0 || scanDeletes > 0) {
-            LOG.info("manifests in {}: {} objects changed, {} deleted", directory, scanUpserts, scanDeletes);
+            LOG.debug("manifests in {}: {} objects changed, {} deleted", directory, scanUpserts, scanDeletes);
             scanUpserts = 0;
             scanDeletes = 0;
         }
         scans++;
     }
 
+    /** Whether notified files wait to be read (written in place and not yet quiet). Scanner thread only. */
+    private boolean notifiedFilesSettling() {
+        synchronized (notified) {
+            return !notified.isEmpty();
+        }
+    }
+
     /**
      * Reads {@code changed} into the file states, on every core when {@code parallel}, collecting the keys whose
-     * definitions changed. Scanner thread only.
+     * definitions changed with the earliest time a change to them reached the agent ({@code noticed}, indexed from
+     * {@code noticedFrom}). Scanner thread only.
      */
-    private void readAll(List<Path> changed, List<BasicFileAttributes> changedAttrs, boolean parallel,
-                         Set<ObjectKey> affected) {
+    private void readAll(List<Path> changed, List<BasicFileAttributes> changedAttrs, long[] noticed, int noticedFrom,
+                         boolean parallel, Map<ObjectKey, Long> affected) {
         FileState[] read = new FileState[changed.size()];
-        // Files parse independently. read() only reads the scanner's maps, which nothing changes until the parallel
-        // part has finished.
-        IntStream range = IntStream.range(0, read.length);
-        Runnable readEach = () -> (parallel ? range.parallel() : range)
-                .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i))));
         if (parallel && parsePool != null) {
-            parsePool.submit(readEach).join(); // a parallel stream started inside a pool's task runs in that pool
+            // Files parse independently. read() only reads the scanner's maps, which nothing changes until the
+            // parallel part has finished. A parallel stream started inside a pool's task runs in that pool.
+            parsePool.submit(() -> IntStream.range(0, read.length).parallel()
+                    .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i))))).join();
         } else {
-            readEach.run();
+            for (int i = 0; i < read.length; i++) {
+                read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i)));
+            }
         }
         for (int i = 0; i < read.length; i++) {
             Path path = changed.get(i);
             FileState previous = files.put(path, read[i]);
-            replaceDefinitions(path, previous == null ? null : previous.objects(), read[i].objects(), affected);
+            replaceDefinitions(path, previous == null ? null : previous.objects(), read[i].objects(), affected,
+                    noticed[noticedFrom + i]);
             if (read[i].problem() != null) {
                 filesWithProblems.add(path);
             } else {
@@ -352,7 +475,8 @@ public final class ManifestDirectorySource implements ResourceSource {
     }
 
     /** Replaces {@code path}'s definitions {@code before} with {@code after} (either may be null). Scanner thread only. */
-    private void replaceDefinitions(Path path, List<Parsed> before, List<Parsed> after, Set<ObjectKey> affected) {
+    private void replaceDefinitions(Path path, List<Parsed> before, List<Parsed> after, Map<ObjectKey, Long> affected,
+                                    long noticed) {
         if (before == after) {
             return; // a file that became malformed keeps its last good objects
         }
@@ -363,7 +487,7 @@ public final class ManifestDirectorySource implements ResourceSource {
                 if (defs.isEmpty()) {
                     definitions.remove(p.key());
                 }
-                affected.add(p.key());
+                affected.merge(p.key(), noticed, Math::min);
             }
         }
         if (after != null) {
@@ -374,7 +498,7 @@ public final class ManifestDirectorySource implements ResourceSource {
                     at++;
                 }
                 defs.add(at, p);
-                affected.add(p.key());
+                affected.merge(p.key(), noticed, Math::min);
             }
         }
     }
@@ -386,9 +510,13 @@ public final class ManifestDirectorySource implements ResourceSource {
     }
 
     private static boolean isManifestFile(Path path) {
-        String name = path.getFileName().toString();
-        return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"))
-                && Files.isRegularFile(path);
+        return isManifestName(path.getFileName()) && Files.isRegularFile(path);
+    }
+
+    /** Whether a file of this name is read (whatever it is): not hidden, named *.yaml, *.yml or *.json. */
+    private static boolean isManifestName(Path fileName) {
+        String name = fileName.toString();
+        return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
     }
 
     private FileState read(Path path, BasicFileAttributes attrs, FileState previous) {
@@ -596,16 +724,18 @@ public final class ManifestDirectorySource implements ResourceSource {
 
     /**
      * Re-derives the objects of {@code affected} from their definitions, updates the snapshot, then publishes the
-     * events for what changed. Costs what changed, not what the folder holds. An object left without a definition is
-     * deleted, or added to {@code deletionsHeld} when that is not null (the scan has files left to read). Scanner
-     * thread only.
+     * events for what changed, each stamped with the time its change reached the agent. Costs what changed, not what
+     * the folder holds. An object left without a definition is deleted, or added to {@code deletionsHeld} when that
+     * is not null (the scan has files left to read). Scanner thread only.
      */
-    private void publish(Set<ObjectKey> affected, Set<ObjectKey> deletionsHeld) {
+    private void publish(Map<ObjectKey, Long> affected, Map<ObjectKey, Long> deletionsHeld) {
         List<HasMetadata> upserts = new ArrayList<>();
         List<HasMetadata> deletes = new ArrayList<>();
+        LongArrayList upsertNoticed = new LongArrayList();
+        LongArrayList deleteNoticed = new LongArrayList();
         // The snapshot first: an event the queue drops must be in the snapshot the writer then reads.
         synchronized (current) {
-            for (ObjectKey key : affected) {
+            for (ObjectKey key : affected.keySet()) {
                 List<Parsed> defs = definitions.get(key);
                 if (defs != null && defs.size() > 1) {
                     contested.add(key);
@@ -615,11 +745,12 @@ public final class ManifestDirectorySource implements ResourceSource {
                 HasMetadata previous = current.get(key);
                 if (defs == null) {
                     if (deletionsHeld != null) {
-                        deletionsHeld.add(key);
+                        deletionsHeld.merge(key, affected.get(key), Math::min);
                     } else if (previous != null) {
                         current.remove(key);
                         snapshots.remove(key.kind());
                         deletes.add(previous);
+                        deleteNoticed.addLong(affected.get(key));
                     }
                     continue;
                 }
@@ -633,16 +764,19 @@ public final class ManifestDirectorySource implements ResourceSource {
                 if (!object.equals(previous)) {
                     object.getMetadata().setResourceVersion(Long.toString(++version));
                     upserts.add(object);
+                    upsertNoticed.addLong(affected.get(key));
                     current.put(key, object);
                     snapshots.remove(key.kind());
                 }
             }
         }
-        for (HasMetadata object : upserts) {
-            channel.publish(ResourceKind.of(object), false, object);
+        for (int i = 0; i < upserts.size(); i++) {
+            HasMetadata object = upserts.get(i);
+            channel.publish(ResourceKind.of(object), false, object, upsertNoticed.getLong(i));
         }
-        for (HasMetadata object : deletes) {
-            channel.publish(ResourceKind.of(object), true, object);
+        for (int i = 0; i < deletes.size(); i++) {
+            HasMetadata object = deletes.get(i);
+            channel.publish(ResourceKind.of(object), true, object, deleteNoticed.getLong(i));
         }
         scanUpserts += upserts.size();
         scanDeletes += deletes.size();
@@ -674,11 +808,19 @@ public final class ManifestDirectorySource implements ResourceSource {
      * it: {@code touched} are the files notified as changed, {@code full} compares every file's attributes too.
      */
     void scanOnce(EventChannel channel, Set<Path> touched, boolean full) {
+        long now = System.nanoTime();
+        Map<Path, Long> stamped = new HashMap<>();
+        touched.forEach(path -> stamped.put(path, now));
+        scanOnce(channel, stamped, full, now);
+    }
+
+    /** As above, with the time each touched file's notification reached the agent, and the scan's own time. */
+    void scanOnce(EventChannel channel, Map<Path, Long> touched, boolean full, long scanNanos) {
         if (thread != null) {
             throw new IllegalStateException("ManifestDirectorySource already started");
         }
         this.channel = channel;
-        scan(touched, full);
+        scan(touched, full, scanNanos);
         synced = true;
     }
 
@@ -713,13 +855,18 @@ public final class ManifestDirectorySource implements ResourceSource {
     @Override
     public void close() {
         Thread t;
+        Thread w;
         ForkJoinPool pool;
         synchronized (this) {
             running = false;
             t = thread;
+            w = watchThread;
             pool = parsePool;
         }
         closeWatcher();
+        if (w != null) {
+            w.interrupt();
+        }
         if (t != null) {
             t.interrupt();
             try {

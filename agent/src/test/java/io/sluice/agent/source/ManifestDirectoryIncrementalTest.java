@@ -115,6 +115,31 @@ class ManifestDirectoryIncrementalTest {
     }
 
     @Test
+    void eachEventCarriesTheTimeItsFilesChangeReachedTheAgentNotWhenItWasPublished() throws IOException {
+        write(dir, "a.yaml", service("web", 80));
+        write(dir, "b.yaml", service("api", 80));
+        write(dir, "c.yaml", service("db", 80));
+        ManifestDirectorySource source = new ManifestDirectorySource(dir, Duration.ofHours(1), new AgentMetrics(), false);
+        EventQueue queue = new EventQueue(256, new AgentMetrics());
+        source.scanOnce(queue.channel(source.name()), Set.of(), true);
+        queue.drain(e -> { }, queue.capacity());
+
+        // a.yaml and b.yaml were notified at (made-up) times 1,000 and 2,000; c.yaml, replaced by another inode, is
+        // found by the full comparison at 5,000; b.yaml is then deleted. Every event starts at its file's time.
+        write(dir, "a.yaml", service("web", 81));
+        Files.delete(dir.resolve("b.yaml"));
+        write(dir, "c.yaml", service("db", 81));
+        source.scanOnce(queue.channel(source.name()), Map.of(dir.resolve("a.yaml"), 1_000L, dir.resolve("b.yaml"), 2_000L),
+                true, 5_000L);
+        Map<String, Long> received = new TreeMap<>();
+        queue.drain(e -> received.put((e.deleted() ? "delete " : "update ") + e.object().getMetadata().getName(),
+                e.receivedNanos()), queue.capacity());
+
+        assertThat(received).containsExactly(Map.entry("delete api", 2_000L), Map.entry("update db", 5_000L),
+                Map.entry("update web", 1_000L));
+    }
+
+    @Test
     void aDeletedFileNamedByANotificationDeletesItsObjectsAndUncoversAShadowedDefinition() throws IOException {
         write(dir, "a.yaml", service("web", 80));
         write(dir, "b.yaml", service("web", 81) + "---\n" + service("api", 80));

@@ -133,6 +133,29 @@ class ManifestDirectorySourceTest {
     }
 
     @Test
+    void aFileRenamedOrReplacedByARenameNeverDeletesItsObjectsOnTheWay() throws IOException {
+        write("a.yaml", service("default", "web", 80) + "---\n" + slice("web-1", "web", "10.0.0.5"));
+        start(true);
+        assertThat(store().get(WEB)).isNotNull();
+        reconciler.changes.clear();
+
+        // A rename is two notifications (the old name gone, the new one created): the old name's deletion waits
+        // for the new name, which defines the same objects, so neither is ever deleted. A rename over the file
+        // (the new content complete) is read at once.
+        String[] names = {"a.yaml", "b.yaml", "c.yml", "d.yaml"};
+        for (int i = 1; i < names.length; i++) {
+            Files.move(dir.resolve(names[i - 1]), dir.resolve(names[i]), StandardCopyOption.ATOMIC_MOVE);
+            String address = "10.0.0." + (10 + i);
+            write(names[i], service("default", "web", 80) + "---\n" + slice("web-1", "web", address));
+            runWriterUntil(() -> address.equals(addressOfWebSlice()), "the slice at " + address + " in " + names[i]);
+        }
+
+        assertThat(reconciler.changes).extracting(RecordingReconciler.Change::key).containsOnly(WEB_SLICE);
+        assertThat(reconciler.changes).allSatisfy(c -> assertThat(c.object()).as("%s deleted on the way", c.key()).isNotNull());
+        assertThat(store().get(WEB)).isNotNull();
+    }
+
+    @Test
     void aMalformedFileIsReportedWithFileAndLineAndSkippedWhileTheRestApplies() throws IOException {
         write("api.yaml", service("shop", "api", 80));
         // Line 9 opens a flow sequence that never closes.
