@@ -26,6 +26,7 @@ import io.sluice.maps.MapName;
 import io.sluice.maps.ServiceMaps;
 import io.sluice.maps.SockDestroyKey;
 import io.sluice.maps.SocketDestroyer;
+import io.sluice.maps.StaleFlowSweep;
 import io.sluice.servicelb.DesiredFrontend;
 import io.sluice.servicelb.DesiredService;
 import io.sluice.servicelb.FrontendFlag;
@@ -49,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.IntHashSet;
@@ -117,13 +119,19 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      * table, and clearing or walking 100,000 empty buckets on every later flush was a fifth of a change's cost.
      */
     private IntHashSet maybeUnused = new IntHashSet();
-    /** Flows to flush when a backend leaves a service or goes; null when the caller keeps no conntrack. */
-    private ConntrackMaps conntrack;
     /**
-     * (service, backend) pairs whose flows go at the end of this flush, with the backends it removes: one read of the
-     * flow maps per flush, not per leaver (each read walks 2 x 262,144 buckets, ~1 ms, per moved endpoint before).
+     * Removes the flows and affinity entries of backends that left a service or went, a bounded step whenever the
+     * writer has time ({@link #backgroundStep}), not inside the flush: walking both flow maps (2 x 262,144 buckets,
+     * ~1 ms) in every flush that moved an endpoint was part of each such change's latency. Null when the caller keeps
+     * no conntrack.
      */
-    private final Set<ConntrackMaps.ServiceBackend> leftServices = new HashSet<>();
+    private StaleFlowSweep sweep;
+    /**
+     * Backends removed from {@code lb4_backends} whose flows the sweep has not yet passed: their ids are released
+     * once it has (an id reused earlier could send a stale affinity entry to another backend).
+     */
+    private final IntHashSet sweepingBackends = new IntHashSet();
+    private final IntConsumer releaseSweptBackend = this::releaseSweptBackend;
     /** Connected UDP sockets to destroy when their backend leaves a frontend; null when the kernel cannot. */
     private StaleSocketDestroyer staleSockets;
     /** (UDP frontend, backend that left it) pairs of this flush, destroyed once its writes are done. */
@@ -156,7 +164,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      * is removed, so no UDP flow keeps sending to it (kube-proxy's stale-UDP problem) and affinity re-picks.
      */
     public ServiceReconciler flushingConntrack(ConntrackMaps maps) {
-        this.conntrack = maps;
+        this.sweep = new StaleFlowSweep(maps);
         return this;
     }
 
@@ -178,6 +186,10 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
 
     @Override
     public void close() {
+        if (sweep != null) {
+            sweep.close();
+            sweep = null;
+        }
         for (int i = owned.size() - 1; i >= 0; i--) {
             try {
                 owned.get(i).close();
@@ -365,6 +377,9 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         backends.forEach((id, backend) -> {
             programmedBackends.put(id.intValue(), backend.packed());
             maybeUnused.add(id.intValue());
+            if (!sweepingBackends.isEmpty() && sweepingBackends.remove(id.intValue())) {
+                sweep.backendBack(id); // the same backend back under the id it kept: its new flows stay
+            }
         });
         return backends.size();
     }
@@ -433,6 +448,11 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             maglev += p.table() != null ? 1 : 0;
             if (p.have() != null) {
                 flushLeavers(p.key(), p.want().service().serviceId(), p.have().backendIds(), p.want().backendIds());
+            }
+            if (sweep != null && sweep.pending()) {
+                for (int id : p.want().backendIds()) {
+                    sweep.serviceBackendBack(p.want().service().serviceId(), id);
+                }
             }
             reference(p.have(), -1);
             reference(p.want(), 1);
@@ -532,9 +552,9 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     }
 
     /**
-     * Flushes the flows of the backends that left a service in this flush, and of those no slot uses any more, then
-     * removes the latter (their flows first, so no flow points at a missing backend) with batch syscalls and releases
-     * their ids.
+     * Removes the backends no slot uses any more with batch syscalls. Their ids are released at once without a flow
+     * sweep, else once the sweep has removed their flows (the data path already ignores a flow whose backend is gone
+     * from {@code lb4_backends}).
      */
     private int releaseUnusedBackends() {
         Set<Integer> unused = new LinkedHashSet<>();
@@ -543,11 +563,6 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             if (!slotReferences.containsKey(id) && programmedBackends.containsKey(id)) {
                 unused.add(id);
             }
-        }
-        if (conntrack != null && (!unused.isEmpty() || !leftServices.isEmpty())) {
-            conntrack.flushAll(leftServices, unused);
-            count(MapName.CT4_ENTRIES, "flush");
-            leftServices.clear();
         }
         if (!unused.isEmpty()) {
             if (unused.size() == 1) {
@@ -558,7 +573,12 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             count(MapName.LB4_BACKENDS, "delete", unused.size());
             for (Integer id : unused) {
                 programmedBackends.remove(id.intValue());
-                backendIds.releaseId(id);
+                if (sweep == null) {
+                    backendIds.releaseId(id);
+                } else {
+                    sweepingBackends.add(id.intValue());
+                    sweep.backendRemoved(id);
+                }
             }
         }
         if (maybeUnused.size() > SMALL_SET) {
@@ -570,8 +590,35 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     }
 
     /**
-     * Records that the flows of {@code serviceId} to each backend that was in {@code before} and is not in
-     * {@code after} go at the end of the flush; for a UDP frontend, also records the pair so the flush ends by
+     * One bounded step of the flow sweep (see {@link StaleFlowSweep}): removes stale flows of the backends that left a
+     * service or went, and releases the ids of removed backends once their flows are gone.
+     */
+    @Override
+    public int backgroundStep() {
+        if (sweep == null || !sweep.pending()) {
+            return 0;
+        }
+        int before = sweep.removed();
+        int held = sweepingBackends.size();
+        int work = sweep.step(releaseSweptBackend);
+        if (sweep.removed() != before) {
+            count(MapName.CT4_ENTRIES, "flush");
+        }
+        if (sweepingBackends.size() != held) {
+            backendIds.persist(); // the releases
+        }
+        return work;
+    }
+
+    private void releaseSweptBackend(int id) {
+        if (sweepingBackends.remove(id)) {
+            backendIds.releaseId(id);
+        }
+    }
+
+    /**
+     * Hands the flows of {@code serviceId} to each backend that was in {@code before} and is not in {@code after} to
+     * the flow sweep; for a UDP frontend, also records the pair so the flush ends by
      * destroying the sockets sent there.
      */
     private void flushLeavers(Lb4Key frontend, int serviceId, int[] before, int[] after) {
@@ -582,8 +629,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             if (staying.contains(id) || earlier.firstIndexOf(id) < i) { // staying, or already seen at an earlier slot
                 continue;
             }
-            if (conntrack != null) {
-                leftServices.add(new ConntrackMaps.ServiceBackend(serviceId, id));
+            if (sweep != null) {
+                sweep.serviceBackendLeft(serviceId, id);
             }
             long packed = programmedBackends.get(id);
             Lb4Backend backend = packed == NO_BACKEND ? null : Lb4Backend.unpacked(packed);

@@ -28,6 +28,17 @@ public interface Reconciler {
     int flush();
 
     /**
+     * One bounded step of work that no event waits for (removing stale flow state, say), called in duty cycles that
+     * had nothing else to do, and at least every {@link StateWriter#BACKGROUND_INTERVAL_MILLIS} ms otherwise. A step
+     * that throws is retried after a pause.
+     *
+     * @return the amount of work done (0: nothing was pending)
+     */
+    default int backgroundStep() {
+        return 0;
+    }
+
+    /**
      * Every source is synced and every change up to now was passed to {@link #onChange}: the store is complete.
      * The place to prune map entries nobody owns any more (after a restart, say). Called each time the store
      * becomes complete again, before the flush that makes the agent ready.

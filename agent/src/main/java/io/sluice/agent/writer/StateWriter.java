@@ -38,6 +38,11 @@ public final class StateWriter implements Agent {
     private static final long MAX_FLUSH_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** How often an unready writer refreshes its reason from the sources. */
     private static final long STATUS_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** A busy writer still gives the reconcilers' background work a step this often (see {@link Reconciler#backgroundStep}). */
+    public static final long BACKGROUND_INTERVAL_MILLIS = 10;
+    private static final long BACKGROUND_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(BACKGROUND_INTERVAL_MILLIS);
+    /** After a background step failed, the next waits this long. */
+    private static final long BACKGROUND_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** values() copies its array on every call: a 40-byte allocation per duty cycle on the event path. */
     private static final ResourceKind[] KINDS = ResourceKind.values();
 
@@ -80,6 +85,7 @@ public final class StateWriter implements Agent {
     private long nextFlushNanos = System.nanoTime();
     private boolean statusStale = true;
     private long statusNanos;
+    private long nextBackgroundNanos = System.nanoTime();
     private volatile WriterStatus status = new WriterStatus(false, "writer not started");
     private volatile long heartbeatNanos = System.nanoTime();
 
@@ -159,6 +165,9 @@ public final class StateWriter implements Agent {
         }
         if (flushPending && now - nextFlushNanos >= 0) {
             work += flush();
+        }
+        if ((work == 0 || now - nextBackgroundNanos >= 0) && now - nextBackgroundNanos >= -BACKGROUND_INTERVAL_NANOS) {
+            work += backgroundStep(now);
         }
         if (work > 0 || statusStale || !status.ready() && now - statusNanos > STATUS_REFRESH_NANOS) {
             publishStatus(now);
@@ -352,6 +361,22 @@ public final class StateWriter implements Agent {
             }
         }
         return 1 + operations;
+    }
+
+    /** One background step of each reconciler; idle duty cycles call it, busy ones every interval at least. */
+    private int backgroundStep(long now) {
+        int work = 0;
+        nextBackgroundNanos = now + BACKGROUND_INTERVAL_NANOS;
+        for (Reconciler r : reconcilers) {
+            try {
+                work += r.backgroundStep();
+            } catch (RuntimeException ex) {
+                LOG.warn("background work of reconciler {} failed, retrying in {} s: {}", r.name(),
+                        TimeUnit.NANOSECONDS.toSeconds(BACKGROUND_RETRY_NANOS), ex.toString(), ex);
+                nextBackgroundNanos = now + BACKGROUND_RETRY_NANOS + BACKGROUND_INTERVAL_NANOS;
+            }
+        }
+        return work;
     }
 
     private void publishStatus(long now) {

@@ -40,6 +40,56 @@ class StateWriterTest {
         return writer(4096, reconciler);
     }
 
+    /** A reconciler with background work: a step per call until {@code pending} is used up; can be told to fail. */
+    private static final class BackgroundReconciler extends RecordingReconciler {
+        int pending;
+        int steps;
+        RuntimeException failStepWith;
+
+        @Override
+        public int backgroundStep() {
+            if (failStepWith != null) {
+                steps++;
+                throw failStepWith;
+            }
+            if (pending == 0) {
+                return 0;
+            }
+            pending--;
+            steps++;
+            return 1;
+        }
+    }
+
+    @Test
+    void backgroundWorkRunsStepByStepInDutyCyclesAfterTheFlushAndAFailingStepNeitherStopsTheWriterNorRepeatsAtOnce() {
+        BackgroundReconciler background = new BackgroundReconciler();
+        StateWriter writer = writer(4096, background);
+        source.setSynced(true);
+        source.put(service("default", "web", "1", 80));
+        writer.doWork();
+        assertThat(writer.status().ready()).isTrue();
+
+        background.pending = 3;
+        writer.doWork();
+        assertThat(background.steps).as("one step per duty cycle").isEqualTo(1);
+        writer.doWork();
+        writer.doWork();
+        writer.doWork();
+        assertThat(background.steps).isEqualTo(3);
+        assertThat(background.pending).isZero();
+
+        background.failStepWith = new IllegalStateException("map gone");
+        writer.doWork();
+        writer.doWork();
+        writer.doWork();
+        assertThat(background.steps).as("a failed step waits before it is retried").isEqualTo(4);
+        source.put(service("default", "web", "2", 81));
+        writer.doWork();
+        assertThat(background.changes).extracting(RecordingReconciler.Change::resourceVersion).containsExactly("1", "2");
+        assertThat(writer.status().ready()).isTrue();
+    }
+
     @Test
     void aThousandUpdatesOfOneKeyBeforeTheWriterRunsAreProcessedOnceWithTheLastVersion() {
         StateWriter writer = writer();
