@@ -111,9 +111,18 @@ public final class ManifestDirectorySource implements ResourceSource {
     private record Parsed(Path file, int line, ObjectKey key, HasMetadata object) {
     }
 
-    /** What the scanner knows of one file; {@code objects} is its last good content (null if it never had one). */
-    private record FileState(FileTime modified, long size, Object fileKey, List<Parsed> objects, ManifestProblem problem) {
+    /**
+     * What the scanner knows of one file; {@code objects} is its last good content (null if it never had one).
+     * {@code racy}: modified less than {@value #RACY_MILLIS} ms before its attributes were read, so a rewrite within
+     * the same file-system timestamp (with a recycled inode and the same size) would look unchanged: such a file is
+     * read again by the next comparison of attributes, whatever they say.
+     */
+    private record FileState(FileTime modified, long size, Object fileKey, List<Parsed> objects, ManifestProblem problem,
+                             boolean racy) {
     }
+
+    /** Above the coarsest timestamp step of the file systems a manifest folder lives on (jiffies: 4-10 ms). */
+    static final long RACY_MILLIS = 50;
 
     private final Path directory;
     private final Duration pollInterval;
@@ -258,10 +267,12 @@ public final class ManifestDirectorySource implements ResourceSource {
         }
     }
 
+    /**
+     * The scanner thread. It keeps the writer's priority: a later scan parses its few files here, and that parse is
+     * part of each event's latency (at nice 5 on a busy machine it fell seconds behind 1,000 files/s). Large scans
+     * parse in the pool, below the writer.
+     */
     private void run() {
-        if (!BackgroundPriority.lowerCurrentThread()) {
-            LOG.debug("the manifest scanner runs at the writer's priority");
-        }
         scan(Map.of(), true, System.nanoTime());
         synced = true;
         while (running) {
@@ -329,7 +340,7 @@ public final class ManifestDirectorySource implements ResourceSource {
                 }
                 if (full) {
                     if (overflowNanos != 0) {
-                        LOG.debug("change notifications for {} overflowed; comparing every file's attributes", directory);
+                        LOG.info("change notifications for {} overflowed; comparing every file's attributes", directory);
                         overflowNanos = 0;
                     }
                     return true;
@@ -350,6 +361,7 @@ public final class ManifestDirectorySource implements ResourceSource {
      * reached the agent: the notification's stamp in {@code touched}, else {@code scanNanos}. Scanner thread only.
      */
     private void scan(Map<Path, Long> touched, boolean full, long scanNanos) {
+        long wallMillis = System.currentTimeMillis(); // before any attribute is read: see FileState.racy
         List<Path> paths;
         Set<Path> gone = new HashSet<>();
         if (full) {
@@ -387,7 +399,8 @@ public final class ManifestDirectorySource implements ResourceSource {
                 continue; // deleted between list and read: the next scan sees it gone
             }
             FileState previous = files.get(path);
-            if (previous != null && !touched.containsKey(path) && previous.modified().equals(attrs.lastModifiedTime())
+            if (previous != null && !previous.racy() && !touched.containsKey(path)
+                    && previous.modified().equals(attrs.lastModifiedTime())
                     && previous.size() == attrs.size() && Objects.equals(previous.fileKey(), attrs.fileKey())) {
                 continue;
             }
@@ -407,7 +420,8 @@ public final class ManifestDirectorySource implements ResourceSource {
         Map<ObjectKey, Long> deletionsHeld = new LinkedHashMap<>();
         for (int from = 0; from < changed.size(); from += chunk) {
             int to = (int) Math.min(changed.size(), (long) from + chunk);
-            readAll(changed.subList(from, to), changedAttrs.subList(from, to), noticed, from, parallel, affected);
+            readAll(changed.subList(from, to), changedAttrs.subList(from, to), noticed, from, parallel, affected,
+                    wallMillis);
             if (to < changed.size()) {
                 publish(affected, deletionsHeld);
                 affected.clear();
@@ -449,16 +463,17 @@ public final class ManifestDirectorySource implements ResourceSource {
      * {@code noticedFrom}). Scanner thread only.
      */
     private void readAll(List<Path> changed, List<BasicFileAttributes> changedAttrs, long[] noticed, int noticedFrom,
-                         boolean parallel, Map<ObjectKey, Long> affected) {
+                         boolean parallel, Map<ObjectKey, Long> affected, long wallMillis) {
         FileState[] read = new FileState[changed.size()];
         if (parallel && parsePool != null) {
             // Files parse independently. read() only reads the scanner's maps, which nothing changes until the
             // parallel part has finished. A parallel stream started inside a pool's task runs in that pool.
             parsePool.submit(() -> IntStream.range(0, read.length).parallel()
-                    .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i))))).join();
+                    .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i)),
+                            wallMillis))).join();
         } else {
             for (int i = 0; i < read.length; i++) {
-                read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i)));
+                read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i)), wallMillis);
             }
         }
         for (int i = 0; i < read.length; i++) {
@@ -519,13 +534,18 @@ public final class ManifestDirectorySource implements ResourceSource {
         return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
     }
 
-    private FileState read(Path path, BasicFileAttributes attrs, FileState previous) {
+    /** Whether {@code attrs}, read after wall-clock time {@code wallMillis}, say the file was modified too recently. */
+    private static boolean isRacy(BasicFileAttributes attrs, long wallMillis) {
+        return attrs.lastModifiedTime().toMillis() >= wallMillis - RACY_MILLIS;
+    }
+
+    private FileState read(Path path, BasicFileAttributes attrs, FileState previous, long wallMillis) {
         List<Parsed> lastGood = previous == null ? null : previous.objects();
         String text;
         try {
             text = Files.readString(path);
         } catch (IOException e) {
-            return refuse(path, attrs, lastGood, new ManifestProblem(path, 0, "cannot be read: " + e));
+            return refuse(path, attrs, lastGood, new ManifestProblem(path, 0, "cannot be read: " + e), wallMillis);
         }
         List<Parsed> objects = new ArrayList<>();
         List<String> lines = text.lines().toList();
@@ -534,12 +554,13 @@ public final class ManifestDirectorySource implements ResourceSource {
             if (i == lines.size() || isDocumentSeparator(lines.get(i))) {
                 ManifestProblem problem = parseDocument(path, lines.subList(docStart, i), docStart + 1, objects);
                 if (problem != null) {
-                    return refuse(path, attrs, lastGood, problem);
+                    return refuse(path, attrs, lastGood, problem, wallMillis);
                 }
                 docStart = i + 1;
             }
         }
-        return new FileState(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey(), reuseUnchanged(objects), null);
+        return new FileState(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey(), reuseUnchanged(objects), null,
+                isRacy(attrs, wallMillis));
     }
 
     /**
@@ -565,11 +586,13 @@ public final class ManifestDirectorySource implements ResourceSource {
         return List.copyOf(result);
     }
 
-    private FileState refuse(Path path, BasicFileAttributes attrs, List<Parsed> lastGood, ManifestProblem problem) {
+    private FileState refuse(Path path, BasicFileAttributes attrs, List<Parsed> lastGood, ManifestProblem problem,
+                             long wallMillis) {
         LOG.warn("skipping manifest {}{}", problem,
                 lastGood == null ? "" : " (keeping its last good " + lastGood.size() + " objects)");
         metrics.objectRefused("manifest", "malformed");
-        return new FileState(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey(), lastGood, problem);
+        return new FileState(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey(), lastGood, problem,
+                isRacy(attrs, wallMillis));
     }
 
     private static boolean isDocumentSeparator(String line) {

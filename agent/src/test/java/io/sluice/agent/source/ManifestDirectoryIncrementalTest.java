@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -137,6 +138,28 @@ class ManifestDirectoryIncrementalTest {
 
         assertThat(received).containsExactly(Map.entry("delete api", 2_000L), Map.entry("update db", 5_000L),
                 Map.entry("update web", 1_000L));
+    }
+
+    @Test
+    void aFileReadWhileItsTimestampWasRecentIsReadAgainByTheNextComparisonEvenIfItsAttributesLookTheSame()
+            throws IOException {
+        // A rewrite within one file-system timestamp step, in place (same inode) and of the same size, leaves the
+        // attributes as they were; only a notification would tell. Here the timestamp is pinned to make that exact.
+        Path file = dir.resolve("a.yaml");
+        FileTime pinned = FileTime.fromMillis(System.currentTimeMillis() + 60_000);
+        Files.writeString(file, service("web", 80));
+        Files.setLastModifiedTime(file, pinned);
+        Driven driven = new Driven(dir);
+        driven.scan(Set.of(), true);
+        driven.reconciler.changes.clear();
+
+        Files.writeString(file, service("web", 81));
+        Files.setLastModifiedTime(file, pinned);
+        driven.scan(Set.of(), true);
+
+        assertThat(driven.reconciler.changes).extracting(RecordingReconciler.Change::key).containsExactly(serviceKey("web"));
+        assertThat(driven.writer.store().get(serviceKey("web"), Service.class).getSpec().getPorts().getFirst()
+                .getPort()).isEqualTo(81);
     }
 
     @Test
