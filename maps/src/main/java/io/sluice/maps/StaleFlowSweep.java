@@ -103,6 +103,11 @@ public final class StaleFlowSweep implements AutoCloseable {
         return cursor != null || !passLeavers.isEmpty() || !passBackends.isEmpty();
     }
 
+    /** Whether a pass has begun and not ended: the next {@link #step} continues it rather than starting one. */
+    public boolean passRunning() {
+        return cursor != null;
+    }
+
     /** Flow and affinity entries removed so far. */
     public int removed() {
         return removed;

@@ -131,6 +131,10 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      * once it has (an id reused earlier could send a stale affinity entry to another backend).
      */
     private final IntHashSet sweepingBackends = new IntHashSet();
+    /** A flow sweep pass starts at most this often; what leaves meanwhile waits for the next (a stale flow lives that long). */
+    static final long SWEEP_PASS_INTERVAL_MILLIS = 50;
+    private static final long SWEEP_PASS_INTERVAL_NANOS = SWEEP_PASS_INTERVAL_MILLIS * 1_000_000;
+    private long lastSweepPassNanos = System.nanoTime() - SWEEP_PASS_INTERVAL_NANOS;
     private final IntConsumer releaseSweptBackend = this::releaseSweptBackend;
     /** Connected UDP sockets to destroy when their backend leaves a frontend; null when the kernel cannot. */
     private StaleSocketDestroyer staleSockets;
@@ -597,6 +601,14 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     public int backgroundStep() {
         if (sweep == null || !sweep.pending()) {
             return 0;
+        }
+        if (!sweep.passRunning()) {
+            // Passes back to back under a stream of moved endpoints kept a core walking empty flow maps.
+            long now = System.nanoTime();
+            if (now - lastSweepPassNanos < SWEEP_PASS_INTERVAL_NANOS) {
+                return 0;
+            }
+            lastSweepPassNanos = now;
         }
         int before = sweep.removed();
         int held = sweepingBackends.size();
