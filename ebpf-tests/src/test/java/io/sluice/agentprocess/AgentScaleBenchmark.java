@@ -131,7 +131,8 @@ class AgentScaleBenchmark {
             renamed.add(Change.END);
             verifierThread.join();
             long[] visible = verifier.latencies();
-            assertThat(visible).as("every rewritten file's new address seen in the pinned maps").hasSize(writes);
+            assertThat(visible).as("every rewritten file's new address looked for in the pinned maps").hasSize(writes);
+            long notSeen = Arrays.stream(visible).filter(v -> v == Verifier.NOT_SEEN).count();
             Arrays.sort(visible);
             AgentNode.awaitQuietly(java.time.Duration.ofSeconds(2));
             String after = net.httpGet("/metrics");
@@ -152,9 +153,9 @@ class AgentScaleBenchmark {
                     quantileSince(atReady, after, "sluice_event_to_map_latency_seconds", 0.5),
                     quantileSince(atReady, after, "sluice_event_to_map_latency_seconds", 0.99), loadAverage());
             System.out.printf("  churn: file renamed into place -> its new address visible in the pinned maps (read by the benchmark):"
-                            + " p50 %.2f ms, p99 %.2f ms, max %.2f ms, within 10 ms %.1f %% (load average %s)%n",
+                            + " p50 %.2f ms, p99 %.2f ms, max %.2f ms, within 10 ms %.1f %%, not within 5 s %d (load average %s)%n",
                     visible[writes / 2] / 1e6, visible[(int) (writes * 0.99)] / 1e6, visible[writes - 1] / 1e6,
-                    100.0 * Arrays.stream(visible).filter(v -> v <= 10_000_000L).count() / writes, loadAverage());
+                    100.0 * Arrays.stream(visible).filter(v -> v <= 10_000_000L).count() / writes, notSeen, loadAverage());
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
         }
     }
@@ -327,7 +328,7 @@ class AgentScaleBenchmark {
             reconciler.close();
 
             long[] latencies = verifier.latencies();
-            assertThat(latencies).as("every change seen in the pinned maps").hasSize(changes);
+            assertThat(latencies).as("every change seen in the pinned maps").hasSize(changes).doesNotContain(Verifier.NOT_SEEN);
             Arrays.sort(latencies);
             System.out.printf("pipeline on pinned maps: %d endpoint changes at %d/s, arrival to visible in the pinned maps: "
                             + "p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", changes, CHANGES_PER_SECOND,
@@ -349,6 +350,8 @@ class AgentScaleBenchmark {
      */
     private static final class Verifier implements Runnable {
         private static final long VERIFY_POLL_NANOS = 250_000;
+        /** The latency recorded for a change not visible within 5 s (the verifier then goes on with the next). */
+        static final long NOT_SEEN = Long.MAX_VALUE;
         private final Path pins;
         private final LinkedBlockingQueue<Change> published;
         private final List<Long> latencies = new ArrayList<>();
@@ -374,13 +377,16 @@ class AgentScaleBenchmark {
                     Lb4Key frontend = new Lb4Key(Ipv4.parse(clusterIp(c.s())), 80, IpProtocol.TCP, LbScope.INTERNAL);
                     Ipv4 wanted = Ipv4.parse(c.address());
                     long deadline = c.publishedNanos() + TimeUnit.SECONDS.toNanos(5);
-                    while (!visible(services, slots, backends, frontend, wanted)) {
-                        if (System.nanoTime() > deadline) {
-                            throw new AssertionError("service " + c.s() + " still lacks " + c.address() + " after 5 s");
-                        }
+                    boolean seen;
+                    while (!(seen = visible(services, slots, backends, frontend, wanted)) && System.nanoTime() < deadline) {
                         LockSupport.parkNanos(VERIFY_POLL_NANOS);
                     }
-                    latencies.add(System.nanoTime() - c.publishedNanos());
+                    if (seen) {
+                        latencies.add(System.nanoTime() - c.publishedNanos());
+                    } else {
+                        System.out.printf("  service %d still lacks %s after 5 s%n", c.s(), c.address());
+                        latencies.add(NOT_SEEN);
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
