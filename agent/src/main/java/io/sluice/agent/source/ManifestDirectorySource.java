@@ -104,6 +104,13 @@ public final class ManifestDirectorySource implements ResourceSource {
     static final int LATER_SCAN_CHUNK = PARALLEL_READ_THRESHOLD;
     /** Files per published chunk of a first scan (see {@link #scan}). */
     static final int FIRST_SCAN_CHUNK = 500;
+    /**
+     * How a scan's files parse: one by one on the scanner thread; on every core below the writer (the first scan,
+     * which the writer programs while the rest parses); or on every core at the writer's priority (a later scan that
+     * fell behind: its parse is part of each event's latency, and at nice 5 on a busy machine it fell further behind).
+     */
+    private enum Parallel { NO, BELOW_WRITER, AT_WRITER }
+
     /** Jackson's YAML parser, for locating problems in a document that did not bind. */
     private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -179,7 +186,7 @@ public final class ManifestDirectorySource implements ResourceSource {
     private volatile boolean running;
     private volatile long scans;
     private Thread thread;
-    /** Parses large scans on every core, below the writer in priority; made at {@link #start}. */
+    /** Parses the first scan on every core, below the writer in priority; made at {@link #start}. */
     private ForkJoinPool parsePool;
 
     /** A source over {@code directory}, rescanned every {@code pollInterval} and on change notifications. */
@@ -269,8 +276,8 @@ public final class ManifestDirectorySource implements ResourceSource {
 
     /**
      * The scanner thread. It keeps the writer's priority: a later scan parses its few files here, and that parse is
-     * part of each event's latency (at nice 5 on a busy machine it fell seconds behind 1,000 files/s). Large scans
-     * parse in the pool, below the writer.
+     * part of each event's latency (at nice 5 on a busy machine it fell seconds behind 1,000 files/s). The first
+     * scan parses in the pool, below the writer.
      */
     private void run() {
         scan(Map.of(), true, System.nanoTime());
@@ -415,13 +422,14 @@ public final class ManifestDirectorySource implements ResourceSource {
         // so no object is deleted early, and the snapshot counts as synced only once the whole folder is read. A
         // later scan of a few files publishes each as soon as it is parsed: an event waits for no other file.
         boolean parallel = changed.size() >= PARALLEL_READ_THRESHOLD;
-        int chunk = files.isEmpty() ? FIRST_SCAN_CHUNK : parallel ? LATER_SCAN_CHUNK : 1;
+        boolean first = files.isEmpty();
+        int chunk = first ? FIRST_SCAN_CHUNK : parallel ? LATER_SCAN_CHUNK : 1;
         Map<ObjectKey, Long> affected = new LinkedHashMap<>();
         Map<ObjectKey, Long> deletionsHeld = new LinkedHashMap<>();
         for (int from = 0; from < changed.size(); from += chunk) {
             int to = (int) Math.min(changed.size(), (long) from + chunk);
-            readAll(changed.subList(from, to), changedAttrs.subList(from, to), noticed, from, parallel, affected,
-                    wallMillis);
+            readAll(changed.subList(from, to), changedAttrs.subList(from, to), noticed, from,
+                    parallel ? (first ? Parallel.BELOW_WRITER : Parallel.AT_WRITER) : Parallel.NO, affected, wallMillis);
             if (to < changed.size()) {
                 publish(affected, deletionsHeld);
                 affected.clear();
@@ -458,19 +466,21 @@ public final class ManifestDirectorySource implements ResourceSource {
     }
 
     /**
-     * Reads {@code changed} into the file states, on every core when {@code parallel}, collecting the keys whose
+     * Reads {@code changed} into the file states, as {@code parallel} says, collecting the keys whose
      * definitions changed with the earliest time a change to them reached the agent ({@code noticed}, indexed from
      * {@code noticedFrom}). Scanner thread only.
      */
     private void readAll(List<Path> changed, List<BasicFileAttributes> changedAttrs, long[] noticed, int noticedFrom,
-                         boolean parallel, Map<ObjectKey, Long> affected, long wallMillis) {
+                         Parallel parallel, Map<ObjectKey, Long> affected, long wallMillis) {
         FileState[] read = new FileState[changed.size()];
-        if (parallel && parsePool != null) {
-            // Files parse independently. read() only reads the scanner's maps, which nothing changes until the
-            // parallel part has finished. A parallel stream started inside a pool's task runs in that pool.
-            parsePool.submit(() -> IntStream.range(0, read.length).parallel()
-                    .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i)),
-                            wallMillis))).join();
+        // Files parse independently. read() only reads the scanner's maps, which nothing changes until the parallel
+        // part has finished.
+        Runnable readEach = () -> IntStream.range(0, read.length).parallel()
+                .forEach(i -> read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i)), wallMillis));
+        if (parallel == Parallel.BELOW_WRITER && parsePool != null) {
+            parsePool.submit(readEach).join(); // a parallel stream started inside a pool's task runs in that pool
+        } else if (parallel != Parallel.NO) {
+            readEach.run(); // the common pool and this thread, at the writer's priority
         } else {
             for (int i = 0; i < read.length; i++) {
                 read[i] = read(changed.get(i), changedAttrs.get(i), files.get(changed.get(i)), wallMillis);
