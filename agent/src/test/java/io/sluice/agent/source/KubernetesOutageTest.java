@@ -107,9 +107,14 @@ class KubernetesOutageTest {
         assertThat(moved.getMetadata().getResourceVersion()).as("the new server's version differs from the old one's")
                 .isNotEqualTo(versionBefore);
 
-        runWriterUntil(() -> writer.status().ready(), "ready after the API came back");
-        assertThat(writer.store().get(WEB_SLICE, EndpointSlice.class).getEndpoints().getFirst().getAddresses())
-                .as("the slice as the new server has it").containsExactly("10.0.0.2");
+        // The relist may start between the creates above (the source probes as soon as the server answers): the
+        // slice then comes with the watch that follows the list, so wait for it rather than look at once.
+        runWriterUntil(() -> writer.status().ready() && addressesOf(writer.store().get(WEB_SLICE, EndpointSlice.class))
+                .equals(List.of("10.0.0.2")), "ready after the API came back, with the slice as the new server has it");
         assertThat(reconciler.changes).extracting(RecordingReconciler.Change::key).contains(WEB_SLICE);
+    }
+
+    private static List<String> addressesOf(EndpointSlice slice) {
+        return slice == null ? List.of() : slice.getEndpoints().getFirst().getAddresses();
     }
 }
