@@ -1,9 +1,5 @@
 package io.sluice.agent;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -15,9 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gives the agent's free heap back to the kernel with a full collection (and the C heap's free pages with glibc's
- * {@code malloc_trim}): once when the first sync has been flushed, then whenever {@link TrimPolicy} says the old
- * generation grew enough (see there). The serial collector only
+ * Gives the agent's free heap back to the kernel with a full collection: once when the first sync has been flushed,
+ * then whenever {@link TrimPolicy} says the old generation grew enough (see there). The serial collector only
  * collects the old generation when it cannot grow any more (at -Xmx, gigabytes here), so without this every page
  * that promoted garbage ever reached stays resident: the first sync's parse garbage, and more with each burst of
  * changes. A full collection compacts the old generation, and with the launcher's heap flags ({@code -Xms16m}, so the
@@ -33,11 +28,6 @@ final class HeapTrim implements AutoCloseable {
     static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** How often the writer's first sync is looked for: its trim holds readiness back, so not much later. */
     private static final long SYNC_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    /**
-     * glibc's {@code int malloc_trim(size_t pad)}, or null where the C library has none: a full collection's marking
-     * stacks are C heap that the allocator keeps after the collection frees them (several MiB at 10,000 Services).
-     */
-    private static final MethodHandle MALLOC_TRIM = mallocTrim();
 
     private final BooleanSupplier firstSyncFlushed;
     private final List<MemoryPoolMXBean> oldGeneration;
@@ -92,31 +82,14 @@ final class HeapTrim implements AutoCloseable {
         }
     }
 
-    /** One full collection, then the C heap's free pages back; returns the old generation's usage after it. */
+    /** One full collection; returns the old generation's usage after it. */
     private long trim(String why) {
         long start = System.nanoTime();
         System.gc();
         long used = oldGenerationUsed();
-        boolean released = MALLOC_TRIM != null && releaseFreeCHeap();
-        LOG.debug("heap trim ({}): old generation {} MiB after {} ms{}", why, used >> 20,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), released ? ", free C heap released" : "");
+        LOG.debug("heap trim ({}): old generation {} MiB after {} ms", why, used >> 20,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         return used;
-    }
-
-    /** {@code malloc_trim(0)}: true if it gave pages back to the kernel. */
-    private static boolean releaseFreeCHeap() {
-        try {
-            return (int) MALLOC_TRIM.invokeExact(0L) == 1;
-        } catch (Throwable e) {
-            throw new IllegalStateException("malloc_trim failed", e);
-        }
-    }
-
-    private static MethodHandle mallocTrim() {
-        Linker linker = Linker.nativeLinker();
-        return linker.defaultLookup().find("malloc_trim")
-                .map(f -> linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)))
-                .orElse(null);
     }
 
     private long oldGenerationUsed() {
