@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent's Kubernetes source lists in pages ({@code limit} and {@code continue}) against {@link ListWatchApiServer}:
- * every object of every page reaches the writer's store, and the watch that follows the last page delivers changes.
+ * each page reaches the writer's store as it arrives (the first while the rest are held back, the source still
+ * unsynced), every object of every page gets there, and the watch that follows the last page delivers changes.
  * (fabric8's mock server answers a list in one piece whatever the limit, so it cannot show this.)
  */
 class KubernetesSourceListPagesTest {
@@ -42,7 +43,14 @@ class KubernetesSourceListPagesTest {
             try {
                 RecordingReconciler reconciler = new RecordingReconciler();
                 StateWriter writer = new StateWriter(new EventQueue(4096, metrics), List.of(source), List.of(reconciler), metrics);
+                api.holdLaterPages();
                 source.start(writer.channelOf(source));
+                // The first page reaches the writer while the next is still to come: it programs as the list arrives.
+                runUntil(writer, () -> writer.store().get(new ObjectKey(ResourceKind.SERVICE, "default", "svc-499")) != null,
+                        "the first page in the store");
+                assertThat(source.synced(ResourceKind.SERVICE)).as("synced before the last page").isFalse();
+                assertThat(writer.status().ready()).as("ready before the last page").isFalse();
+                api.releaseLaterPages();
                 assertThat(source.awaitSynced(Duration.ofSeconds(20))).isTrue();
                 runUntil(writer, () -> writer.status().ready(), "the writer to become ready");
 

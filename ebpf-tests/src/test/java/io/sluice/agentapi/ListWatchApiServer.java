@@ -69,6 +69,7 @@ public final class ListWatchApiServer implements AutoCloseable {
     private final List<Thread> started = new CopyOnWriteArrayList<>();
     private final Map<String, Collection> collections = new HashMap<>();
     private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile CountDownLatch laterPages = new CountDownLatch(0);
     private final List<String> requests = new CopyOnWriteArrayList<>();
     /** The last resourceVersion given out, and the last one published (what a list is at). */
     private long resourceVersion = 1;
@@ -179,6 +180,16 @@ public final class ListWatchApiServer implements AutoCloseable {
         return file;
     }
 
+    /** Makes list requests for a page after the first wait until {@link #releaseLaterPages()} (tests of paging). */
+    public void holdLaterPages() {
+        laterPages = new CountDownLatch(1);
+    }
+
+    /** Lets held and later list requests for pages after the first go on. */
+    public void releaseLaterPages() {
+        laterPages.countDown();
+    }
+
     /** The requests served so far (method, path and query), in order: what a client asked for. */
     public List<String> requests() {
         return List.copyOf(requests);
@@ -249,6 +260,9 @@ public final class ListWatchApiServer implements AutoCloseable {
             } else if ("true".equals(query.get("watch"))) {
                 watch(exchange, c);
             } else {
+                if (query.containsKey("continue")) {
+                    awaitQuietly(laterPages);
+                }
                 reply(exchange, 200, list(c, query));
             }
         } finally {
@@ -302,6 +316,14 @@ public final class ListWatchApiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             c.watches.remove(out);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -89,6 +89,11 @@ public final class KubernetesSource implements ResourceSource {
      * repeated strings) before the informer notifies anyone of it: fabric8 hands its handlers the instance it
      * stored, so the writer's store and the informer share one compact copy. Compaction is in place, before the
      * object is visible to any other thread.
+     *
+     * <p>Not "full state" to fabric8, the only thing it asks the flag for: with a full-state store an informer holds
+     * back the adds of its first list until the last page is in and then hands out all of them at once; with this
+     * one each page goes to the writer as it arrives, so the writer programs it while the next pages are fetched and
+     * parsed. The store holds every object either way, and readiness still waits for the whole list.
      */
     private static final class CompactingItemStore<T extends HasMetadata> extends BasicItemStore<T> {
         CompactingItemStore() {
@@ -107,6 +112,11 @@ public final class KubernetesSource implements ResourceSource {
                 return super.put(key, held);
             }
             return super.put(key, ModelCompactor.compact(object));
+        }
+
+        @Override
+        public boolean isFullState() {
+            return false;
         }
     }
 
