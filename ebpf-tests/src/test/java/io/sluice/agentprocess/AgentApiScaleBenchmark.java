@@ -204,7 +204,8 @@ class AgentApiScaleBenchmark {
     /**
      * fabric8's Kubernetes mock server in CRUD mode (in this JVM, C2) at this scale, through its own client: how long
      * it takes to hold 10,000 Services and their slices, to list them, and how many slice updates per second it
-     * takes. Prints the figures; run with {@code -Dsluice.bench.mockUpdateSeconds=5}.
+     * takes. Prints the figures; run with {@code -Dsluice.bench.mock=true} (and {@code sluice.bench.mockPopulateSeconds},
+     * {@code sluice.bench.mockUpdateSeconds} to bound it; it slows down as it fills).
      */
     @Test
     @EnabledIfSystemProperty(named = "sluice.bench.mock", matches = "true")
