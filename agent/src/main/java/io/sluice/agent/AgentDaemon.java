@@ -60,6 +60,12 @@ public final class AgentDaemon implements AutoCloseable {
     /**
      * Starts an agent for a concluded {@code config}. Returns once the HTTP server is up and the source has synced
      * or the informer start timeout passed (the agent then runs unready while the source retries).
+     *
+     * <p>The source starts first: manifests parse on their pool, or the informers list over HTTP, while this thread
+     * loads the data path (the kernel's verifier takes about a second) and opens the persisted ids. What the source
+     * publishes meanwhile waits in the event queue (an overflow is resynchronised from the source's snapshot as
+     * always); the writer drains it once the reconcilers exist. A data path that fails to load stops the source and
+     * ends the start with the reconciler factory's error.
      */
     public static AgentDaemon start(AgentConfig config, ReconcilerFactory reconcilerFactory) throws InterruptedException {
         AgentMetrics metrics = new AgentMetrics();
@@ -76,14 +82,20 @@ public final class AgentDaemon implements AutoCloseable {
             }
             default -> throw new IllegalStateException("source mode " + config.sourceMode());
         }
+        EventQueue queue = new EventQueue(config.eventQueueCapacity(), metrics);
+        List<Reconciler> reconcilers;
         try {
-            return start(config, source, client, reconcilerFactory.create(config, metrics), metrics);
-        } catch (RuntimeException | InterruptedException e) {
+            source.start(queue.channel(source.name()));
+            reconcilers = reconcilerFactory.create(config, metrics);
+        } catch (RuntimeException e) {
+            source.close();
             if (client != null) {
                 client.close();
             }
             throw e;
         }
+        // From here a failure closes the source, the client and the reconcilers with the daemon.
+        return start(config, queue, source, true, client, reconcilers, metrics);
     }
 
     private static Config kubeconfig(Path file) {
@@ -102,7 +114,14 @@ public final class AgentDaemon implements AutoCloseable {
      */
     public static AgentDaemon start(AgentConfig config, ResourceSource source, KubernetesClient client,
                                     List<Reconciler> reconcilers, AgentMetrics metrics) throws InterruptedException {
-        EventQueue queue = new EventQueue(config.eventQueueCapacity(), metrics);
+        return start(config, new EventQueue(config.eventQueueCapacity(), metrics), source, false, client, reconcilers,
+                metrics);
+    }
+
+    /** As above; a {@code sourceStarted} source already publishes into its channel of {@code queue}. */
+    private static AgentDaemon start(AgentConfig config, EventQueue queue, ResourceSource source, boolean sourceStarted,
+                                     KubernetesClient client, List<Reconciler> reconcilers, AgentMetrics metrics)
+            throws InterruptedException {
         StateWriter writer = new StateWriter(queue, List.of(source), reconcilers, metrics);
         AgentRunner runner = new AgentRunner(
                 new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)),
@@ -114,7 +133,9 @@ public final class AgentDaemon implements AutoCloseable {
             daemon.http = StatusHttpServer.start(config.metricsBindAddress(), metrics.registry(),
                     daemon::healthProblem, daemon::readinessProblem);
             LOG.info("serving /metrics, /healthz, /readyz on {}", daemon.http.localAddress());
-            source.start(writer.channelOf(source));
+            if (!sourceStarted) {
+                source.start(writer.channelOf(source));
+            }
             if (source instanceof KubernetesSource kubernetes) {
                 kubernetes.awaitSynced(config.informerStartTimeout());
             }

@@ -1,6 +1,7 @@
 package io.sluice.agent.event;
 
 import io.sluice.agent.metrics.AgentMetrics;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
@@ -19,6 +20,7 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 public final class EventQueue {
     private final ManyToOneConcurrentArrayQueue<ResourceEvent> queue;
     private final AgentMetrics metrics;
+    private final ConcurrentHashMap<String, EventChannel> channels = new ConcurrentHashMap<>();
 
     /** A queue of at least {@code capacity} events (rounded up to a power of two). */
     public EventQueue(int capacity, AgentMetrics metrics) {
@@ -26,9 +28,13 @@ public final class EventQueue {
         this.metrics = metrics;
     }
 
-    /** A new channel through which the source called {@code sourceName} publishes. */
+    /**
+     * The channel through which the source called {@code sourceName} publishes: made at the first call, the same one
+     * at every later call. So the agent can start a source before its writer exists (the source parses while the
+     * data path loads) and the writer, asking for the channel later, still sees that source's overflows.
+     */
     public EventChannel channel(String sourceName) {
-        return new EventChannel(sourceName, this, metrics);
+        return channels.computeIfAbsent(sourceName, name -> new EventChannel(name, this, metrics));
     }
 
     boolean offer(ResourceEvent event) {
