@@ -2,6 +2,8 @@ package io.sluice.agent;
 
 import io.sluice.agent.config.AgentConfig;
 import io.sluice.agent.config.ConfigurationException;
+import io.sluice.loader.BpfException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -137,8 +139,11 @@ public final class AgentCommand implements Callable<Integer> {
         AgentDaemon daemon;
         try {
             daemon = AgentDaemon.start(config, reconcilers);
-        } catch (IllegalStateException e) {
-            spec.commandLine().getErr().println("sluice agent: " + e.getMessage());
+        } catch (IllegalStateException | BpfException | UncheckedIOException e) {
+            // What the environment refused (a kubeconfig, a BPF object the kernel does not load, a pin folder): one
+            // line naming it, exit code 1; the source that had started reading is stopped by then.
+            String cause = e instanceof UncheckedIOException io ? ": " + io.getCause().getMessage() : "";
+            spec.commandLine().getErr().println("sluice agent: " + e.getMessage() + cause);
             return 1;
         }
         // SIGTERM and SIGINT run shutdown hooks: stop cleanly, leaving the pinned maps to the next agent.

@@ -16,6 +16,8 @@ import io.sluice.servicelb.ServiceLbConfig;
 import io.sluice.servicelb.ServiceTranslator;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * The agent's map writers on the real kernel: loads and attaches the data path ({@link Datapath}) and returns the
@@ -28,8 +30,18 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
 
     @Override
     public List<Reconciler> create(AgentConfig config, AgentMetrics metrics) {
-        Datapath datapath = Datapath.start(config.bpffsPinDir(), config.socketCgroup(), config.podInterfacePrefix(),
-                config.externalInterfaces());
+        // The id files open on a thread of their own while this one loads the data path: they do not depend on each
+        // other, and Chronicle Map's first open (loading and linking its classes) takes about as long as the verifier.
+        FutureTask<StableIdAllocator[]> ids = new FutureTask<>(() -> openIds(config));
+        Thread.ofPlatform().daemon().name("sluice-open-ids").start(ids);
+        Datapath datapath;
+        try {
+            datapath = Datapath.start(config.bpffsPinDir(), config.socketCgroup(), config.podInterfacePrefix(),
+                    config.externalInterfaces());
+        } catch (RuntimeException e) {
+            closeOnceOpened(ids, e);
+            throw e;
+        }
         ServiceMaps maps = null;
         StableIdAllocator frontendIds = null;
         StableIdAllocator backendIds = null;
@@ -38,8 +50,9 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
             datapath.configureNode(firstIpv4(config.nodeAddresses()), Ipv4.parse(config.hairpinAddress()));
             maps = datapath.serviceMaps();
             policy = PolicyReconciler.open(config, metrics);
-            frontendIds = ServiceIds.openFrontendIds(config.stateDir());
-            backendIds = ServiceIds.openBackendIds(config.stateDir());
+            StableIdAllocator[] opened = await(ids);
+            frontendIds = opened[0];
+            backendIds = opened[1];
             ServiceTranslator translator = new ServiceTranslator(
                     new ServiceLbConfig(config.maglevTableSize(), ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
                     NodeContext.parse(config.nodeName(), config.nodeAddresses(),
@@ -52,6 +65,9 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
             datapath.watchPodInterfaces(POD_INTERFACE_SCAN);
             return List.of(services, policy);
         } catch (RuntimeException e) {
+            if (frontendIds == null) {
+                closeOnceOpened(ids, e);
+            }
             for (AutoCloseable c : new AutoCloseable[] {policy, backendIds, frontendIds, maps, datapath}) {
                 if (c != null) {
                     try {
@@ -62,6 +78,46 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
                 }
             }
             throw e;
+        }
+    }
+
+    /** The frontend and backend id allocators, opened from the state folder; neither left open when one fails. */
+    private static StableIdAllocator[] openIds(AgentConfig config) {
+        StableIdAllocator frontendIds = ServiceIds.openFrontendIds(config.stateDir());
+        try {
+            return new StableIdAllocator[] {frontendIds, ServiceIds.openBackendIds(config.stateDir())};
+        } catch (RuntimeException e) {
+            frontendIds.close();
+            throw e;
+        }
+    }
+
+    /** What {@code ids} opened; its failure is rethrown as it was thrown (it names the file). */
+    private static StableIdAllocator[] await(FutureTask<StableIdAllocator[]> ids) {
+        try {
+            return ids.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException("opening the id files: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while opening the id files", e);
+        }
+    }
+
+    /** Waits for {@code ids} after {@code failure} and closes what it opened, so no id file stays locked. */
+    private static void closeOnceOpened(FutureTask<StableIdAllocator[]> ids, RuntimeException failure) {
+        try {
+            for (StableIdAllocator allocator : await(ids)) {
+                allocator.close();
+            }
+        } catch (RuntimeException | Error e) {
+            failure.addSuppressed(e);
         }
     }
 
