@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -130,6 +131,27 @@ class ManifestDirectorySourceTest {
         assertThat(reconciler.changes).extracting(RecordingReconciler.Change::key)
                 .containsExactlyInAnyOrder(WEB, WEB_SLICE);
         assertThat(store().get(API)).isNotNull();
+    }
+
+    @Test
+    void aRewriteInPlaceThatLeavesTheFileAttributesAsTheyWereIsAppliedFromItsNotification() throws IOException {
+        // With notifications complete the 100 ms comparisons do not reread a file read while its timestamp was
+        // recent (under churn that reread was most of the parsing): a rewrite within one timestamp step, in place and
+        // of the same size, must then come through its notification. The timestamp is pinned to make that exact.
+        Path file = dir.resolve("api.yaml");
+        FileTime pinned = FileTime.fromMillis(System.currentTimeMillis() + 60_000);
+        Files.writeString(file, service("shop", "api", 80));
+        Files.setLastModifiedTime(file, pinned);
+        start(true);
+        assertThat(portOfApi()).isEqualTo(80);
+
+        Files.writeString(file, service("shop", "api", 81));
+        Files.setLastModifiedTime(file, pinned);
+        runWriterUntil(() -> portOfApi() == 81, "api's new port");
+    }
+
+    private int portOfApi() {
+        return ((Service) store().get(API)).getSpec().getPorts().getFirst().getPort();
     }
 
     @Test
