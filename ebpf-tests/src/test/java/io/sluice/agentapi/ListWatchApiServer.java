@@ -140,6 +140,11 @@ public final class ListWatchApiServer implements AutoCloseable {
         send(c, previous == null ? "ADDED" : "MODIFIED", change.json());
     }
 
+    /** How many watches are open on the collection at {@code path}: a change put before one opens is not replayed. */
+    public synchronized int openWatches(String path) {
+        return collection(path).watches.size();
+    }
+
     /** Removes {@code object} from the collection at {@code path} and sends DELETED to its watches. */
     public synchronized void delete(String path, HasMetadata object) {
         Collection c = collection(path);

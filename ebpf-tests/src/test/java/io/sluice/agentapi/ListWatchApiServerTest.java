@@ -30,6 +30,8 @@ class ListWatchApiServerTest {
                 SharedIndexInformer<Service> informer = client.services().inAnyNamespace().inform();
                 informer.start().toCompletableFuture().get(20, TimeUnit.SECONDS);
                 assertThat(ports(informer)).containsExactly(1);
+                // The informer's start ends with its list; its watch opens after, and this server replays nothing.
+                await(() -> api.openWatches(SERVICES) == 1, "the informer's watch");
 
                 api.put(SERVICES, service("a", 2));
                 ListWatchApiServer.Change prepared = api.prepare(SERVICES, service("b", 3));
