@@ -81,14 +81,17 @@ class ClusterIpBalancingTest extends SharedServiceNode {
 
     @Test
     void aPodThatReusesThePortOfAnEndedServiceConnectionToReachTheBackendDirectlyIsAnswered() {
-        String viaService = PyTraffic.client(net.client, Duration.ofSeconds(10), "tcpfrom", VIP, 80, 42000).getFirst();
-        assertThat(viaService).as("the service connection from port 42000").startsWith("web");
+        // Above the ephemeral range (32768-60999): the other tests' connections from this pod cannot hold it (42000
+        // was once still held by one of them: EADDRINUSE).
+        int port = 61000;
+        String viaService = PyTraffic.client(net.client, Duration.ofSeconds(10), "tcpfrom", VIP, 80, port).getFirst();
+        assertThat(viaService).as("the service connection from port " + port).startsWith("web");
         String backend = viaService.split(" ")[0];
         int backendPort = 8080 + Integer.parseInt(backend.substring("web".length()));
 
-        // The service connection's reply entry (backend:port -> client:42000) is still in conntrack.
+        // The service connection's reply entry (backend:port -> client:port) is still in conntrack.
         List<String> direct = PyTraffic.client(net.client, Duration.ofSeconds(10), "tcpfrom", ServiceNode.WEB_POD,
-                backendPort, 42000);
+                backendPort, port);
 
         assertThat(direct).containsExactly(backend + " " + ServiceNode.CLIENT_POD);
     }
