@@ -1,11 +1,8 @@
 package io.sluice.agent.ids;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import net.openhft.chronicle.map.ChronicleMap;
 
@@ -28,67 +25,49 @@ final class FormatOneIdFile {
      * @throws IllegalStateException naming the file when it is in use, of another version, not an id file, holds an id
      *                               outside {@code 1..maxId} or a key {@code keys} cannot read
      */
-    static long[] read(Path file, int maxId, IdKeyFormat keys) throws IOException {
-        Path lockFile = lockFileOf(file);
-        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = StableIdAllocator.tryLock(lockChannel);
-            if (lock == null) {
-                throw new IllegalStateException(file + ": in use by another agent (lock " + lockFile + " is held)");
-            }
-            ChronicleMap<CharSequence, Integer> map;
-            try {
-                map = ChronicleMap.of(CharSequence.class, Integer.class)
+    static long[] read(Path file, int maxId, IdKeyFormat keys) {
+        try (LockedChronicleFile<CharSequence, Integer> formatOne = LockedChronicleFile.open(file,
+                "Sluice id file of format 1", ChronicleMap.of(CharSequence.class, Integer.class)
                         .name("sluice-ids-" + file.getFileName())
                         .averageKeySize(AVERAGE_KEY_SIZE)
-                        .entries(maxId + 1L)
-                        .recoverPersistedTo(file.toFile(), false);
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException(file + ": not a Sluice id file of format 1, or damaged: " + e, e);
+                        .entries(maxId + 1L))) {
+            ChronicleMap<CharSequence, Integer> map = formatOne.map();
+            Object version = map.get(VERSION_KEY);
+            if (!Integer.valueOf(FORMAT_VERSION).equals(version)) {
+                throw new IllegalStateException(file + ": id file format version " + (version == null ? "missing" : version)
+                        + ", expected " + FORMAT_VERSION + " to migrate it");
             }
-            try (map) {
-                Object version = map.get(VERSION_KEY);
-                if (!Integer.valueOf(FORMAT_VERSION).equals(version)) {
-                    throw new IllegalStateException(file + ": id file format version " + (version == null ? "missing" : version)
-                            + ", expected " + FORMAT_VERSION + " to migrate it");
+            long[] keyOfId = new long[1];
+            for (var e : map.entrySet()) {
+                String key = e.getKey().toString();
+                if (key.equals(VERSION_KEY)) {
+                    continue;
                 }
-                long[] keyOfId = new long[1];
-                for (var e : map.entrySet()) {
-                    String key = e.getKey().toString();
-                    if (key.equals(VERSION_KEY)) {
-                        continue;
-                    }
-                    Integer id = e.getValue();
-                    if (id == null || id < 1 || id > maxId) {
-                        throw new IllegalStateException(file + ": key \"" + key + "\" has id " + id + ", outside 1.." + maxId);
-                    }
-                    long packed;
-                    try {
-                        packed = keys.fromFormatOne(key);
-                    } catch (IllegalArgumentException bad) {
-                        throw new IllegalStateException(file + ": key \"" + key + "\": " + bad.getMessage(), bad);
-                    }
-                    if (id >= keyOfId.length) {
-                        keyOfId = Arrays.copyOf(keyOfId, Math.max(id + 1, Math.min(maxId + 1, keyOfId.length * 2)));
-                    }
-                    if (keyOfId[id] != 0) {
-                        throw new IllegalStateException(file + ": id " + id + " is held by two keys, one is \"" + key + "\"");
-                    }
-                    keyOfId[id] = packed;
+                Integer id = e.getValue();
+                if (id == null || id < 1 || id > maxId) {
+                    throw new IllegalStateException(file + ": key \"" + key + "\" has id " + id + ", outside 1.." + maxId);
                 }
-                return keyOfId;
-            } finally {
-                lock.release();
+                long packed;
+                try {
+                    packed = keys.fromFormatOne(key);
+                } catch (IllegalArgumentException bad) {
+                    throw new IllegalStateException(file + ": key \"" + key + "\": " + bad.getMessage(), bad);
+                }
+                if (id >= keyOfId.length) {
+                    keyOfId = Arrays.copyOf(keyOfId, Math.max(id + 1, Math.min(maxId + 1, keyOfId.length * 2)));
+                }
+                if (keyOfId[id] != 0) {
+                    throw new IllegalStateException(file + ": id " + id + " is held by two keys, one is \"" + key + "\"");
+                }
+                keyOfId[id] = packed;
             }
+            return keyOfId;
         }
     }
 
     /** Removes a migrated format-1 file and its lock file. */
     static void delete(Path file) throws IOException {
         Files.deleteIfExists(file);
-        Files.deleteIfExists(lockFileOf(file));
-    }
-
-    private static Path lockFileOf(Path file) {
-        return file.resolveSibling(file.getFileName() + ".lock");
+        Files.deleteIfExists(LockedChronicleFile.lockFileOf(file));
     }
 }

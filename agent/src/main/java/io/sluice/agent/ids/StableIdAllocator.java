@@ -3,13 +3,9 @@ package io.sluice.agent.ids;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.BitSet;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -37,8 +33,7 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * The version is checked at open: a file of another version, or one that is not an id file, is refused with an error
  * naming it. A format-1 file (string keys, the agent before this format) given to {@link #open} is migrated with its
- * ids. A lock file ({@code FILE.lock}) keeps two agents from sharing one file; an existing file is opened in recovery
- * mode, which repairs what a killed agent may have left half-written.
+ * ids. The file is a {@link LockedChronicleFile}: one agent at a time, recovered at open after a killed agent.
  *
  * <p>{@link #idOf} and the releases change memory only; {@link #persist} writes the blocks they changed. Callers
  * persist before a BPF map refers to a new id, so the file holds every id a map refers to and a restart never hands
@@ -64,8 +59,7 @@ public final class StableIdAllocator implements AutoCloseable {
     private final Path file;
     private final int maxId;
     private final IdKeyFormat keys;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final LockedChronicleFile<Integer, byte[]> locked;
     private final ChronicleMap<Integer, byte[]> map;
     /** Key to id without an object per key (110,000 key strings were 6 MB); 0.9 full: 2 MB at 100,000 keys. */
     private final Long2LongHashMap idOfKey = new Long2LongHashMap(IDS_PER_BLOCK, 0.9f, NO_ID);
@@ -90,14 +84,12 @@ public final class StableIdAllocator implements AutoCloseable {
         void accept(long key, int id);
     }
 
-    private StableIdAllocator(Path file, int maxId, IdKeyFormat keys, FileChannel lockChannel, FileLock lock,
-                              ChronicleMap<Integer, byte[]> map) {
+    private StableIdAllocator(Path file, int maxId, IdKeyFormat keys, LockedChronicleFile<Integer, byte[]> locked) {
         this.file = file;
         this.maxId = maxId;
         this.keys = keys;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
-        this.map = map;
+        this.locked = locked;
+        this.map = locked.map();
     }
 
     /**
@@ -115,40 +107,22 @@ public final class StableIdAllocator implements AutoCloseable {
         if (maxId < 1) {
             throw new IllegalArgumentException("maxId must be at least 1, got " + maxId);
         }
-        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-        FileChannel lockChannel = null;
-        ChronicleMap<Integer, byte[]> map = null;
+        LockedChronicleFile<Integer, byte[]> locked = LockedChronicleFile.open(file, "Sluice id file", builder(file, maxId),
+                () -> {
+                    if (formatOneFile != null && Files.exists(formatOneFile)) {
+                        if (!Files.exists(file)) {
+                            migrate(formatOneFile, file, maxId, keys);
+                        }
+                        // Migrated (now, or by an agent that stopped before it could remove the old file).
+                        FormatOneIdFile.delete(formatOneFile);
+                    }
+                });
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = tryLock(lockChannel);
-            if (lock == null) {
-                throw new IllegalStateException(file + ": in use by another agent (lock " + lockFile + " is held)");
-            }
-            boolean exists = Files.exists(file);
-            if (formatOneFile != null && Files.exists(formatOneFile)) {
-                if (!exists) {
-                    migrate(formatOneFile, file, maxId, keys);
-                    exists = true;
-                }
-                // Migrated (now, or by an agent that stopped before it could remove the old file).
-                FormatOneIdFile.delete(formatOneFile);
-            }
-            ChronicleMapBuilder<Integer, byte[]> builder = builder(file, maxId);
-            try {
-                // Recovery (with the file's own stored configuration) also repairs locks left by a killed agent.
-                map = exists ? builder.recoverPersistedTo(file.toFile(), false) : builder.createPersistedTo(file.toFile());
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException(file + ": not a Sluice id file, or damaged: " + e, e);
-            }
-            StableIdAllocator allocator = new StableIdAllocator(file, maxId, keys, lockChannel, lock, map);
-            allocator.load(exists);
+            StableIdAllocator allocator = new StableIdAllocator(file, maxId, keys, locked);
+            allocator.load(locked.existed());
             return allocator;
-        } catch (IOException e) {
-            closeQuietly(map, lockChannel);
-            throw new IllegalStateException(file + ": cannot open: " + e, e);
         } catch (RuntimeException e) {
-            closeQuietly(map, lockChannel);
+            locked.close();
             throw e;
         }
     }
@@ -199,27 +173,6 @@ public final class StableIdAllocator implements AutoCloseable {
             any |= key != FREE;
         }
         return any;
-    }
-
-    static FileLock tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null; // held by this JVM
-        }
-    }
-
-    static void closeQuietly(ChronicleMap<?, ?> map, FileChannel channel) {
-        if (map != null) {
-            map.close();
-        }
-        if (channel != null) {
-            try {
-                channel.close(); // releases the lock
-            } catch (IOException ignored) {
-                // nothing more to release
-            }
-        }
     }
 
     private void load(boolean existed) {
@@ -497,13 +450,7 @@ public final class StableIdAllocator implements AutoCloseable {
             persist();
         } finally {
             closed = true;
-            map.close();
-            try {
-                lock.release();
-            } catch (IOException ignored) {
-                // closing the channel releases it too
-            }
-            closeQuietly(null, lockChannel);
+            locked.close();
         }
     }
 }

@@ -1,17 +1,11 @@
 package io.sluice.agent.policy;
 
+import io.sluice.agent.ids.LockedChronicleFile;
 import io.sluice.policy.IdentityStore;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 /**
  * The policy engine's {@link IdentityStore} in a Chronicle Map file under the agent's state directory: security
@@ -19,8 +13,8 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  * their numbers across restarts, so the pinned ipcache and policy maps stay valid and a restarted agent rewrites
  * nothing that did not change.
  *
- * <p>The file carries a format version, checked at open; a lock file ({@code FILE.lock}) keeps two agents from
- * sharing it; an existing file is opened in recovery mode (a killed agent may have left it half-written).
+ * <p>The file carries a format version, checked at open; it is a {@link LockedChronicleFile}: one agent at a time,
+ * recovered at open after a killed agent.
  *
  * <p>Owned by the writer thread (the policy engine's); not thread-safe.
  */
@@ -34,16 +28,14 @@ public final class ChronicleIdentityStore implements IdentityStore, AutoCloseabl
     private static final double AVERAGE_KEY_SIZE = 120;
 
     private final Path file;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final LockedChronicleFile<CharSequence, Integer> locked;
     private final ChronicleMap<CharSequence, Integer> map;
     private boolean closed;
 
-    private ChronicleIdentityStore(Path file, FileChannel lockChannel, FileLock lock, ChronicleMap<CharSequence, Integer> map) {
+    private ChronicleIdentityStore(Path file, LockedChronicleFile<CharSequence, Integer> locked) {
         this.file = file;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
-        this.map = map;
+        this.locked = locked;
+        this.map = locked.map();
     }
 
     /**
@@ -53,34 +45,17 @@ public final class ChronicleIdentityStore implements IdentityStore, AutoCloseabl
      *                               or not a policy id file
      */
     public static ChronicleIdentityStore open(Path file) {
-        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-        FileChannel channel = null;
-        ChronicleMap<CharSequence, Integer> map = null;
+        LockedChronicleFile<CharSequence, Integer> locked = LockedChronicleFile.open(file, "Sluice policy id file",
+                ChronicleMap.of(CharSequence.class, Integer.class)
+                        .name("sluice-policy-ids")
+                        .averageKeySize(AVERAGE_KEY_SIZE)
+                        .entries(ENTRIES)
+                        .maxBloatFactor(4));
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = tryLock(channel);
-            if (lock == null) {
-                throw new IllegalStateException(file + ": in use by another agent (lock " + lockFile + " is held)");
-            }
-            boolean exists = Files.exists(file);
-            ChronicleMapBuilder<CharSequence, Integer> builder = ChronicleMap.of(CharSequence.class, Integer.class)
-                    .name("sluice-policy-ids")
-                    .averageKeySize(AVERAGE_KEY_SIZE)
-                    .entries(ENTRIES)
-                    .maxBloatFactor(4);
-            try {
-                map = exists ? builder.recoverPersistedTo(file.toFile(), false) : builder.createPersistedTo(file.toFile());
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException(file + ": not a Sluice policy id file, or damaged: " + e, e);
-            }
-            checkVersion(file, map, exists);
-            return new ChronicleIdentityStore(file, channel, lock, map);
-        } catch (IOException e) {
-            closeQuietly(map, channel);
-            throw new IllegalStateException(file + ": cannot open: " + e, e);
+            checkVersion(file, locked.map(), locked.existed());
+            return new ChronicleIdentityStore(file, locked);
         } catch (RuntimeException e) {
-            closeQuietly(map, channel);
+            locked.close();
             throw e;
         }
     }
@@ -100,27 +75,6 @@ public final class ChronicleIdentityStore implements IdentityStore, AutoCloseabl
             throw new IllegalStateException(file + ": policy id file format version " + (version == null ? "missing" : version)
                     + ", this agent reads version " + FORMAT_VERSION + "; move the file away to start with fresh identities"
                     + " (the policy maps are then rewritten)");
-        }
-    }
-
-    private static FileLock tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null; // held by this JVM
-        }
-    }
-
-    private static void closeQuietly(ChronicleMap<?, ?> map, FileChannel channel) {
-        if (map != null) {
-            map.close();
-        }
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // closing releases the lock; nothing more to do
-            }
         }
     }
 
@@ -170,12 +124,6 @@ public final class ChronicleIdentityStore implements IdentityStore, AutoCloseabl
             return;
         }
         closed = true;
-        map.close();
-        try {
-            lock.release();
-        } catch (IOException ignored) {
-            // closing the channel releases it too
-        }
-        closeQuietly(null, lockChannel);
+        locked.close();
     }
 }
