@@ -349,7 +349,7 @@ class AgentScaleBenchmark {
      * check (~20 map lookups) every 20 µs took most of a core from the agent on this 2-core machine.
      */
     private static final class Verifier implements Runnable {
-        private static final long VERIFY_POLL_NANOS = 250_000;
+        private static final long VERIFY_POLL_NANOS = Long.getLong("sluice.bench.verifyPollMicros", 250) * 1_000;
         /** The latency recorded for a change not visible within 5 s (the verifier then goes on with the next). */
         static final long NOT_SEEN = Long.MAX_VALUE;
         private final Path pins;
