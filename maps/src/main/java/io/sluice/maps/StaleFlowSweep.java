@@ -25,6 +25,9 @@ import java.util.function.IntConsumer;
  * and waits for the next pass to be reported. {@link #serviceBackendBack} and {@link #backendBack} withdraw a pair or
  * a backend that came back, so flows made after its return are kept.
  *
+ * <p>A step walks the batch cursor itself rather than reading through {@link TypedMap#entries}, which reads a whole
+ * map in one call and decodes each entry into objects: a step reads one batch and looks at two u32 fields in place.
+ *
  * <p>Used by one thread at a time (the agent's writer).
  */
 public final class StaleFlowSweep implements AutoCloseable {
@@ -144,7 +147,7 @@ public final class StaleFlowSweep implements AutoCloseable {
                 matched++;
             }
         }
-        int gone = deleteAll(map, matched);
+        int gone = TypedMap.deleteBatchSkippingAbsent(map, doomed, matched);
         removed += gone;
         if (cursor.isDone()) {
             if (!walkingAffinity) {
@@ -167,20 +170,6 @@ public final class StaleFlowSweep implements AutoCloseable {
         }
         ConntrackMaps.ServiceBackend pair = new ConntrackMaps.ServiceBackend(serviceId, backendId);
         return passLeavers.contains(pair) || nextLeavers.contains(pair);
-    }
-
-    /** Deletes the first {@code count} keys of {@link #doomed}, stepping over keys gone meanwhile (LRU evictions). */
-    private int deleteAll(BpfMap map, int count) {
-        long keySize = map.keySize();
-        int deleted = 0;
-        int start = 0;
-        while (start < count) {
-            // The kernel stops at the first absent key: count what went, step over that key, go on.
-            int n = map.deleteBatch(doomed.asSlice(start * keySize), count - start);
-            deleted += n;
-            start += n + 1;
-        }
-        return deleted;
     }
 
     private void endPass(IntConsumer sweptBackend) {

@@ -108,7 +108,6 @@ public final class TypedMap<K, V> implements AutoCloseable {
         }
         int n = keys.size();
         long keySize = map.keySize();
-        int removed = 0;
         try (Arena batch = Arena.ofConfined()) {
             MemorySegment all = batch.allocate(keySize * n, 8);
             int i = 0;
@@ -116,15 +115,27 @@ public final class TypedMap<K, V> implements AutoCloseable {
                 keyCodec.encode(k, all.asSlice(i * keySize, keySize));
                 i++;
             }
-            int start = 0;
-            while (start < n) {
-                // The kernel stops at the first absent key: count what went, step over that key, go on.
-                int deleted = map.deleteBatch(all.asSlice(start * keySize), n - start);
-                removed += deleted;
-                start += deleted + 1;
-            }
+            return deleteBatchSkippingAbsent(map, all, n);
         }
-        return removed;
+    }
+
+    /**
+     * Deletes the first {@code count} keys in {@code keys} (packed, {@code map.keySize()} bytes each) with batch
+     * syscalls, stepping over keys that are absent (or were evicted meanwhile, in an LRU map).
+     *
+     * @return how many were deleted
+     */
+    static int deleteBatchSkippingAbsent(BpfMap map, MemorySegment keys, int count) {
+        long keySize = map.keySize();
+        int deleted = 0;
+        int start = 0;
+        while (start < count) {
+            // The kernel stops at the first absent key: count what went, step over that key, go on.
+            int n = map.deleteBatch(keys.asSlice(start * keySize), count - start);
+            deleted += n;
+            start += n + 1;
+        }
+        return deleted;
     }
 
     /** Every entry, read with batch syscalls, in the kernel's order. */
