@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * The version is checked at open: a file of another version, or one that is not an id file, is refused with an error
  * naming it. A format-1 file (string keys, the agent before this format) given to {@link #open} is migrated with its
- * ids. The file is a {@link LockedChronicleFile}: one agent at a time, recovered at open after a killed agent.
+ * ids, and its name then holds a guard that such an older agent refuses by name (a downgrade fails clearly instead of
+ * reusing ids). The file is a {@link LockedChronicleFile}: one agent at a time, recovered at open after a killed agent.
  *
  * <p>{@link #idOf} and the releases change memory only; {@link #persist} writes the blocks they changed. Callers
  * persist before a BPF map refers to a new id, so the file holds every id a map refers to and a restart never hands
@@ -94,8 +95,8 @@ public final class StableIdAllocator implements AutoCloseable {
 
     /**
      * Opens the id file {@code file}, creating it (and its directory) when absent; when it is absent and
-     * {@code formatOneFile} exists, the ids of that format-1 file are migrated into it first (the format-1 file is
-     * removed once they are).
+     * {@code formatOneFile} is a format-1 file, its ids are migrated into it first. {@code formatOneFile} then holds a
+     * guard that an agent of format 1 refuses by name (it would otherwise start with fresh ids over the pinned maps).
      *
      * @param maxId         the largest id to hand out (the capacity of the BPF map the ids index)
      * @param keys          what the keys stand for (messages, and the format-1 keys)
@@ -109,13 +110,20 @@ public final class StableIdAllocator implements AutoCloseable {
         }
         LockedChronicleFile<Integer, byte[]> locked = LockedChronicleFile.open(file, "Sluice id file", builder(file, maxId),
                 () -> {
-                    if (formatOneFile != null && Files.exists(formatOneFile)) {
-                        if (!Files.exists(file)) {
-                            migrate(formatOneFile, file, maxId, keys);
-                        }
-                        // Migrated (now, or by an agent that stopped before it could remove the old file).
-                        FormatOneIdFile.delete(formatOneFile);
+                    if (formatOneFile == null) {
+                        return;
                     }
+                    boolean present = Files.exists(formatOneFile);
+                    if (present && Integer.valueOf(FormatOneIdFile.GUARD_VERSION)
+                            .equals(FormatOneIdFile.versionOf(formatOneFile, maxId))) {
+                        return;
+                    }
+                    if (present && !Files.exists(file)) {
+                        migrate(formatOneFile, file, maxId, keys);
+                    }
+                    // Migrated (now, or by an agent that stopped before guarding), or there was none: an older
+                    // agent must not start with fresh ids over the ids the pinned maps hold.
+                    FormatOneIdFile.guard(formatOneFile);
                 });
         try {
             StableIdAllocator allocator = new StableIdAllocator(file, maxId, keys, locked);

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An id file written by the agent before format 2 (string keys; the same builder settings, version key and key text
- * as that agent) keeps its ids when the agent is upgraded: the files are migrated at open, the old ones removed.
+ * as that agent) keeps its ids when the agent is upgraded: the files are migrated at open. The old names then hold a
+ * guard that such an older agent refuses by name, so a downgrade does not start over fresh ids.
  */
 class FormatOneIdFileTest {
     @TempDir
@@ -61,10 +62,57 @@ class FormatOneIdFileTest {
                     assertThat(ids.idOf(StableIdAllocatorTest.backend("10.0.0.8", 8080))).as("the free id").isEqualTo(3);
                 }
             }
-            assertThat(stateDir.resolve(ServiceIds.BACKEND_FORMAT_ONE_FILE)).doesNotExist();
-            assertThat(stateDir.resolve(ServiceIds.FRONTEND_FORMAT_ONE_FILE)).doesNotExist();
+            assertThat(versionAnOlderAgentReads(stateDir.resolve(ServiceIds.BACKEND_FORMAT_ONE_FILE),
+                    DatapathConstants.LB4_BACKENDS_MAX)).as("the migrated file replaced by a guard").isEqualTo(2);
+            assertThat(versionAnOlderAgentReads(stateDir.resolve(ServiceIds.FRONTEND_FORMAT_ONE_FILE),
+                    DatapathConstants.LB4_SERVICES_MAX)).isEqualTo(2);
             assertThat(stateDir.resolve(ServiceIds.BACKEND_FILE)).exists();
         }
+    }
+
+    /**
+     * What an agent of format 1 reads at its file's name ({@code open} recovered an existing file with its builder,
+     * then refused any version but 1: "id file format version 2, this agent reads version 1"); fails when the map
+     * holds more than the version (ids it could take for its own).
+     */
+    static Object versionAnOlderAgentReads(Path file, int maxId) throws IOException {
+        assertThat(file).as("%s: without a file an older agent starts with fresh ids", file).exists();
+        try (ChronicleMap<CharSequence, Integer> map = ChronicleMap.of(CharSequence.class, Integer.class)
+                .name("sluice-ids-" + file.getFileName()).averageKeySize(FormatOneIdFile.AVERAGE_KEY_SIZE)
+                .entries(maxId + 1L).recoverPersistedTo(file.toFile(), false)) {
+            assertThat(map.keySet()).as("%s holds only its version", file).hasSize(1);
+            return map.get(FormatOneIdFile.VERSION_KEY);
+        }
+    }
+
+    @Test
+    void aNewStateDirectoryIsGuardedAgainstAnOlderAgentAndTheGuardKeepsNoIds() throws IOException {
+        long key = StableIdAllocatorTest.backend("10.0.0.5", 8080);
+        for (int open = 0; open < 2; open++) {
+            try (StableIdAllocator ids = ServiceIds.openBackendIds(stateDir)) {
+                assertThat(ids.idOf(key)).isEqualTo(1);
+            }
+            assertThat(versionAnOlderAgentReads(stateDir.resolve(ServiceIds.BACKEND_FORMAT_ONE_FILE),
+                    DatapathConstants.LB4_BACKENDS_MAX)).isEqualTo(StableIdAllocator.FORMAT_VERSION).isNotEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFormatOneFileLeftBesideItsMigrationIsGuardedAndItsIdsIgnored() throws IOException {
+        long kept = StableIdAllocatorTest.backend("10.0.0.5", 8080);
+        try (StableIdAllocator ids = ServiceIds.openBackendIds(stateDir)) {
+            assertThat(ids.idOf(kept)).isEqualTo(1);
+        }
+        Path formatOne = stateDir.resolve(ServiceIds.BACKEND_FORMAT_ONE_FILE);
+        Files.delete(formatOne); // as an agent that stopped after the migration's move, before the guard
+        writeFormatOne(formatOne, DatapathConstants.LB4_BACKENDS_MAX,
+                Map.of("backend:10.0.0.6:8080/TCP", 1, "backend:10.0.0.5:8080/TCP", 2));
+
+        try (StableIdAllocator ids = ServiceIds.openBackendIds(stateDir)) {
+            assertThat(ids.find(kept)).as("the format-2 file's id").isEqualTo(1);
+            assertThat(ids.size()).isEqualTo(1);
+        }
+        assertThat(versionAnOlderAgentReads(formatOne, DatapathConstants.LB4_BACKENDS_MAX)).isEqualTo(2);
     }
 
     @Test
