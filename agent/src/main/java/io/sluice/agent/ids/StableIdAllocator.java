@@ -113,13 +113,14 @@ public final class StableIdAllocator implements AutoCloseable {
                     if (formatOneFile == null) {
                         return;
                     }
-                    boolean present = Files.exists(formatOneFile);
-                    if (present && Integer.valueOf(FormatOneIdFile.GUARD_VERSION)
-                            .equals(FormatOneIdFile.versionOf(formatOneFile, maxId))) {
-                        return;
-                    }
-                    if (present && !Files.exists(file)) {
-                        migrate(formatOneFile, file, maxId, keys);
+                    boolean migrated = Files.exists(file);
+                    if (Files.exists(formatOneFile)) {
+                        if (guarded(formatOneFile, maxId, migrated)) {
+                            return;
+                        }
+                        if (!migrated) {
+                            migrate(formatOneFile, file, maxId, keys);
+                        }
                     }
                     // Migrated (now, or by an agent that stopped before guarding), or there was none: an older
                     // agent must not start with fresh ids over the ids the pinned maps hold.
@@ -132,6 +133,22 @@ public final class StableIdAllocator implements AutoCloseable {
         } catch (RuntimeException e) {
             locked.close();
             throw e;
+        }
+    }
+
+    /**
+     * Whether {@code formatOneFile} holds the guard. A file there that does not read is replaced when the format-2
+     * file exists (nothing there is needed any more), else refused by name: it would be the only copy of the ids.
+     */
+    private static boolean guarded(Path formatOneFile, int maxId, boolean migrated) {
+        try {
+            return Integer.valueOf(FormatOneIdFile.GUARD_VERSION).equals(FormatOneIdFile.versionOf(formatOneFile, maxId));
+        } catch (IllegalStateException unreadable) {
+            if (migrated) {
+                LOG.warn("replacing {} by a guard: {}", formatOneFile, unreadable.getMessage());
+                return false;
+            }
+            throw unreadable;
         }
     }
 

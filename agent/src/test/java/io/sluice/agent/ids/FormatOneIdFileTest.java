@@ -98,6 +98,20 @@ class FormatOneIdFileTest {
     }
 
     @Test
+    void aDamagedGuardBesideTheFormatTwoFileIsReplaced() throws IOException {
+        try (StableIdAllocator ids = ServiceIds.openBackendIds(stateDir)) {
+            ids.idOf(StableIdAllocatorTest.backend("10.0.0.5", 8080));
+        }
+        Path guard = stateDir.resolve(ServiceIds.BACKEND_FORMAT_ONE_FILE);
+        Files.writeString(guard, "not a map\n".repeat(200));
+
+        try (StableIdAllocator ids = ServiceIds.openBackendIds(stateDir)) {
+            assertThat(ids.size()).isEqualTo(1);
+        }
+        assertThat(versionAnOlderAgentReads(guard, DatapathConstants.LB4_BACKENDS_MAX)).isEqualTo(2);
+    }
+
+    @Test
     void aFormatOneFileLeftBesideItsMigrationIsGuardedAndItsIdsIgnored() throws IOException {
         long kept = StableIdAllocatorTest.backend("10.0.0.5", 8080);
         try (StableIdAllocator ids = ServiceIds.openBackendIds(stateDir)) {
