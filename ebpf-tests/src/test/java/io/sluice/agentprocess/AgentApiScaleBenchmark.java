@@ -8,6 +8,7 @@ import static io.sluice.agentprocess.AgentScaleBenchmark.liveHeap;
 import static io.sluice.agentprocess.AgentScaleBenchmark.loadAverage;
 import static io.sluice.agentprocess.AgentScaleBenchmark.medians;
 import static io.sluice.agentprocess.AgentScaleBenchmark.metric;
+import static io.sluice.agentprocess.AgentScaleBenchmark.nativeMemory;
 import static io.sluice.agentprocess.AgentScaleBenchmark.pinnedSize;
 import static io.sluice.agentprocess.AgentScaleBenchmark.quantileSince;
 import static io.sluice.agentprocess.AgentScaleBenchmark.rssParts;
@@ -28,7 +29,6 @@ import io.sluice.maps.Lb4Backend;
 import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
 import io.sluice.maps.MapName;
-import io.sluice.testnet.KernelTest;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,14 +60,15 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * the test's JVM, whose CPU time over the churn is printed too; fabric8's CRUD mock server does not keep up at this
  * scale ({@link #theMockApiServerAtThisScale} prints why).
  */
-@KernelTest
-@EnabledIfSystemProperty(named = "sluice.bench", matches = "true")
+@ScaleBenchmark
 class AgentApiScaleBenchmark {
-    private static final int SERVICES = 10_000;
-    private static final int ENDPOINTS = 10;
-    private static final int CHANGES_PER_SECOND = 1_000;
+    private static final int SERVICES = ScaleBenchmark.SERVICES;
+    private static final int ENDPOINTS = ScaleBenchmark.ENDPOINTS;
+    private static final int CHANGES_PER_SECOND = ScaleBenchmark.CHANGES_PER_SECOND;
     private static final int API_PORT = 6443;
-    private static final int CHURN_SECONDS = Integer.getInteger("sluice.bench.churnSeconds", 10);
+    private static final int CHURN_SECONDS = Integer.getInteger(ScaleBenchmark.CHURN_SECONDS_PROPERTY, 10);
+    /** How long the churn waits for the agent's EndpointSlice watch to open (the server replays nothing). */
+    private static final Duration WATCH_OPEN_WITHIN = Duration.ofSeconds(30);
     private static final List<ServiceManifests.Port> PORTS = List.of(new ServiceManifests.Port("http", 80, 8080, "TCP"));
 
     static final String SERVICES_PATH = "/api/v1/services";
@@ -134,8 +135,11 @@ class AgentApiScaleBenchmark {
                     total, total - sync, sync, cpuAtReady, serverCpuAtReady / 1e9,
                     Math.round(metric(atReady, "sluice_event_queue_overflows_total")), loadAverage());
             System.out.printf("  VmRSS once synced: %d MiB (%s)%n", rssSynced / 1024, rssParts(agent.pid()));
+            nativeMemory(agent.pid(), System.getProperty("sluice.bench.agentJavaOpts", ""));
             System.out.printf("  the agent's requests: %s%n", api.requests());
 
+            // Ready means listed; the watch may open a little later, and a change published before it is lost.
+            awaitWatchOpen(api, SLICES_PATH);
             // Churn: 1,000 slice updates per second through the watch.
             double agentCpuBefore = cpuSeconds(agent.pid());
             long testCpuBefore = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
@@ -170,6 +174,18 @@ class AgentApiScaleBenchmark {
                     vmRssKib(agent.pid()) / 1024, rssParts(agent.pid()), liveHeap(agent.pid()));
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
             return new double[] {total, cpuAtReady, rssSynced / 1024.0, agentCpu, published == 0 ? 0 : (double) flushed / published};
+        }
+    }
+
+    /** Returns once {@code api} has a watch open on {@code path}; throws after {@link #WATCH_OPEN_WITHIN}. */
+    private static void awaitWatchOpen(ListWatchApiServer api, String path) throws InterruptedException {
+        long deadline = System.nanoTime() + WATCH_OPEN_WITHIN.toNanos();
+        while (api.openWatches(path) == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no watch open on " + path + " after " + WATCH_OPEN_WITHIN.toSeconds()
+                        + " s; requests: " + api.requests());
+            }
+            Thread.sleep(10);
         }
     }
 

@@ -30,7 +30,6 @@ import io.sluice.maps.TypedMap;
 import io.sluice.servicelb.NodeContext;
 import io.sluice.servicelb.ServiceLbConfig;
 import io.sluice.servicelb.ServiceTranslator;
-import io.sluice.testnet.KernelTest;
 import io.sluice.testnet.Topology;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -66,15 +65,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *       each change is visible, and reports p50/p99 of arrival-to-visible.</li>
  * </ul>
  */
-@KernelTest
-@EnabledIfSystemProperty(named = "sluice.bench", matches = "true")
+@ScaleBenchmark
 class AgentScaleBenchmark {
-    private static final int SERVICES = 10_000;
-    private static final int ENDPOINTS = 10;
-    private static final int CHANGES_PER_SECOND = 1_000;
+    private static final int SERVICES = ScaleBenchmark.SERVICES;
+    private static final int ENDPOINTS = ScaleBenchmark.ENDPOINTS;
+    private static final int CHANGES_PER_SECOND = ScaleBenchmark.CHANGES_PER_SECOND;
     private static final int CHURN_SECONDS = 10;
     /** Seconds of manifest churn in the agent process test ({@code -Dsluice.bench.churnSeconds}, default 30). */
-    private static final int CHURN_FILE_SECONDS = Integer.getInteger("sluice.bench.churnSeconds", 30);
+    private static final int CHURN_FILE_SECONDS = Integer.getInteger(ScaleBenchmark.CHURN_SECONDS_PROPERTY, 30);
 
     // ---- the agent process ------------------------------------------------------------------------------------
 
