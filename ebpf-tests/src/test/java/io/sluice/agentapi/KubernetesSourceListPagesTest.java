@@ -10,6 +10,7 @@ import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ObjectKey;
 import io.sluice.agent.model.ResourceKind;
+import io.sluice.agent.source.ApiReachability;
 import io.sluice.agent.source.KubernetesSource;
 import io.sluice.agent.testsupport.Await;
 import io.sluice.agent.testsupport.RecordingReconciler;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * The agent's Kubernetes source lists in pages ({@code limit} and {@code continue}) against {@link ListWatchApiServer}:
  * each page reaches the writer's store as it arrives (the first while the rest are held back, the source still
  * unsynced), every object of every page gets there, and the watch that follows the last page delivers changes.
- * (fabric8's mock server answers a list in one piece whatever the limit, so it cannot show this.)
+ * (fabric8's mock server answers a list in one piece whatever the limit, so it cannot show this.) With a page size
+ * of 0 it lists in one request that the API server may answer from its watch cache.
  */
 class KubernetesSourceListPagesTest {
     private static final int SERVICES = 1_201; // two full pages of 500 and a partial one
@@ -66,6 +68,37 @@ class KubernetesSourceListPagesTest {
                 api.put("/api/v1/services", service("default", "svc-" + SERVICES, null, 80));
                 ObjectKey added = new ObjectKey(ResourceKind.SERVICE, "default", "svc-" + SERVICES);
                 runUntil(writer, () -> writer.store().get(added) != null, "a Service added after the list");
+            } finally {
+                source.close();
+            }
+        }
+    }
+
+    @Test
+    void withPageSizeZeroEachKindIsListedInOneRequestFromTheWatchCache() throws Exception {
+        AgentMetrics metrics = new AgentMetrics();
+        try (ListWatchApiServer api = ListWatchApiServer.start();
+             KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                     .withMasterUrl("http://127.0.0.1:" + api.port()).withRequestRetryBackoffLimit(0).build()).build()) {
+            api.collection("/api/v1/services", "ServiceList", "v1");
+            for (int i = 0; i < SERVICES; i++) {
+                api.put("/api/v1/services", service("default", "svc-" + i, null, 80));
+            }
+            KubernetesSource source = new KubernetesSource(client, new ApiReachability(), EnumSet.of(ResourceKind.SERVICE),
+                    Duration.ZERO, 0);
+            try {
+                StateWriter writer = new StateWriter(new EventQueue(4096, metrics), List.of(source),
+                        List.of(new RecordingReconciler()), metrics);
+                source.start(writer.channelOf(source));
+                assertThat(source.awaitSynced(Duration.ofSeconds(20))).isTrue();
+                runUntil(writer, () -> writer.status().ready(), "the writer to become ready");
+                for (int i = 0; i < SERVICES; i++) {
+                    assertThat(writer.store().get(new ObjectKey(ResourceKind.SERVICE, "default", "svc-" + i)))
+                            .as("svc-%d in the store", i).isNotNull();
+                }
+                // resourceVersion=0: any API server version answers from its watch cache, not from etcd.
+                assertThat(api.requests()).as("the list requests").filteredOn(r -> !r.contains("watch=true"))
+                        .containsExactly("GET /api/v1/services?resourceVersion=0");
             } finally {
                 source.close();
             }

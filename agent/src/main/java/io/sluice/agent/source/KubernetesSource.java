@@ -62,10 +62,20 @@ public final class KubernetesSource implements ResourceSource {
     static final long MAX_PROBE_BACKOFF_MILLIS = 5_000;
     static final long PROBE_TIMEOUT_MILLIS = 5_000;
     /**
-     * Objects per list request: the API server's answer and its parse are a page at a time, not 10,000 objects at
-     * once (the agent's heap high-water mark, and so its resident memory, followed the largest list).
+     * System property ({@code SLUICE_JAVA_OPTS=-Dsluice.apiListPageSize=N}): objects per list request, default
+     * {@value #DEFAULT_LIST_PAGE_SIZE}; 0 lists each kind in one request.
+     *
+     * <p>Paged, the API server's answer and its parse are a page at a time, not 10,000 objects at once (the agent's
+     * heap high-water mark, and so its resident memory, followed the largest list), and each page reaches the writer
+     * as it arrives. The cost is on the API server: with a limit, fabric8 (8.0) sends the first list without
+     * {@code resourceVersion}, a consistent read, which Kubernetes 1.31 and later serve from the API server's watch
+     * cache (ConsistentListFromCache) but older servers read from etcd, page by page. Without a limit fabric8 asks for
+     * {@code resourceVersion=0}, which every version serves from the watch cache, in one answer (as kube-proxy's
+     * first list). So: keep the default with Kubernetes 1.31 or later; on an older, large cluster, 0 spares etcd a
+     * read of every object by every agent that starts, at the price of a higher memory peak while the list parses.
      */
-    static final long LIST_PAGE_SIZE = 500;
+    public static final String LIST_PAGE_SIZE_PROPERTY = "sluice.apiListPageSize";
+    static final long DEFAULT_LIST_PAGE_SIZE = 500;
 
     /** Per kind: its informer and the latest list/watch failure, for readiness. */
     private static final class KindState {
@@ -153,6 +163,8 @@ public final class KubernetesSource implements ResourceSource {
     private final ApiReachability reachability;
     private final Set<ResourceKind> kinds;
     private final long resyncMillis;
+    /** Objects per list request; 0 for unpaged lists. */
+    private final long listPageSize;
     private final EnumMap<ResourceKind, KindState> states = new EnumMap<>(ResourceKind.class);
     private final LongAdder unchangedUpdates = new LongAdder();
     private final ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(
@@ -168,18 +180,33 @@ public final class KubernetesSource implements ResourceSource {
     private HttpClient probeClient;
 
     /**
-     * A source of {@code kinds} through {@code client}.
+     * A source of {@code kinds} through {@code client}, listing in pages of the size that system property
+     * {@value #LIST_PAGE_SIZE_PROPERTY} gives (default {@value #DEFAULT_LIST_PAGE_SIZE}).
      *
      * @param reachability installed on {@code client} ({@link ApiReachability#installOn}); it tells this source of
      *                     connection failures, so that an API outage makes the kinds unsynced
      * @param resyncPeriod how often informers replay their cache as updates (dropped as no-ops); zero for never
+     * @throws IllegalArgumentException naming {@value #LIST_PAGE_SIZE_PROPERTY} when it is set to no page size
      */
     public KubernetesSource(KubernetesClient client, ApiReachability reachability, Set<ResourceKind> kinds,
                             Duration resyncPeriod) {
+        this(client, reachability, kinds, resyncPeriod, listPageSize(System.getProperty(LIST_PAGE_SIZE_PROPERTY)));
+    }
+
+    /**
+     * As above, with {@code listPageSize} objects per list request, 0 for unpaged lists (see
+     * {@link #LIST_PAGE_SIZE_PROPERTY} for the trade-off).
+     */
+    public KubernetesSource(KubernetesClient client, ApiReachability reachability, Set<ResourceKind> kinds,
+                            Duration resyncPeriod, long listPageSize) {
+        if (listPageSize < 0) {
+            throw new IllegalArgumentException("listPageSize: " + listPageSize + " is negative (0 for unpaged lists)");
+        }
         this.client = client;
         this.reachability = reachability;
         this.kinds = Collections.unmodifiableSet(EnumSet.copyOf(kinds));
         this.resyncMillis = resyncPeriod.toMillis();
+        this.listPageSize = listPageSize;
         for (ResourceKind kind : kinds) {
             states.put(kind, new KindState(kind));
         }
@@ -196,6 +223,33 @@ public final class KubernetesSource implements ResourceSource {
     /** A source of every kind the agent knows, without periodic resync, through a client with {@code reachability}. */
     public KubernetesSource(KubernetesClient client, ApiReachability reachability) {
         this(client, reachability, EnumSet.allOf(ResourceKind.class), Duration.ZERO);
+    }
+
+    /**
+     * The list page size that {@code value} of {@value #LIST_PAGE_SIZE_PROPERTY} asks for: the default when null,
+     * 0 for unpaged lists.
+     *
+     * @throws IllegalArgumentException naming the property when {@code value} is not a whole number of 0 or more
+     */
+    static long listPageSize(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_LIST_PAGE_SIZE;
+        }
+        try {
+            long size = Long.parseLong(value.strip());
+            if (size >= 0) {
+                return size;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("system property " + LIST_PAGE_SIZE_PROPERTY + ": '" + value
+                + "' is not a page size (objects per list request, 0 for unpaged lists)");
+    }
+
+    /** Objects per list request this source asks for; 0 when it lists each kind in one request. */
+    public long listPageSize() {
+        return listPageSize;
     }
 
     @Override
@@ -220,7 +274,7 @@ public final class KubernetesSource implements ResourceSource {
     }
 
     /**
-     * A fresh informer per kind, each listing everything (in pages of {@value #LIST_PAGE_SIZE}) and then watching.
+     * A fresh informer per kind, each listing everything (in pages of {@link #listPageSize()}) and then watching.
      * Informers of their own rather than a {@code SharedInformerFactory}, whose informers list in one piece.
      */
     private Future<Void> startInformers() {
@@ -248,9 +302,15 @@ public final class KubernetesSource implements ResourceSource {
         return CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new));
     }
 
+    /**
+     * An informer on every {@code type} in the cluster, its cache without fabric8's default namespace index (a set of
+     * keys per namespace, updated on every change, that nothing here looks up: the writer keeps its own indexes).
+     */
     private <T extends HasMetadata> SharedIndexInformer<T> informerFor(Class<T> type) {
-        return client.resources(type).inAnyNamespace().withLimit(LIST_PAGE_SIZE).runnableInformer(resyncMillis)
-                .itemStore(new CompactingItemStore<>());
+        var all = client.resources(type).inAnyNamespace();
+        return (listPageSize > 0 ? all.withLimit(listPageSize) : all).runnableInformer(resyncMillis)
+                .itemStore(new CompactingItemStore<>())
+                .removeNamespaceIndex();
     }
 
     /**
