@@ -134,6 +134,7 @@ class AgentApiScaleBenchmark {
                     + " %.2f s; agent CPU time to ready %.2f s; API server threads CPU %.2f s; queue overflows %d (load average %s)%n",
                     total, total - sync, sync, cpuAtReady, serverCpuAtReady / 1e9,
                     Math.round(metric(atReady, "sluice_event_queue_overflows_total")), loadAverage());
+            System.out.printf("  agent CPU to ready by thread (s): %s%n", cpuByThread(agent.pid()));
             System.out.printf("  VmRSS once synced: %d MiB (%s)%n", rssSynced / 1024, rssParts(agent.pid()));
             nativeMemory(agent.pid(), System.getProperty("sluice.bench.agentJavaOpts", ""));
             System.out.printf("  the agent's requests: %s%n", api.requests());
@@ -175,6 +176,35 @@ class AgentApiScaleBenchmark {
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
             return new double[] {total, cpuAtReady, rssSynced / 1024.0, agentCpu, published == 0 ? 0 : (double) flushed / published};
         }
+    }
+
+    /**
+     * CPU time of the process's threads so far, by name with digits folded (the vert.x event loop parses the lists,
+     * "VM Thread" is the serial collector's pauses, "C1 CompilerThre" the JIT), largest first: where a start's CPU went.
+     */
+    static String cpuByThread(long pid) throws java.io.IOException {
+        Map<String, Double> seconds = new HashMap<>();
+        double tick = 100.0; // USER_HZ
+        try (var tasks = java.nio.file.Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String stat;
+                try {
+                    stat = java.nio.file.Files.readString(task.resolve("stat"));
+                } catch (java.io.IOException e) {
+                    continue; // the thread ended
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // After the name: state is field 3 of stat(5); utime and stime are fields 14 and 15.
+                double cpu = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / tick;
+                seconds.merge(name, cpu, Double::sum);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        seconds.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .filter(e -> e.getValue() >= 0.05)
+                .forEach(e -> sb.append(sb.isEmpty() ? "" : ", ").append(e.getKey()).append(String.format(" %.2f", e.getValue())));
+        return sb.toString();
     }
 
     /** Returns once {@code api} has a watch open on {@code path}; throws after {@link #WATCH_OPEN_WITHIN}. */
