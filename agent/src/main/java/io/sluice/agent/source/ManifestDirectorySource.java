@@ -8,6 +8,8 @@ import io.sluice.agent.model.ObjectKey;
 import io.sluice.agent.model.ResourceKind;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -31,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -46,8 +49,9 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Objects from a directory of Kubernetes YAML or JSON files (multi-document YAML allowed), the agent's source when
- * there is no cluster. The directory is watched ({@link WatchService}) and also rescanned every poll interval, which
- * is the fallback where notifications do not work (network file systems, symlink swaps of ConfigMap mounts).
+ * there is no cluster. The directory is watched ({@link WatchService}) and also compared every poll interval, which
+ * finds what notifications miss (symlink swaps of ConfigMap mounts, link targets elsewhere) and is all there is where
+ * notifications do not work (network file systems).
  *
  * <p>Rules:
  * <ul>
@@ -66,7 +70,9 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  *
  * <p>A scan costs what changed: each file's parsed objects are kept, and only the objects of files that changed,
  * appeared or disappeared are re-derived and published. When notifications name the changed files (no overflow),
- * only those are looked at; every poll interval, and after an overflow, every file's attributes are compared.
+ * only those are looked at; after an overflow, or every poll interval without notifications, the scanner compares every
+ * file's attributes. With notifications, the periodic comparison runs on a sweep thread below the scanner in priority
+ * and hands the files whose attributes differ to the scanner as if they had been notified (see {@link #sweep}).
  *
  * <p>Notifications are taken by a thread of their own, which only stamps each file with the time its change reached
  * the agent; that stamp is the start of the event's latency (the agent's {@code sluice_event_to_map_latency_seconds}),
@@ -82,7 +88,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * file that is gone while other notified files still settle (at most {@value #MAX_DEBOUNCE_MILLIS} ms): an object
  * moved between two files, or a file renamed, is never deleted on the way.
  *
- * <p>Threads: one watch thread stamps notifications; one scanner thread reads the directory and publishes;
+ * <p>Threads: one watch thread stamps notifications; one sweep thread (with notifications) compares attributes every
+ * poll interval; one scanner thread reads the directory and publishes;
  * {@link #snapshot}, {@link #synced} and {@link #problems()} read what it published and are safe from any thread.
  */
 public final class ManifestDirectorySource implements ResourceSource {
@@ -126,6 +133,11 @@ public final class ManifestDirectorySource implements ResourceSource {
      */
     private record FileState(FileTime modified, long size, Object fileKey, List<Parsed> objects, ManifestProblem problem,
                              boolean racy) {
+        /** Whether {@code attrs} name the file this state was read from, as it was: same inode, size and time. */
+        boolean sameAttributes(BasicFileAttributes attrs) {
+            return modified.equals(attrs.lastModifiedTime()) && size == attrs.size()
+                    && Objects.equals(fileKey, attrs.fileKey());
+        }
     }
 
     /** Above the coarsest timestamp step of the file systems a manifest folder lives on (jiffies: 4-10 ms). */
@@ -138,8 +150,9 @@ public final class ManifestDirectorySource implements ResourceSource {
     private final Set<ResourceKind> kinds = Collections.unmodifiableSet(EnumSet.allOf(ResourceKind.class));
     private final ManifestDocumentBinder binder = new ManifestDocumentBinder();
 
+    /** Each file's state: written by the scanner thread only, read by it and by the sweep thread. */
+    private final Map<Path, FileState> files = new ConcurrentHashMap<>();
     // Scanner thread only.
-    private final Map<Path, FileState> files = new HashMap<>();
     /** Every definition of each object, in precedence order (file name, then line): the first one applies. */
     private final Map<ObjectKey, List<Parsed>> definitions = new HashMap<>();
     /** Objects defined more than once, and files with a problem: what {@link #problems} is composed of. */
@@ -151,7 +164,6 @@ public final class ManifestDirectorySource implements ResourceSource {
     private int scanDeletes;
     private EventChannel channel;
     private volatile WatchService watcher;
-    private long lastFullScanNanos;
 
     /** A notified file not read since: when its change reached the agent, when it was last notified, and how. */
     private static final class Notified {
@@ -170,6 +182,8 @@ public final class ManifestDirectorySource implements ResourceSource {
     private final Map<Path, Notified> notified = new HashMap<>();
     /** When notifications last overflowed and the scanner has not yet compared every file (0: not since). */
     private long overflowNanos;
+    /** The sweep could not list the directory: the scanner compares every file (and reports why). */
+    private boolean comparisonRequested;
     /**
      * Whether the comparison {@link #awaitChange} last asked for follows an overflow: only then (or without a watcher)
      * may a change have come without a notification, so only then are files read while their timestamp was recent
@@ -182,6 +196,7 @@ public final class ManifestDirectorySource implements ResourceSource {
      */
     private final Map<Path, Long> heldDeletions = new HashMap<>();
     private Thread watchThread;
+    private Thread sweepThread;
 
     /** The published objects; written by the scanner, read by {@link #snapshot}, both under the lock. */
     private final Map<ObjectKey, HasMetadata> current = new HashMap<>();
@@ -288,6 +303,11 @@ public final class ManifestDirectorySource implements ResourceSource {
     private void run() {
         scan(Map.of(), true, true, System.nanoTime());
         synced = true;
+        synchronized (this) {
+            if (watcher != null && running) {
+                sweepThread = Thread.ofPlatform().name("sluice-manifest-sweep").daemon().start(this::sweep);
+            }
+        }
         while (running) {
             Map<Path, Long> touched = new HashMap<>();
             boolean full;
@@ -303,15 +323,93 @@ public final class ManifestDirectorySource implements ResourceSource {
     }
 
     /**
+     * The sweep thread, with notifications only: every poll interval it compares each file's inode, size and
+     * modification time with what the scanner last read ({@link #sweepOnce}). It runs below the scanner and the
+     * writer (nice {@value BackgroundPriority#NICE}) because it is the fallback: done on the scanner thread, the
+     * comparison of 10,000 files was a 0.2-0.3 s burst every poll that each notified change queued behind.
+     */
+    private void sweep() {
+        BackgroundPriority.lowerCurrentThread();
+        while (running) {
+            try {
+                Thread.sleep(pollInterval);
+            } catch (InterruptedException e) {
+                return;
+            }
+            sweepOnce();
+        }
+    }
+
+    /**
+     * One comparison of every manifest file's attributes with the scanner's file states. A file whose attributes
+     * differ, that is new, or that is gone is handed to the scanner as notified (read once quiet for
+     * {@value #DEBOUNCE_MILLIS} ms, like a write in place); a file already notified is left as it is. This finds what
+     * notifications miss: a ConfigMap mount's files change by a swap of its {@code ..data} symlink, notified under
+     * that hidden name only, and links may point outside the folder. A spurious finding (a file the scanner is
+     * reading right now) costs one read that publishes nothing. Sweep thread.
+     */
+    private void sweepOnce() {
+        List<Path> found = new ArrayList<>();
+        Set<Path> listed = new HashSet<>();
+        try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory)) {
+            for (Path path : listing) {
+                if (!isManifestName(path.getFileName())) {
+                    continue;
+                }
+                BasicFileAttributes attrs;
+                try {
+                    attrs = Files.readAttributes(path, BasicFileAttributes.class); // follows links, as reading does
+                } catch (IOException e) {
+                    continue; // gone since listed, or a dangling link: not a manifest file, as for the scanner
+                }
+                if (!attrs.isRegularFile()) {
+                    continue;
+                }
+                listed.add(path);
+                FileState known = files.get(path);
+                if (known == null || !known.sameAttributes(attrs)) {
+                    found.add(path);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // The scanner's own comparison keeps what was applied and reports the directory as unreadable.
+            synchronized (notified) {
+                comparisonRequested = true;
+                notified.notifyAll();
+            }
+            return;
+        }
+        for (Path path : files.keySet()) {
+            if (!listed.contains(path)) {
+                found.add(path);
+            }
+        }
+        if (found.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        synchronized (notified) {
+            for (Path path : found) {
+                Notified n = new Notified(now);
+                n.createdOnly = false;
+                notified.putIfAbsent(path, n);
+            }
+            notified.notifyAll();
+        }
+    }
+
+    /**
      * Blocks until notified files are ready to read or the poll interval has passed, and takes the ready files into
      * {@code touched}, each with the time its change reached the agent. A file is ready at once when it was only
      * renamed over (an existing file notified as created: the new content is complete), else once it has been quiet
      * for {@value #DEBOUNCE_MILLIS} ms or was first notified {@value #MAX_DEBOUNCE_MILLIS} ms ago. After an overflow
      * some changes are not named: the scan then finds them as polling does, by comparing each file's inode, size and
      * modification time (re-parsing every file instead made a busy folder's overflows cost a full re-read of 10,000
-     * files each). Scanner thread only.
+     * files each). The periodic comparison is the sweep thread's ({@link #sweep}), whose findings arrive here as
+     * notifications. Scanner thread only.
      *
-     * @return true when the scan must compare every file's attributes (poll due, overflow, or no notifications)
+     * @return true when the scan must compare every file's attributes (overflow, the sweep could not list the
+     *         directory, or no notifications)
      */
     private boolean awaitChange(Map<Path, Long> touched) throws InterruptedException {
         if (watcher == null) {
@@ -323,9 +421,8 @@ public final class ManifestDirectorySource implements ResourceSource {
         synchronized (notified) {
             while (true) {
                 long now = System.nanoTime();
-                long pollAt = lastFullScanNanos + pollInterval.toNanos();
-                boolean full = overflowNanos != 0 || now - pollAt >= 0;
-                long wakeAt = pollAt;
+                boolean full = overflowNanos != 0 || comparisonRequested;
+                long wakeAt = now + pollInterval.toNanos();
                 for (Iterator<Map.Entry<Path, Notified>> it = notified.entrySet().iterator(); it.hasNext(); ) {
                     Map.Entry<Path, Notified> e = it.next();
                     Notified n = e.getValue();
@@ -353,6 +450,7 @@ public final class ManifestDirectorySource implements ResourceSource {
                 }
                 if (full) {
                     overflowBeforeComparison = overflowNanos != 0;
+                    comparisonRequested = false;
                     if (overflowNanos != 0) {
                         LOG.info("change notifications for {} overflowed; comparing every file's attributes", directory);
                         overflowNanos = 0;
@@ -392,7 +490,6 @@ public final class ManifestDirectorySource implements ResourceSource {
                 scans++;
                 return;
             }
-            lastFullScanNanos = System.nanoTime();
             gone.addAll(files.keySet());
             paths.forEach(gone::remove);
         } else {
@@ -418,8 +515,7 @@ public final class ManifestDirectorySource implements ResourceSource {
             }
             FileState previous = files.get(path);
             if (previous != null && !(rereadRacy && previous.racy()) && !touched.containsKey(path)
-                    && previous.modified().equals(attrs.lastModifiedTime())
-                    && previous.size() == attrs.size() && Objects.equals(previous.fileKey(), attrs.fileKey())) {
+                    && previous.sameAttributes(attrs)) {
                 continue;
             }
             changed.add(path);
@@ -900,16 +996,21 @@ public final class ManifestDirectorySource implements ResourceSource {
     public void close() {
         Thread t;
         Thread w;
+        Thread sw;
         ForkJoinPool pool;
         synchronized (this) {
             running = false;
             t = thread;
             w = watchThread;
+            sw = sweepThread;
             pool = parsePool;
         }
         closeWatcher();
         if (w != null) {
             w.interrupt();
+        }
+        if (sw != null) {
+            sw.interrupt();
         }
         if (t != null) {
             t.interrupt();

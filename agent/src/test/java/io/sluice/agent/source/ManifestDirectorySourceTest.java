@@ -309,6 +309,43 @@ class ManifestDirectorySourceTest {
     }
 
     @Test
+    void aConfigMapMountUpdatedBySwappingItsDataLinkIsFoundByThePeriodicComparison() throws IOException {
+        // How the kubelet updates a ConfigMap volume: the keys are links through ..data to a timestamped directory,
+        // and an update writes a new directory and renames a new ..data link over the old one. The notifications
+        // name only the hidden ..data entries, so the change is found by comparing the files' attributes.
+        Path first = Files.createDirectory(dir.resolve("..2026_11_29_10_00_00.1"));
+        Files.writeString(first.resolve("web.yaml"), service("default", "web", 80));
+        Files.createSymbolicLink(dir.resolve("..data"), first.getFileName());
+        Files.createSymbolicLink(dir.resolve("web.yaml"), Path.of("..data", "web.yaml"));
+        start(true);
+        assertThat(store().get(WEB, Service.class).getSpec().getPorts().getFirst().getPort()).isEqualTo(80);
+
+        Path second = Files.createDirectory(dir.resolve("..2026_11_29_10_05_00.2"));
+        Files.writeString(second.resolve("web.yaml"), service("default", "web", 81));
+        Files.createSymbolicLink(dir.resolve("..data_tmp"), second.getFileName());
+        Files.move(dir.resolve("..data_tmp"), dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
+
+        runWriterUntil(() -> store().get(WEB, Service.class).getSpec().getPorts().getFirst().getPort() == 81,
+                "the port behind the swapped link");
+        assertThat(source.problems()).isEmpty();
+    }
+
+    @Test
+    void aFileThatAppearsOrDisappearsBehindALinkIsAddedOrDeletedByThePeriodicComparison() throws IOException {
+        // A link into another folder changes with nothing notified in this one.
+        Path elsewhere = Files.createDirectory(dir.resolve(".elsewhere"));
+        Files.createSymbolicLink(dir.resolve("web.yaml"), elsewhere.resolve("web.yaml"));
+        start(true);
+        assertThat(store().get(WEB)).isNull();
+
+        Files.writeString(elsewhere.resolve("web.yaml"), service("default", "web", 80));
+        runWriterUntil(() -> store().get(WEB) != null, "the service behind the link");
+
+        Files.delete(elsewhere.resolve("web.yaml"));
+        runWriterUntil(() -> store().get(WEB) == null, "the service gone behind the link");
+    }
+
+    @Test
     void aFileReplacedWithTheSameSizeAndTimeIsFoundByItsInode() throws IOException {
         write("web.yaml", service("default", "web", 80));
         start(false);
