@@ -129,10 +129,11 @@ public final class ManifestDirectorySource implements ResourceSource {
      * What the scanner knows of one file; {@code objects} is its last good content (null if it never had one).
      * {@code racy}: modified less than {@value #RACY_MILLIS} ms before its attributes were read, so a rewrite within
      * the same file-system timestamp (with a recycled inode and the same size) would look unchanged: such a file is
-     * read again by the next comparison of attributes, whatever they say.
+     * read again by the next comparison of attributes, whatever they say. {@code documents}: what {@code objects}
+     * were parsed from, document by document (see {@link DocumentIndex}; null if the file never had good content).
      */
     private record FileState(FileTime modified, long size, Object fileKey, List<Parsed> objects, ManifestProblem problem,
-                             boolean racy) {
+                             boolean racy, long[] documents) {
         /** Whether {@code attrs} name the file this state was read from, as it was: same inode, size and time. */
         boolean sameAttributes(BasicFileAttributes attrs) {
             return modified.equals(attrs.lastModifiedTime()) && size == attrs.size()
@@ -656,28 +657,97 @@ public final class ManifestDirectorySource implements ResourceSource {
         return attrs.lastModifiedTime().toMillis() >= wallMillis - RACY_MILLIS;
     }
 
+    /**
+     * Reads {@code path} document by document. A document whose text is that of one of the file's documents last
+     * read is not parsed again: its objects are taken from there (a rewritten file usually changes one document of
+     * several; the parse is most of the agent's CPU while a folder churns).
+     */
     private FileState read(Path path, BasicFileAttributes attrs, FileState previous, long wallMillis) {
-        List<Parsed> lastGood = previous == null ? null : previous.objects();
         String text;
         try {
             text = Files.readString(path);
         } catch (IOException e) {
-            return refuse(path, attrs, lastGood, new ManifestProblem(path, 0, "cannot be read: " + e), wallMillis);
+            return refuse(path, attrs, previous, new ManifestProblem(path, 0, "cannot be read: " + e), wallMillis);
         }
         List<Parsed> objects = new ArrayList<>();
-        List<String> lines = text.lines().toList();
-        int docStart = 0;
-        for (int i = 0; i <= lines.size(); i++) {
-            if (i == lines.size() || isDocumentSeparator(lines.get(i))) {
-                ManifestProblem problem = parseDocument(path, lines.subList(docStart, i), docStart + 1, objects);
+        DocumentIndex documents = new DocumentIndex();
+        int length = text.length();
+        int docFrom = 0;
+        int docLine = 1;
+        for (int at = 0, line = 1; ; line++) {
+            int lineEnd = at;
+            while (lineEnd < length && text.charAt(lineEnd) != '\n' && text.charAt(lineEnd) != '\r') {
+                lineEnd++;
+            }
+            boolean separator = isDocumentSeparator(text, at, lineEnd);
+            boolean last = lineEnd >= length;
+            if (separator || last) {
+                ManifestProblem problem = readDocument(path, text, docFrom, separator ? at : length, docLine, previous,
+                        documents, objects);
                 if (problem != null) {
-                    return refuse(path, attrs, lastGood, problem, wallMillis);
+                    return refuse(path, attrs, previous, problem, wallMillis);
                 }
-                docStart = i + 1;
+            }
+            if (last) {
+                break;
+            }
+            at = lineEnd + (text.charAt(lineEnd) == '\r' && lineEnd + 1 < length && text.charAt(lineEnd + 1) == '\n' ? 2 : 1);
+            if (separator) {
+                docFrom = at;
+                docLine = line + 1;
             }
         }
         return new FileState(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey(), reuseUnchanged(objects), null,
-                isRacy(attrs, wallMillis));
+                isRacy(attrs, wallMillis), documents.toArray());
+    }
+
+    /**
+     * Adds the objects of the document {@code text[from, to)}, starting at line {@code firstLine}, to {@code out}:
+     * those of the same text in {@code previous}, else parsed. Returns the document's problem, if any.
+     */
+    private ManifestProblem readDocument(Path path, String text, int from, int to, int firstLine, FileState previous,
+                                         DocumentIndex documents, List<Parsed> out) {
+        int contentLine = contentLine(text, from, to, firstLine);
+        if (contentLine < 0) {
+            return null; // an empty document
+        }
+        long hash = DocumentIndex.hash(text, from, to, 0);
+        long check = DocumentIndex.hash(text, from, to, 1);
+        long[] before = previous == null ? null : previous.documents();
+        int same = DocumentIndex.find(before, hash, check, documents.size());
+        documents.add(hash, check, firstLine, out.size());
+        if (same < 0) {
+            return parseDocument(path, text.substring(from, to), firstLine, contentLine, out);
+        }
+        List<Parsed> lastGood = previous.objects();
+        int shift = firstLine - DocumentIndex.firstLine(before, same);
+        int end = DocumentIndex.objectsEnd(before, same, lastGood.size());
+        for (int i = DocumentIndex.objectsFrom(before, same); i < end; i++) {
+            Parsed p = lastGood.get(i);
+            out.add(shift == 0 ? p : new Parsed(path, p.line() + shift, p.key(), p.object()));
+        }
+        return null;
+    }
+
+    /** The first line of {@code text[from, to)} that is neither blank nor a comment, or -1. */
+    private static int contentLine(String text, int from, int to, int firstLine) {
+        int line = firstLine;
+        boolean blank = true;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\r') {
+                if (c == '\n' || i + 1 >= to || text.charAt(i + 1) != '\n') {
+                    line++;
+                }
+                blank = true;
+            } else if (blank && !Character.isWhitespace(c)) {
+                if (c != '#') {
+                    return line;
+                }
+                blank = false; // a comment: the rest of its line does not count
+            }
+        }
+        return -1;
     }
 
     /**
@@ -703,32 +773,27 @@ public final class ManifestDirectorySource implements ResourceSource {
         return List.copyOf(result);
     }
 
-    private FileState refuse(Path path, BasicFileAttributes attrs, List<Parsed> lastGood, ManifestProblem problem,
+    /** The state of a file refused with {@code problem}: it keeps {@code previous}'s good content, if any. */
+    private FileState refuse(Path path, BasicFileAttributes attrs, FileState previous, ManifestProblem problem,
                              long wallMillis) {
+        List<Parsed> lastGood = previous == null ? null : previous.objects();
         LOG.warn("skipping manifest {}{}", problem,
                 lastGood == null ? "" : " (keeping its last good " + lastGood.size() + " objects)");
         metrics.objectRefused("manifest", "malformed");
         return new FileState(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey(), lastGood, problem,
-                isRacy(attrs, wallMillis));
+                isRacy(attrs, wallMillis), previous == null ? null : previous.documents());
     }
 
-    private static boolean isDocumentSeparator(String line) {
-        return line.startsWith("---") && (line.length() == 3 || Character.isWhitespace(line.charAt(3)));
+    /** Whether the line {@code text[from, to)} starts a new YAML document ({@code ---}, alone or before content). */
+    private static boolean isDocumentSeparator(String text, int from, int to) {
+        return to - from >= 3 && text.startsWith("---", from) && (to - from == 3 || Character.isWhitespace(text.charAt(from + 3)));
     }
 
-    /** Parses one YAML document starting at line {@code firstLine}, adding its objects; returns its problem, if any. */
-    private ManifestProblem parseDocument(Path path, List<String> lines, int firstLine, List<Parsed> out) {
-        int contentLine = -1;
-        for (int i = 0; i < lines.size() && contentLine < 0; i++) {
-            String l = lines.get(i).strip();
-            if (!l.isEmpty() && !l.startsWith("#")) {
-                contentLine = firstLine + i;
-            }
-        }
-        if (contentLine < 0) {
-            return null; // an empty document
-        }
-        String document = String.join("\n", lines);
+    /**
+     * Parses one YAML document starting at line {@code firstLine}, its first content at {@code contentLine}, adding
+     * its objects; returns its problem, if any.
+     */
+    private ManifestProblem parseDocument(Path path, String document, int firstLine, int contentLine, List<Parsed> out) {
         List<?> items;
         try {
             items = binder.objectsOf(document);

@@ -116,6 +116,30 @@ class ManifestDirectoryIncrementalTest {
     }
 
     @Test
+    void aDocumentReadBeforeThatMovedWithinItsFileIsReportedAtItsNewLine() throws IOException {
+        // A document whose text was read before is not parsed again; its objects must still say where they now are.
+        write(dir, "a.yaml", service("web", 80) + "---\n" + service("api", 80));
+        write(dir, "b.yaml", service("web", 81));
+        Driven driven = new Driven(dir);
+        driven.scan(Set.of(), true);
+        assertThat(driven.source.problems()).singleElement()
+                .satisfies(p -> assertThat(p.reason()).endsWith("already defined at " + dir.resolve("a.yaml") + ":1; this one is ignored"));
+
+        String moved = "# the same two Services, swapped\n\n" + service("api", 80) + "---\n" + service("web", 80);
+        write(dir, "a.yaml", moved);
+        driven.scan(Set.of(dir.resolve("a.yaml")), false);
+
+        int webLine = moved.lines().toList().lastIndexOf("---") + 2;
+        assertThat(driven.source.problems()).singleElement()
+                .satisfies(p -> assertThat(p.reason()).endsWith("already defined at " + dir.resolve("a.yaml") + ":" + webLine + "; this one is ignored"));
+        Driven fresh = new Driven(dir);
+        fresh.scan(Set.of(), true);
+        assertThat(driven.source.problems()).isEqualTo(fresh.source.problems());
+        assertThat(driven.writer.store().get(serviceKey("web"), Service.class).getSpec().getPorts().getFirst().getPort())
+                .isEqualTo(80);
+    }
+
+    @Test
     void eachEventCarriesTheTimeItsFilesChangeReachedTheAgentNotWhenItWasPublished() throws IOException {
         write(dir, "a.yaml", service("web", 80));
         write(dir, "b.yaml", service("api", 80));
@@ -220,14 +244,19 @@ class ManifestDirectoryIncrementalTest {
         assertThat(source.snapshot(ResourceKind.SERVICE)).extracting(o -> o.getMetadata().getName()).contains("moved");
     }
 
-    /** One step: a file written with some Services (or malformed), or deleted; then scanned, in one of two ways. */
+    /**
+     * One step: a file written with some Services (or malformed), or deleted; then scanned, in one of two ways. The
+     * Services repeat across steps, files and positions, after {@code commentLines} lines of comment: documents
+     * whose text was read before, at other lines.
+     */
     record Step(String file, List<Map.Entry<String, Integer>> services, boolean malformed, boolean delete,
-                boolean fullScan) {
+                boolean fullScan, int commentLines) {
         String yaml() {
             if (malformed) {
                 return "apiVersion: v1\nkind: Service\nmetadata: {name: broken\n";
             }
-            return services.stream().map(s -> service(s.getKey(), s.getValue())).collect(Collectors.joining("---\n"));
+            return "# generated\n".repeat(commentLines)
+                    + services.stream().map(s -> service(s.getKey(), s.getValue())).collect(Collectors.joining("---\n"));
         }
     }
 
@@ -236,8 +265,9 @@ class ManifestDirectoryIncrementalTest {
         Arbitrary<Map.Entry<String, Integer>> services = Combinators.combine(Arbitraries.of(NAMES),
                 Arbitraries.integers().between(80, 82)).as(Map::entry);
         return Combinators.combine(Arbitraries.of(FILES), services.list().ofMaxSize(3),
-                        Arbitraries.integers().between(0, 9), Arbitraries.of(true, false))
-                .as((file, list, dice, full) -> new Step(file, list, dice == 0, dice == 1 || dice == 2, full))
+                        Arbitraries.integers().between(0, 9), Arbitraries.of(true, false), Arbitraries.integers().between(0, 2))
+                .as((file, list, dice, full, comments) -> new Step(file, list, dice == 0, dice == 1 || dice == 2, full,
+                        comments))
                 .list().ofMinSize(1).ofMaxSize(25);
     }
 
