@@ -77,7 +77,8 @@ public final class AgentDaemon implements AutoCloseable {
                 Config apiConfig = config.sourceMode() == AgentConfig.SourceMode.KUBECONFIG
                         ? kubeconfig(config.kubeconfig()) : Config.autoConfigure(null);
                 ApiReachability reachability = new ApiReachability();
-                client = reachability.installOn(new KubernetesClientBuilder().withConfig(apiConfig)).build();
+                client = reachability.installOn(new KubernetesClientBuilder().withConfig(apiConfig)
+                        .withKubernetesSerialization(KubernetesSource.serialization())).build();
                 source = new KubernetesSource(client, reachability);
             }
             default -> throw new IllegalStateException("source mode " + config.sourceMode());
