@@ -1,6 +1,8 @@
 package io.sluice.agent.source;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
@@ -19,6 +21,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -124,13 +127,43 @@ public final class KubernetesSource implements ResourceSource {
             if (held != null && Objects.equals(held.getMetadata().getResourceVersion(), object.getMetadata().getResourceVersion())) {
                 return super.put(key, held);
             }
-            return super.put(key, ModelCompactor.compact(object));
+            return super.put(key, freezeStringMaps(ModelCompactor.compact(object)));
         }
 
         @Override
         public boolean isFullState() {
             return false;
         }
+    }
+
+    /**
+     * Replaces {@code object}'s labels, annotations and (a Service's) selector by immutable copies: fabric8 parses each
+     * into a {@code LinkedHashMap} of capacity 16 (about 170 bytes for one label, against 16 for {@code Map.of}),
+     * and every object has labels, a cluster's thousands of Pods several. Nothing here changes them or relies on
+     * their order (policy sorts labels). A map holding a null key or value stays as parsed.
+     */
+    static <T extends HasMetadata> T freezeStringMaps(T object) {
+        ObjectMeta meta = object.getMetadata();
+        if (meta != null) {
+            meta.setLabels(frozen(meta.getLabels()));
+            meta.setAnnotations(frozen(meta.getAnnotations()));
+        }
+        if (object instanceof Service service && service.getSpec() != null) {
+            service.getSpec().setSelector(frozen(service.getSpec().getSelector()));
+        }
+        return object;
+    }
+
+    private static Map<String, String> frozen(Map<String, String> map) {
+        if (map == null || map.isEmpty()) {
+            return map == null ? null : Map.of();
+        }
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                return map; // Map.copyOf refuses nulls
+            }
+        }
+        return Map.copyOf(map);
     }
 
     /** Publishes informer notifications; runs on fabric8's handler threads and must not block. */

@@ -124,6 +124,8 @@ class KubernetesSourceTest {
                     .anySatisfy(cached -> assertThat(cached).isSameAs(held));
             assertThat(held.getAdditionalProperties()).as("fabric8's empty map, compacted").isSameAs(Map.of());
             assertThat(held.getEndpoints().getFirst().getAddresses()).isUnmodifiable();
+            assertThat(held.getMetadata().getLabels()).as("labels, an immutable copy").isUnmodifiable()
+                    .containsEntry("kubernetes.io/service-name", "web");
         }
         assertThat(store().get(WEB).getMetadata().getNamespace()).as("a namespace string shared by the objects in it")
                 .isSameAs(store().get(WEB_SLICE).getMetadata().getNamespace());
