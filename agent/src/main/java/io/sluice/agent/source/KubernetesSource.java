@@ -3,6 +3,7 @@ package io.sluice.agent.source;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
@@ -297,7 +298,8 @@ public final class KubernetesSource implements ResourceSource {
      * for nothing, 0.35-0.45 s of CPU with the launcher's flags, their metaspace for good), to map the event's
      * {@code apiVersion}/{@code kind} to a class. Registering the watched kinds is enough for that: their watch events
      * still arrive as typed objects (another kind would arrive as a {@code GenericKubernetesResource}, which no
-     * informer here watches). The mapper is built as fabric8's default one is. In-cluster this saves the whole
+     * informer here watches), and so does the {@code Status} of a watch's ERROR event. The mapper is built as
+     * fabric8's default one is. In-cluster this saves the whole
      * lookup; with a kubeconfig file fabric8's own parse of that file has already done it once (its static
      * {@code Serialization}), and only the second lookup is saved.
      */
@@ -307,6 +309,8 @@ public final class KubernetesSource implements ResourceSource {
         for (ResourceKind kind : ResourceKind.values()) {
             serialization.registerKubernetesResource(kind.type());
         }
+        // A watch's ERROR event carries a Status: fabric8 relists on its 410 (history compacted) only when it is typed.
+        serialization.registerKubernetesResource(Status.class);
         return serialization;
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceList;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.model.ResourceKind;
@@ -29,6 +30,14 @@ class KubernetesSourceSerializationTest {
             assertThat(event.getObject()).as(kind.toString()).isInstanceOf(kind.type());
             assertThat(((HasMetadata) event.getObject()).getMetadata().getResourceVersion()).as(kind.toString()).isEqualTo("7");
         }
+    }
+
+    @Test
+    void aWatchErrorCarriesAStatusSoThatFabric8RelistsOnGone() {
+        WatchEvent event = serialization.unmarshal("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                + "\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: 1 (2)\",\"reason\":\"Expired\","
+                + "\"code\":410}}", WatchEvent.class);
+        assertThat(event.getObject()).isInstanceOfSatisfying(Status.class, status -> assertThat(status.getCode()).isEqualTo(410));
     }
 
     @Test
