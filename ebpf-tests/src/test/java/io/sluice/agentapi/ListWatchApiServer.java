@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>What it serves: {@code GET} of a collection path (e.g. {@code /api/v1/services}), all of it or in pages
  * ({@code limit} and {@code continue}); the same with {@code watch=true}, from now on (a watch asking for an older
- * resourceVersion gets no replay: callers change nothing between an agent's list and its watch); {@code /version}.
+ * resourceVersion gets no replay: callers change nothing between an agent's list and its watch), which
+ * {@link #expireWatches} ends with 410 Gone as after a compaction; {@code /version}.
  * A WebSocket upgrade (fabric8's first try at a watch) is answered 200 and nothing, which makes fabric8 watch over plain HTTP.
  * Everything else is a 404 Status. Objects have one resourceVersion counter, as an API server has.
  *
@@ -51,12 +52,16 @@ public final class ListWatchApiServer implements AutoCloseable {
         final String listKind;
         final String apiVersion;
         final LinkedHashMap<String, byte[]> objects = new LinkedHashMap<>();
-        final List<OutputStream> watches = new CopyOnWriteArrayList<>();
+        final List<Watch> watches = new CopyOnWriteArrayList<>();
 
         Collection(String listKind, String apiVersion) {
             this.listKind = listKind;
             this.apiVersion = apiVersion;
         }
+    }
+
+    /** An open watch: the chunked response its events go to, and what ends it before the server closes. */
+    private record Watch(OutputStream out, CountDownLatch ended) {
     }
 
     private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -68,7 +73,6 @@ public final class ListWatchApiServer implements AutoCloseable {
     private final ExecutorService threads;
     private final List<Thread> started = new CopyOnWriteArrayList<>();
     private final Map<String, Collection> collections = new HashMap<>();
-    private final CountDownLatch closing = new CountDownLatch(1);
     private volatile CountDownLatch laterPages = new CountDownLatch(0);
     private final List<String> requests = new CopyOnWriteArrayList<>();
     /** The last resourceVersion given out, and the last one published (what a list is at). */
@@ -143,6 +147,28 @@ public final class ListWatchApiServer implements AutoCloseable {
     /** How many watches are open on the collection at {@code path}: a change put before one opens is not replayed. */
     public synchronized int openWatches(String path) {
         return collection(path).watches.size();
+    }
+
+    /**
+     * Ends every watch open on the collection at {@code path} as an API server does when the history a watch is at
+     * was compacted away: an ERROR event whose Status is 410 Gone ("too old resource version"), then the end of the
+     * response. A client must list again; watching again from its resourceVersion would miss what changed.
+     */
+    public synchronized void expireWatches(String path) {
+        Collection c = collection(path);
+        byte[] gone = ("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+                + "\"status\":\"Failure\",\"message\":\"too old resource version: 1 (" + publishedVersion + ")\","
+                + "\"reason\":\"Expired\",\"code\":410}}\n").getBytes(StandardCharsets.US_ASCII);
+        for (Watch watch : c.watches) {
+            c.watches.remove(watch);
+            try {
+                watch.out().write(gone);
+                watch.out().flush();
+            } catch (IOException e) {
+                // the client went away already
+            }
+            watch.ended().countDown();
+        }
     }
 
     /** Removes {@code object} from the collection at {@code path} and sends DELETED to its watches. */
@@ -228,13 +254,13 @@ public final class ListWatchApiServer implements AutoCloseable {
             return;
         }
         byte[] head = ("{\"type\":\"" + type + "\",\"object\":").getBytes(StandardCharsets.US_ASCII);
-        for (OutputStream watch : c.watches) {
+        for (Watch watch : c.watches) {
             try {
-                watch.write(head);
-                watch.write(object);
-                watch.write('}');
-                watch.write('\n');
-                watch.flush();
+                watch.out().write(head);
+                watch.out().write(object);
+                watch.out().write('}');
+                watch.out().write('\n');
+                watch.out().flush();
             } catch (IOException e) {
                 c.watches.remove(watch);
             }
@@ -308,19 +334,20 @@ public final class ListWatchApiServer implements AutoCloseable {
         return java.util.Arrays.copyOf(body, at);
     }
 
-    /** Holds the exchange's thread until the server closes; events arrive through {@link #send}. */
+    /** Holds the exchange's thread until the server closes or the watch expires; events arrive through {@link #send}. */
     private void watch(HttpExchange exchange, Collection c) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(200, 0); // chunked
         OutputStream out = exchange.getResponseBody();
         out.flush();
-        c.watches.add(out);
+        Watch watch = new Watch(out, new CountDownLatch(1));
+        c.watches.add(watch);
         try {
-            closing.await();
+            watch.ended().await(); // counted down by expireWatches or close
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            c.watches.remove(out);
+            c.watches.remove(watch);
         }
     }
 
@@ -354,7 +381,9 @@ public final class ListWatchApiServer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        closing.countDown();
+        synchronized (this) {
+            collections.values().forEach(c -> c.watches.forEach(w -> w.ended().countDown()));
+        }
         server.stop(0);
         threads.shutdownNow();
         threads.awaitTermination(5, TimeUnit.SECONDS);
