@@ -88,14 +88,27 @@ public final class TypedMap<K, V> implements AutoCloseable {
         try (Arena batch = Arena.ofConfined()) {
             MemorySegment keys = batch.allocate(keySize * n, 8);
             MemorySegment values = batch.allocate(valueSize * n, 8);
-            int i = 0;
+            clearScratch();
+            long i = 0;
             for (Map.Entry<K, V> e : entries.entrySet()) {
-                keyCodec.encode(e.getKey(), keys.asSlice(i * keySize, keySize));
-                valueCodec.encode(e.getValue(), values.asSlice(i * valueSize, valueSize));
+                // Encoded into the reused segments and copied: a slice per entry was two segment objects a put.
+                keyCodec.encode(e.getKey(), key);
+                MemorySegment.copy(key, 0, keys, i * keySize, keySize);
+                valueCodec.encode(e.getValue(), value);
+                MemorySegment.copy(value, 0, values, i * valueSize, valueSize);
                 i++;
             }
             map.updateBatch(keys, values, n, UpdateFlag.ANY);
         }
+    }
+
+    /**
+     * Zeroes the reused key and value segments, so that bytes a codec never writes (padding, the other CPUs' slots of
+     * a per-CPU value) go to the kernel as zeros, as from freshly allocated memory, whatever a lookup left there.
+     */
+    private void clearScratch() {
+        key.fill((byte) 0);
+        value.fill((byte) 0);
     }
 
     /**
@@ -110,9 +123,11 @@ public final class TypedMap<K, V> implements AutoCloseable {
         long keySize = map.keySize();
         try (Arena batch = Arena.ofConfined()) {
             MemorySegment all = batch.allocate(keySize * n, 8);
-            int i = 0;
+            clearScratch();
+            long i = 0;
             for (K k : keys) {
-                keyCodec.encode(k, all.asSlice(i * keySize, keySize));
+                keyCodec.encode(k, key);
+                MemorySegment.copy(key, 0, all, i * keySize, keySize);
                 i++;
             }
             return deleteBatchSkippingAbsent(map, all, n);

@@ -39,7 +39,13 @@ record ProgrammedFrontend(Lb4Service service, int[] backendIds, long maglevDiges
 
     /** The backend ids boxed, for the map writers' API (built on each call: only when a frontend is written). */
     List<Integer> backendIdList() {
-        return Arrays.stream(backendIds).boxed().toList();
+        // A loop rather than a boxed stream: no pipeline objects per frontend, and FrontendWrite's List.copyOf keeps
+        // List.of's list as it is (a stream's toList allows nulls, so it was copied once more).
+        Integer[] boxed = new Integer[backendIds.length];
+        for (int i = 0; i < boxed.length; i++) {
+            boxed[i] = backendIds[i];
+        }
+        return List.of(boxed);
     }
 
     @Override
