@@ -1,7 +1,9 @@
 package io.sluice.servicelb;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,6 +20,10 @@ public enum L4Protocol {
      */
     public static final Set<L4Protocol> DATA_PATH_PROTOCOLS = Collections.unmodifiableSet(EnumSet.of(TCP, UDP));
 
+    // fromKubernetes runs for every port of every Service and EndpointSlice: no values() copy, no Optional per call.
+    private static final L4Protocol[] VALUES = values();
+    private static final List<Optional<L4Protocol>> NAMED = Arrays.stream(VALUES).map(Optional::of).toList();
+
     /** True if the data path can balance this protocol (see {@link #DATA_PATH_PROTOCOLS}). */
     public boolean supportedByDataPath() {
         return DATA_PATH_PROTOCOLS.contains(this);
@@ -32,11 +38,11 @@ public enum L4Protocol {
      */
     public static Optional<L4Protocol> fromKubernetes(String value) {
         if (value == null || value.isEmpty()) {
-            return Optional.of(TCP);
+            return NAMED.get(TCP.ordinal());
         }
-        for (L4Protocol protocol : values()) {
+        for (L4Protocol protocol : VALUES) {
             if (protocol.name().equals(value)) {
-                return Optional.of(protocol);
+                return NAMED.get(protocol.ordinal());
             }
         }
         return Optional.empty();

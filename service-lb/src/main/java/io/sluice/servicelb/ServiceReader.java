@@ -14,7 +14,6 @@ import io.sluice.servicelb.ParsedService.SourcedIp;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +31,11 @@ final class ServiceReader {
     static final String TYPE_LOAD_BALANCER = "LoadBalancer";
     static final String TYPE_EXTERNAL_NAME = "ExternalName";
     static final String CLUSTER_IP_NONE = "None";
+
+    // Read for every Service: shared rather than an Optional per read.
+    private static final Optional<Boolean> POLICY_CLUSTER = Optional.of(false);
+    private static final Optional<Boolean> POLICY_LOCAL = Optional.of(true);
+    private static final Optional<SessionAffinity> AFFINITY_NONE = Optional.of(SessionAffinity.NONE);
 
     private ServiceReader() {
     }
@@ -135,7 +139,7 @@ final class ServiceReader {
     private static Optional<SessionAffinity> readAffinity(ServiceSpec spec, ObjectRef ref, Refusals refusals) {
         String value = spec.getSessionAffinity();
         if (value == null || value.isEmpty() || value.equals("None")) {
-            return Optional.of(SessionAffinity.NONE);
+            return AFFINITY_NONE;
         }
         if (!value.equals("ClientIP")) {
             refusals.add(ref, "spec.sessionAffinity", RefusalReason.INVALID_SESSION_AFFINITY,
@@ -160,10 +164,10 @@ final class ServiceReader {
     /** @return whether the policy is Local, or empty if refused */
     private static Optional<Boolean> readPolicy(String value, String field, ObjectRef ref, Refusals refusals) {
         if (value == null || value.isEmpty() || value.equals("Cluster")) {
-            return Optional.of(false);
+            return POLICY_CLUSTER;
         }
         if (value.equals("Local")) {
-            return Optional.of(true);
+            return POLICY_LOCAL;
         }
         refusals.add(ref, field, RefusalReason.INVALID_TRAFFIC_POLICY,
                 "'" + value + "' is not a traffic policy (Cluster, Local); Service ignored");
@@ -225,48 +229,57 @@ final class ServiceReader {
         if (ports.isEmpty()) {
             refusals.add(ref, "spec.ports", RefusalReason.INVALID_PORT, "no ports; nothing to program");
         }
-        List<ParsedPort> result = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        Set<String> numbers = new HashSet<>();
+        List<ParsedPort> result = new ArrayList<>(ports.size());
+        // The names and number/protocol pairs taken so far, searched entry by entry (a Service has a few ports), and
+        // field names built only for a refusal: two hash sets and a few Strings a port were a twelfth of what the
+        // writer allocated in the first sync.
+        String[] names = new String[ports.size()];
+        int nameCount = 0;
+        int[] numbers = new int[ports.size()];
+        int numberCount = 0;
         for (int i = 0; i < ports.size(); i++) {
-            String field = "spec.ports[" + i + "]";
             ServicePort port = ports.get(i);
             if (port == null) {
-                refusals.add(ref, field, RefusalReason.INVALID_OBJECT, "null entry; left out");
+                refusals.add(ref, portField(i, ""), RefusalReason.INVALID_OBJECT, "null entry; left out");
                 continue;
             }
             String name = port.getName() == null ? "" : port.getName();
             if (!name.isEmpty() && !KubernetesNames.isDnsLabel(name)) {
-                refusals.add(ref, field + ".name", RefusalReason.INVALID_PORT_NAME,
+                refusals.add(ref, portField(i, ".name"), RefusalReason.INVALID_PORT_NAME,
                         "'" + name + "' is not a port name (lower-case RFC 1123 label); port left out");
                 continue;
             }
-            if (!names.add(name)) {
-                refusals.add(ref, field + ".name", RefusalReason.DUPLICATE_PORT, name.isEmpty()
+            if (indexOf(names, nameCount, name) >= 0) {
+                refusals.add(ref, portField(i, ".name"), RefusalReason.DUPLICATE_PORT, name.isEmpty()
                         ? "more than one unnamed port; port left out"
                         : "port name '" + name + "' is used twice; port left out");
                 continue;
             }
+            names[nameCount++] = name;
             Integer number = port.getPort();
-            if (!Ports.checkNumber(number, field + ".port", ref, refusals)) {
+            if (number == null || !Ports.isValid(number)) {
+                Ports.checkNumber(number, portField(i, ".port"), ref, refusals);
                 continue;
             }
-            Optional<L4Protocol> protocol = Ports.readProtocol(port.getProtocol(), field + ".protocol", ref, refusals);
+            Optional<L4Protocol> protocol = L4Protocol.fromKubernetes(port.getProtocol());
             if (protocol.isEmpty()) {
+                Ports.readProtocol(port.getProtocol(), portField(i, ".protocol"), ref, refusals);
                 continue;
             }
             if (!protocol.get().supportedByDataPath()) {
-                refusals.add(ref, field + ".protocol", RefusalReason.UNSUPPORTED_PROTOCOL, protocol.get()
+                refusals.add(ref, portField(i, ".protocol"), RefusalReason.UNSUPPORTED_PROTOCOL, protocol.get()
                         + " is not supported by the Sluice data path (only " + L4Protocol.DATA_PATH_PROTOCOLS
                         + "); port left out");
                 continue;
             }
-            if (!numbers.add(number + "/" + protocol.get())) {
-                refusals.add(ref, field + ".port", RefusalReason.DUPLICATE_PORT,
+            int numberAndProtocol = number << 8 | protocol.get().ordinal();
+            if (indexOf(numbers, numberCount, numberAndProtocol) >= 0) {
+                refusals.add(ref, portField(i, ".port"), RefusalReason.DUPLICATE_PORT,
                         number + "/" + protocol.get() + " is used twice; port left out");
                 continue;
             }
-            if (!targetPortValid(port.getTargetPort(), field + ".targetPort", ref, refusals)) {
+            numbers[numberCount++] = numberAndProtocol;
+            if (!targetPortValid(port.getTargetPort(), i, ref, refusals)) {
                 continue;
             }
             int nodePort = 0;
@@ -275,7 +288,7 @@ final class ServiceReader {
                 if (Ports.isValid(nodePortValue)) {
                     nodePort = nodePortValue;
                 } else {
-                    refusals.add(ref, field + ".nodePort", RefusalReason.INVALID_PORT, nodePortValue
+                    refusals.add(ref, portField(i, ".nodePort"), RefusalReason.INVALID_PORT, nodePortValue
                             + " is not a port number (1..65535); the port's node-port frontends are left out");
                 }
             }
@@ -284,23 +297,46 @@ final class ServiceReader {
         return result;
     }
 
+    private static String portField(int index, String suffix) {
+        return "spec.ports[" + index + "]" + suffix;
+    }
+
+    private static int indexOf(String[] values, int count, String value) {
+        for (int i = 0; i < count; i++) {
+            if (values[i].equals(value)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOf(int[] values, int count, int value) {
+        for (int i = 0; i < count; i++) {
+            if (values[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /**
      * The target port is resolved by the EndpointSlice controller into each slice's port number, so the
      * translation never reads it; it is still checked, because manifests read from a directory never passed
      * the API server's validation.
      */
-    private static boolean targetPortValid(IntOrString targetPort, String field, ObjectRef ref, Refusals refusals) {
+    private static boolean targetPortValid(IntOrString targetPort, int portIndex, ObjectRef ref, Refusals refusals) {
         if (targetPort == null) {
             return true;
         }
         if (targetPort.getIntVal() != null) {
-            return Ports.checkNumber(targetPort.getIntVal(), field, ref, refusals);
+            return Ports.isValid(targetPort.getIntVal())
+                    || Ports.checkNumber(targetPort.getIntVal(), portField(portIndex, ".targetPort"), ref, refusals);
         }
         String name = targetPort.getStrVal();
         if (name == null || KubernetesNames.isIanaServiceName(name)) {
             return true;
         }
-        refusals.add(ref, field, RefusalReason.INVALID_PORT_NAME,
+        refusals.add(ref, portField(portIndex, ".targetPort"), RefusalReason.INVALID_PORT_NAME,
                 "'" + name + "' is neither a port number nor a port name (IANA service name); port left out");
         return false;
     }

@@ -507,6 +507,26 @@ class ServiceTranslatorTest {
         }
 
         @Test
+        void aPortRefusedAfterItsNameOrNumberWasTakenStillHoldsThem() {
+            // The name is taken before the number is checked, the number before the target port.
+            Service svc = service("web", List.of("10.96.0.10"),
+                    port("a", 70_000, "TCP", null, null),
+                    port("a", 80, "TCP", null, null),
+                    port("b", 81, "TCP", "Not_A_Name", null),
+                    port("c", 81, "TCP", null, null),
+                    port("d", 81, "UDP", null, null)).build();
+
+            TranslationResult result = translate(svc);
+
+            assertThat(addresses(only(result))).containsExactly("10.96.0.10:81/UDP");
+            assertThat(result.refusals()).extracting(Refusal::field, Refusal::reason).containsExactly(
+                    tuple("spec.ports[0].port", RefusalReason.INVALID_PORT),
+                    tuple("spec.ports[1].name", RefusalReason.DUPLICATE_PORT),
+                    tuple("spec.ports[2].targetPort", RefusalReason.INVALID_PORT_NAME),
+                    tuple("spec.ports[3].port", RefusalReason.DUPLICATE_PORT));
+        }
+
+        @Test
         void badTargetPortsAndNodePortsAreRefusedByField() {
             Service svc = service("web", List.of("10.96.0.10"),
                     port("a", 80, "TCP", 0, null),
