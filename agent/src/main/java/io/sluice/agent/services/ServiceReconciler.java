@@ -1,6 +1,5 @@
 package io.sluice.agent.services;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.sluice.agent.datapath.StaleSocketDestroyer;
@@ -230,8 +229,10 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     @Override
     public void onStoreSynced(Store store) {
         this.store = store;
-        // Every Service is dirty or already handled: frontends that none claims after the next flush are orphans.
-        store.forEach(ResourceKind.SERVICE, s -> dirty.add(keyOf(s)));
+        // Every Service in the store was passed to onChange (the writer's contract) and a translation reads only the
+        // Service and its slices, each change of which marks it dirty: every Service is dirty or was reconciled from
+        // what the store holds now. Translating them all again here cost ~0.5 s at the end of a 10,000 Service start
+        // and wrote nothing. Frontends that none claims after the next flush are orphans.
         prunePending = true;
     }
 
@@ -793,10 +794,6 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private static String serviceNameOf(EndpointSlice slice) {
         Map<String, String> labels = slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
         return labels == null ? null : labels.get(Store.SERVICE_NAME_LABEL);
-    }
-
-    private static ServiceKey keyOf(HasMetadata service) {
-        return new ServiceKey(service.getMetadata().getNamespace(), service.getMetadata().getName());
     }
 
     private static Lb4Key lb4Key(ServiceFrontend frontend, TrafficScope scope) {
