@@ -48,6 +48,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import net.jqwik.api.Arbitraries;
@@ -284,9 +285,11 @@ class ServiceReconcilerSyncTest {
                 ids = maps.slotsOf(service.serviceId(), service.backendCount());
             }
             used.addAll(ids);
-            out.put(e.getKey(), "flags=" + service.flags() + " " + ids.stream()
-                    .map(id -> backends.containsKey(id) ? backends.get(id).address() + ":" + backends.get(id).port() : "none#" + id)
-                    .toList());
+            List<String> reached = ids.stream().map(id -> backends.containsKey(id)
+                    ? backends.get(id).address() + ":" + backends.get(id).port() : "none#" + id).toList();
+            // A Maglev table (hundreds of slots) as its distinct backends and a hash of the slot order.
+            out.put(e.getKey(), "flags=" + service.flags() + " " + (tables.contains(service.serviceId())
+                    ? "maglev#" + reached.hashCode() + " " + new TreeSet<>(reached) : reached));
         }
         assertThat(backends.keySet()).as("backends no frontend uses").isEqualTo(used);
         assertThat(maps.maglevServiceIds()).as("Maglev tables no frontend uses").isEqualTo(tables);
