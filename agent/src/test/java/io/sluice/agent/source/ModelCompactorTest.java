@@ -79,6 +79,11 @@ class ModelCompactorTest {
         assertThat(a.getEndpoints().get(0).getConditions()).isSameAs(b.getEndpoints().get(0).getConditions())
                 .isNotSameAs(a.getEndpoints().get(1).getConditions());
         assertThat(a.getEndpoints().get(1).getConditions().getReady()).isFalse();
+        assertThat(a.getMetadata().getLabels()).isEqualTo(Map.of("kubernetes.io/service-name", "web"));
+        assertThatThrownBy(() -> a.getMetadata().getLabels().put("edited", "yes"))
+                .as("a one-label map is Map.of's").isInstanceOf(UnsupportedOperationException.class);
+        assertThat(a.getMetadata().getLabels().keySet().iterator().next())
+                .isSameAs(b.getMetadata().getLabels().keySet().iterator().next());
         assertThat(a.getMetadata().getName()).isEqualTo("web-a");
         assertThat(a.getEndpoints().getFirst().getAddresses()).containsExactly("10.0.0.1");
         assertThat(b.getEndpoints().getFirst().getAddresses()).containsExactly("10.0.0.2");
