@@ -104,7 +104,7 @@ final class FormatOneIdFile {
     }
 
     private static ChronicleMapBuilder<CharSequence, Integer> builder(Path file) {
-        return ChronicleMap.of(CharSequence.class, Integer.class).name("sluice-ids-" + file.getFileName())
+        return LockedChronicleFile.mapOf(CharSequence.class, Integer.class).name("sluice-ids-" + file.getFileName())
                 .averageKeySize(AVERAGE_KEY_SIZE);
     }
 }

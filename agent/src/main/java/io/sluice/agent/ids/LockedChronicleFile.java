@@ -29,6 +29,12 @@ public final class LockedChronicleFile<K, V> implements AutoCloseable {
     private final boolean existed;
     private boolean closed;
 
+    static {
+        // Before Chronicle's first class initialises (callers reach Chronicle through mapOf, so this class comes
+        // first): Chronicle would otherwise load jnr-ffi, and run ldconfig, for its two system calls.
+        ChroniclePosixCalls.install();
+    }
+
     /** Work done under the lock before the map opens, such as moving an older file's content into place. */
     @FunctionalInterface
     public interface BeforeOpen {
@@ -40,6 +46,14 @@ public final class LockedChronicleFile<K, V> implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.map = map;
         this.existed = existed;
+    }
+
+    /**
+     * A builder for a map of these types: {@link ChronicleMap#of}, after this class has set the POSIX calls
+     * Chronicle makes ({@link ChroniclePosixCalls}). Build the agent's maps from here, not from {@code ChronicleMap}.
+     */
+    public static <K, V> ChronicleMapBuilder<K, V> mapOf(Class<K> keyClass, Class<V> valueClass) {
+        return ChronicleMap.of(keyClass, valueClass);
     }
 
     /** {@link #open(Path, String, ChronicleMapBuilder, BeforeOpen)} with nothing to do before the map opens. */

@@ -153,7 +153,7 @@ public final class StableIdAllocator implements AutoCloseable {
     }
 
     private static ChronicleMapBuilder<Integer, byte[]> builder(Path file, int maxId) {
-        return ChronicleMap.of(Integer.class, byte[].class)
+        return LockedChronicleFile.mapOf(Integer.class, byte[].class)
                 .name("sluice-ids-" + file.getFileName())
                 .constantValueSizeBySample(new byte[BLOCK_BYTES])
                 .entries(maxId / IDS_PER_BLOCK + 2L);

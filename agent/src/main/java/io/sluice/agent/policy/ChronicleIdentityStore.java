@@ -46,7 +46,7 @@ public final class ChronicleIdentityStore implements IdentityStore, AutoCloseabl
      */
     public static ChronicleIdentityStore open(Path file) {
         LockedChronicleFile<CharSequence, Integer> locked = LockedChronicleFile.open(file, "Sluice policy id file",
-                ChronicleMap.of(CharSequence.class, Integer.class)
+                LockedChronicleFile.mapOf(CharSequence.class, Integer.class)
                         .name("sluice-policy-ids")
                         .averageKeySize(AVERAGE_KEY_SIZE)
                         .entries(ENTRIES)

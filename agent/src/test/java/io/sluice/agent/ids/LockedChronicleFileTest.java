@@ -37,7 +37,7 @@ class LockedChronicleFileTest {
     }
 
     private static ChronicleMapBuilder<Integer, Long> builder() {
-        return ChronicleMap.of(Integer.class, Long.class).name("sluice-test-numbers").entries(1_000);
+        return LockedChronicleFile.mapOf(Integer.class, Long.class).name("sluice-test-numbers").entries(1_000);
     }
 
     private LockedChronicleFile<Integer, Long> open() {
