@@ -147,6 +147,14 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     /** The writer's store, as handed to {@link #onChange}; read during {@link #flush()}. */
     private Store store;
     private boolean prunePending;
+    /**
+     * Frontends the pinned maps held at start, left as they are until the store is synced: a restarted agent's list
+     * can bring a Service before (some of) its EndpointSlices, and writing what it knows then would shrink or empty
+     * the frontend (failed connections, flows of backends that only seem gone flushed). Empty once synced.
+     */
+    private Set<Lb4Key> heldUntilSynced = Set.of();
+    /** Services whose change touches a held frontend: reconciled when the store is synced. */
+    private final Set<ServiceKey> deferredUntilSynced = new HashSet<>();
 
     /**
      * @param frontendIds ids of frontends (= {@code lb4_service.service_id}), persisted
@@ -229,6 +237,9 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     @Override
     public void onStoreSynced(Store store) {
         this.store = store;
+        heldUntilSynced = Set.of();
+        dirty.addAll(deferredUntilSynced);
+        deferredUntilSynced.clear();
         // Every Service in the store was passed to onChange (the writer's contract) and a translation reads only the
         // Service and its slices, each change of which marks it dirty: every Service is dirty or was reconciled from
         // what the store holds now. Translating them all again here cost ~0.5 s at the end of a 10,000 Service start
@@ -334,12 +345,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             List<Lb4Backend> backends = entry.backends();
             int[] ids = new int[backends.size()];
             for (int i = 0; i < ids.length; i++) {
-                Lb4Backend backend = backends.get(i);
-                int id = backendIds.idOf(ServiceIds.backendKey(backend));
-                if (backend.packed() != programmedBackends.get(id)) {
-                    plan.backends.put(id, backend);
-                }
-                ids[i] = id;
+                ids[i] = backendIds.idOf(ServiceIds.backendKey(backends.get(i)));
             }
             int serviceId = frontendIds.idOf(ServiceIds.frontendKey(key));
             Lb4Service service = new Lb4Service(serviceId, ids.length, entry.flags(), entry.affinityTimeout());
@@ -355,6 +361,15 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
                 want = ProgrammedFrontend.slots(service, ids);
             }
             ProgrammedFrontend have = programmed.get(key);
+            if (!want.equals(have) && heldUntilSynced.contains(key)) {
+                deferredUntilSynced.add(owner);
+                continue;
+            }
+            for (int i = 0; i < ids.length; i++) {
+                if (backends.get(i).packed() != programmedBackends.get(ids[i])) {
+                    plan.backends.put(ids[i], backends.get(i));
+                }
+            }
             plan.frontends.remove(key); // claimed twice in one batch: the later claim wins, as it would one by one
             if (want.equals(have)) {
                 plan.unchanged.add(Map.entry(owner, key));
@@ -364,7 +379,11 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         }
         for (Lb4Key gone : frontendsOf.getOrDefault(owner, Set.of())) {
             if (!desired.containsKey(gone)) {
-                plan.gone.add(Map.entry(owner, gone));
+                if (heldUntilSynced.contains(gone)) {
+                    deferredUntilSynced.add(owner);
+                } else {
+                    plan.gone.add(Map.entry(owner, gone));
+                }
             }
         }
         if (desired.isEmpty()) {
@@ -730,6 +749,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             maybeUnused.add(id.intValue()); // a backend no adopted slot points at is an orphan
         });
         restoreIds(services, backends);
+        heldUntilSynced = new HashSet<>(services.keySet());
         if (!services.isEmpty()) {
             LOG.info("adopted {} frontends and {} backends from the pinned maps", services.size(), backends.size());
         }
