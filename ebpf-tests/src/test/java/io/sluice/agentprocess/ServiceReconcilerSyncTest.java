@@ -276,6 +276,15 @@ class ServiceReconcilerSyncTest {
                 restarted.publish(first, false);
                 agent.runUntilIdle();
                 assertThat(programmed(agent.maps)).as("one of its two slices, before the sync").isEqualTo(before);
+                int backendIdsHeld = agent.backendIds.size();
+                EndpointSlice withNewEndpoint = slice("svc-0", 1, Set.of(3, 4, 9));
+                restarted.put(withNewEndpoint);
+                restarted.publish(withNewEndpoint, false);
+                agent.runUntilIdle();
+                assertThat(programmed(agent.maps)).as("a slice with an endpoint new to the maps, before the sync")
+                        .isEqualTo(before);
+                assertThat(agent.backendIds.size()).as("backend ids, none taken for a held frontend's new backend")
+                        .isEqualTo(backendIdsHeld);
 
                 restarted.put(second);
                 restarted.publish(second, false);
@@ -453,11 +462,12 @@ class ServiceReconcilerSyncTest {
         final ServiceMaps maps;
         final ServiceReconciler reconciler;
         final StateWriter writer;
+        final StableIdAllocator backendIds;
 
         Agent(BpfObject pod, Path state, SyncingSource source) {
             maps = ServiceMaps.of(pod);
             StableIdAllocator frontendIds = ServiceIds.openFrontendIds(state);
-            StableIdAllocator backendIds = ServiceIds.openBackendIds(state);
+            backendIds = ServiceIds.openBackendIds(state);
             reconciler = new ServiceReconciler(new ServiceTranslator(CONFIG, NodeContext.parse("node-1", List.of(), List.of())),
                     maps, frontendIds, backendIds, metrics).owning(maps).owning(frontendIds).owning(backendIds);
             writer = new StateWriter(new EventQueue(1 << 12, metrics), List.of(source), List.of(reconciler), metrics);

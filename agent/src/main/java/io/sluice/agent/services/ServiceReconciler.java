@@ -339,13 +339,21 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
 
     /** Adds one Service's difference to {@code plan}, allocating the ids of its frontends and backends. */
     private void plan(ServiceKey owner, Map<Lb4Key, DesiredEntry> desired, WritePlan plan) {
+        frontends:
         for (Map.Entry<Lb4Key, DesiredEntry> e : desired.entrySet()) {
             Lb4Key key = e.getKey();
             DesiredEntry entry = e.getValue();
             List<Lb4Backend> backends = entry.backends();
+            boolean held = heldUntilSynced.contains(key);
             int[] ids = new int[backends.size()];
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = backendIds.idOf(ServiceIds.backendKey(backends.get(i)));
+                long backendKey = ServiceIds.backendKey(backends.get(i));
+                // A held frontend only compares: a backend without an id is not in it, and no id is taken for it.
+                ids[i] = held ? backendIds.find(backendKey) : backendIds.idOf(backendKey);
+                if (ids[i] == 0) {
+                    deferredUntilSynced.add(owner);
+                    continue frontends;
+                }
             }
             int serviceId = frontendIds.idOf(ServiceIds.frontendKey(key));
             Lb4Service service = new Lb4Service(serviceId, ids.length, entry.flags(), entry.affinityTimeout());
@@ -361,7 +369,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
                 want = ProgrammedFrontend.slots(service, ids);
             }
             ProgrammedFrontend have = programmed.get(key);
-            if (!want.equals(have) && heldUntilSynced.contains(key)) {
+            if (held && !want.equals(have)) {
                 deferredUntilSynced.add(owner);
                 continue;
             }
