@@ -1,5 +1,7 @@
 package io.sluice.agentprocess;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.sluice.agent.event.EventChannel;
 import io.sluice.agent.model.ResourceKind;
@@ -12,11 +14,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Services and EndpointSlices held in memory, synced from the start; the test publishes changes on {@link #channel}. */
+/**
+ * Services and EndpointSlices held in memory, synced once started unless a test clears {@link #synced} until its
+ * list is complete; the test publishes changes on {@link #channel}.
+ */
 final class InMemoryServiceSource implements ResourceSource {
     private final Map<ResourceKind, Map<String, HasMetadata>> objects = new ConcurrentHashMap<>();
     private final AtomicLong version = new AtomicLong();
     volatile EventChannel channel;
+    volatile boolean synced = true;
 
     void put(HasMetadata object) {
         object.getMetadata().setResourceVersion(Long.toString(version.incrementAndGet()));
@@ -25,6 +31,10 @@ final class InMemoryServiceSource implements ResourceSource {
 
     void remove(HasMetadata object) {
         objects.getOrDefault(ResourceKind.of(object), Map.of()).remove(object.getMetadata().getName());
+    }
+
+    void publish(HasMetadata object, boolean deleted) {
+        assertThat(channel.publish(ResourceKind.of(object), deleted, object)).as("queued").isTrue();
     }
 
     @Override
@@ -44,12 +54,12 @@ final class InMemoryServiceSource implements ResourceSource {
 
     @Override
     public boolean synced(ResourceKind kind) {
-        return channel != null;
+        return channel != null && synced;
     }
 
     @Override
     public String notSyncedReason(ResourceKind kind) {
-        return channel == null ? "not started" : null;
+        return channel == null ? "not started" : synced ? null : "not listed yet";
     }
 
     @Override

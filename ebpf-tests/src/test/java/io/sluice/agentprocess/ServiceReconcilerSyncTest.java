@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
-import io.sluice.agent.event.EventChannel;
 import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.ids.ServiceIds;
 import io.sluice.agent.ids.StableIdAllocator;
@@ -16,7 +15,6 @@ import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ObjectKey;
 import io.sluice.agent.model.ResourceKind;
 import io.sluice.agent.services.ServiceReconciler;
-import io.sluice.agent.source.ResourceSource;
 import io.sluice.agent.writer.StateWriter;
 import io.sluice.bpf.BpfObjectFile;
 import io.sluice.loader.BpfObject;
@@ -36,10 +34,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -49,8 +45,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
@@ -150,7 +144,7 @@ class ServiceReconcilerSyncTest {
                     apply(op, cluster, null, null);
                 }
                 // A restart: the new agent starts over the maps the last one left, the source not yet synced.
-                SyncingSource source = new SyncingSource();
+                InMemoryServiceSource source = notSyncedSource();
                 Map<Lb4Key, String> held;
                 try (ServiceMaps maps = ServiceMaps.of(pod)) {
                     held = frontends(maps);
@@ -185,9 +179,8 @@ class ServiceReconcilerSyncTest {
             }
             Path freshState = Files.createTempDirectory("sluice-sync-fresh-");
             try {
-                SyncingSource all = new SyncingSource();
+                InMemoryServiceSource all = new InMemoryServiceSource();
                 cluster.values().forEach(all::put);
-                all.synced = true;
                 try (Agent reference = new Agent(fresh, freshState, all)) {
                     reference.runUntilIdle();
                     try (ServiceMaps maps = ServiceMaps.of(pod)) {
@@ -208,7 +201,7 @@ class ServiceReconcilerSyncTest {
         Assume.that(pod != null);
         Path state = Files.createTempDirectory("sluice-sync-state-");
         try {
-            SyncingSource source = new SyncingSource();
+            InMemoryServiceSource source = notSyncedSource();
             try (Agent agent = new Agent(pod, state, source)) {
                 // Each translation of a dual-stack Service refuses its IPv6 frontend once (not programmed yet): the
                 // refusal counter counts its translations.
@@ -252,7 +245,7 @@ class ServiceReconcilerSyncTest {
             EndpointSlice first = slice("svc-0", 0, Set.of(1, 2));
             EndpointSlice second = slice("svc-0", 1, Set.of(3, 4));
             Map<Lb4Key, String> before;
-            SyncingSource source = new SyncingSource();
+            InMemoryServiceSource source = notSyncedSource();
             try (Agent agent = new Agent(pod, state, source)) {
                 for (HasMetadata object : List.of(service, first, second)) {
                     source.put(object);
@@ -266,7 +259,7 @@ class ServiceReconcilerSyncTest {
             // A restart where the list brings the Service before its EndpointSlices (pages, kinds listed in parallel):
             // until the store is complete the frontend keeps every backend it had, so no new connection fails or
             // goes to fewer backends, and no flow of a backend that only seems gone is flushed.
-            SyncingSource restarted = new SyncingSource();
+            InMemoryServiceSource restarted = notSyncedSource();
             try (Agent agent = new Agent(pod, state, restarted)) {
                 restarted.put(service);
                 restarted.publish(service, false);
@@ -306,7 +299,7 @@ class ServiceReconcilerSyncTest {
     }
 
     /** Applies {@code op} to the cluster and, when an agent runs (non-null), publishes it or runs the writer. */
-    private static void apply(Op op, Map<ObjectKey, HasMetadata> cluster, SyncingSource source, Agent agent) {
+    private static void apply(Op op, Map<ObjectKey, HasMetadata> cluster, InMemoryServiceSource source, Agent agent) {
         HasMetadata object = switch (op.kind()) {
             case PUT_SERVICE, DELETE_SERVICE -> service(op.service(), op.maglev());
             case PUT_SLICE, DELETE_SLICE -> slice("svc-" + op.service(), op.part(), op.endpoints());
@@ -400,60 +393,11 @@ class ServiceReconcilerSyncTest {
         return b.build();
     }
 
-    /** Services and EndpointSlices in memory, not synced until the test says so. */
-    private static final class SyncingSource implements ResourceSource {
-        private final Map<ResourceKind, Map<String, HasMetadata>> objects = new ConcurrentHashMap<>();
-        private final AtomicLong version = new AtomicLong();
-        volatile boolean synced;
-        private volatile EventChannel channel;
-
-        void put(HasMetadata object) {
-            object.getMetadata().setResourceVersion(Long.toString(version.incrementAndGet()));
-            objects.computeIfAbsent(ResourceKind.of(object), k -> new ConcurrentHashMap<>())
-                    .put(object.getMetadata().getName(), object);
-        }
-
-        void remove(HasMetadata object) {
-            objects.getOrDefault(ResourceKind.of(object), Map.of()).remove(object.getMetadata().getName());
-        }
-
-        void publish(HasMetadata object, boolean deleted) {
-            assertThat(channel.publish(ResourceKind.of(object), deleted, object)).as("queued").isTrue();
-        }
-
-        @Override
-        public String name() {
-            return "test";
-        }
-
-        @Override
-        public Set<ResourceKind> kinds() {
-            return EnumSet.of(ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE);
-        }
-
-        @Override
-        public void start(EventChannel channel) {
-            this.channel = channel;
-        }
-
-        @Override
-        public boolean synced(ResourceKind kind) {
-            return synced;
-        }
-
-        @Override
-        public String notSyncedReason(ResourceKind kind) {
-            return synced ? null : "not listed yet";
-        }
-
-        @Override
-        public Collection<? extends HasMetadata> snapshot(ResourceKind kind) {
-            return List.copyOf(objects.getOrDefault(kind, Map.of()).values());
-        }
-
-        @Override
-        public void close() {
-        }
+    /** A source whose list is not complete until the test sets {@code synced}. */
+    private static InMemoryServiceSource notSyncedSource() {
+        InMemoryServiceSource source = new InMemoryServiceSource();
+        source.synced = false;
+        return source;
     }
 
     /** The writer and the service reconciler on an object's maps, run on the test's thread. */
@@ -464,7 +408,7 @@ class ServiceReconcilerSyncTest {
         final StateWriter writer;
         final StableIdAllocator backendIds;
 
-        Agent(BpfObject pod, Path state, SyncingSource source) {
+        Agent(BpfObject pod, Path state, InMemoryServiceSource source) {
             maps = ServiceMaps.of(pod);
             StableIdAllocator frontendIds = ServiceIds.openFrontendIds(state);
             backendIds = ServiceIds.openBackendIds(state);
