@@ -3,7 +3,6 @@ package io.sluice.agentapi;
 import static io.sluice.agent.testsupport.TestObjects.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.sluice.agent.event.EventQueue;
@@ -35,12 +34,8 @@ class KubernetesSourceListPagesTest {
     void everyPageOfTheListReachesTheStoreAndTheWatchFollows() throws Exception {
         AgentMetrics metrics = new AgentMetrics();
         try (ListWatchApiServer api = ListWatchApiServer.start();
-             KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                     .withMasterUrl("http://127.0.0.1:" + api.port()).withRequestRetryBackoffLimit(0).build()).build()) {
-            api.collection("/api/v1/services", "ServiceList", "v1");
-            for (int i = 0; i < SERVICES; i++) {
-                api.put("/api/v1/services", service("default", "svc-" + i, null, 80));
-            }
+             KubernetesClient client = new KubernetesClientBuilder().withConfig(api.loopbackClientConfig()).build()) {
+            putServices(api);
             KubernetesSource source = new KubernetesSource(client, EnumSet.of(ResourceKind.SERVICE), Duration.ZERO);
             try {
                 RecordingReconciler reconciler = new RecordingReconciler();
@@ -78,12 +73,8 @@ class KubernetesSourceListPagesTest {
     void withPageSizeZeroEachKindIsListedInOneRequestFromTheWatchCache() throws Exception {
         AgentMetrics metrics = new AgentMetrics();
         try (ListWatchApiServer api = ListWatchApiServer.start();
-             KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                     .withMasterUrl("http://127.0.0.1:" + api.port()).withRequestRetryBackoffLimit(0).build()).build()) {
-            api.collection("/api/v1/services", "ServiceList", "v1");
-            for (int i = 0; i < SERVICES; i++) {
-                api.put("/api/v1/services", service("default", "svc-" + i, null, 80));
-            }
+             KubernetesClient client = new KubernetesClientBuilder().withConfig(api.loopbackClientConfig()).build()) {
+            putServices(api);
             KubernetesSource source = new KubernetesSource(client, new ApiReachability(), EnumSet.of(ResourceKind.SERVICE),
                     Duration.ZERO, 0);
             try {
@@ -110,5 +101,13 @@ class KubernetesSourceListPagesTest {
             writer.doWork();
             return condition.getAsBoolean();
         }, () -> what);
+    }
+
+    /** {@value #SERVICES} Services in the server's collection, more than two pages. */
+    private static void putServices(ListWatchApiServer api) {
+        api.collection("/api/v1/services", "ServiceList", "v1");
+        for (int i = 0; i < SERVICES; i++) {
+            api.put("/api/v1/services", service("default", "svc-" + i, null, 80));
+        }
     }
 }

@@ -3,7 +3,6 @@ package io.sluice.agentapi;
 import static io.sluice.agent.testsupport.TestObjects.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.sluice.agent.event.EventQueue;
@@ -35,8 +34,7 @@ class KubernetesSourceWatchExpiryTest {
     void aWatchEndedWithGoneMakesTheSourceListAgain() throws Exception {
         AgentMetrics metrics = new AgentMetrics();
         try (ListWatchApiServer api = ListWatchApiServer.start();
-             KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                             .withMasterUrl("http://127.0.0.1:" + api.port()).withRequestRetryBackoffLimit(0).build())
+             KubernetesClient client = new KubernetesClientBuilder().withConfig(api.loopbackClientConfig())
                      .withKubernetesSerialization(KubernetesSource.serialization()).build()) {
             api.collection(SERVICES, "ServiceList", "v1");
             api.put(SERVICES, service("default", "web", null, 80));

@@ -3,6 +3,8 @@ package io.sluice.agentapi;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.loader.NetworkNamespace;
 import io.sluice.testnet.Netns;
@@ -179,6 +181,11 @@ public final class ListWatchApiServer implements AutoCloseable {
             publishedVersion = ++resourceVersion;
             send(c, "DELETED", json);
         }
+    }
+
+    /** A client configuration for this server as {@link #start()} opens it, on loopback, that does not retry. */
+    public Config loopbackClientConfig() {
+        return new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + port()).withRequestRetryBackoffLimit(0).build();
     }
 
     /** The port it listens on. */

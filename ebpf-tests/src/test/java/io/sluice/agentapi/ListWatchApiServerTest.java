@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -25,8 +24,7 @@ class ListWatchApiServerTest {
         try (ListWatchApiServer api = ListWatchApiServer.start()) {
             api.collection(SERVICES, "ServiceList", "v1");
             api.put(SERVICES, service("a", 1));
-            try (KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                    .withMasterUrl("http://127.0.0.1:" + api.port()).withRequestRetryBackoffLimit(0).build()).build()) {
+            try (KubernetesClient client = new KubernetesClientBuilder().withConfig(api.loopbackClientConfig()).build()) {
                 SharedIndexInformer<Service> informer = client.services().inAnyNamespace().inform();
                 informer.start().toCompletableFuture().get(20, TimeUnit.SECONDS);
                 assertThat(ports(informer)).containsExactly(1);
