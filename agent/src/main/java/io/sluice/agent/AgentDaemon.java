@@ -3,21 +3,20 @@ package io.sluice.agent;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.config.AgentConfig;
 import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.http.StatusHttpServer;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.source.ApiReachability;
+import io.sluice.agent.source.Kubeconfig;
 import io.sluice.agent.source.KubernetesSource;
 import io.sluice.agent.source.ManifestDirectorySource;
 import io.sluice.agent.source.ResourceSource;
 import io.sluice.agent.writer.Reconciler;
 import io.sluice.agent.writer.StateWriter;
 import io.sluice.agent.writer.WriterStatus;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -74,11 +73,12 @@ public final class AgentDaemon implements AutoCloseable {
         switch (config.sourceMode()) {
             case MANIFESTS -> source = new ManifestDirectorySource(config.manifests(), config.manifestPollInterval(), metrics);
             case KUBECONFIG, IN_CLUSTER -> {
+                KubernetesSerialization serialization = KubernetesSource.serialization();
                 Config apiConfig = config.sourceMode() == AgentConfig.SourceMode.KUBECONFIG
-                        ? kubeconfig(config.kubeconfig()) : Config.autoConfigure(null);
+                        ? Kubeconfig.read(config.kubeconfig(), serialization) : Config.autoConfigure(null);
                 ApiReachability reachability = new ApiReachability();
                 client = reachability.installOn(new KubernetesClientBuilder().withConfig(apiConfig)
-                        .withKubernetesSerialization(KubernetesSource.serialization())).build();
+                        .withKubernetesSerialization(serialization)).build();
                 source = new KubernetesSource(client, reachability);
             }
             default -> throw new IllegalStateException("source mode " + config.sourceMode());
@@ -97,16 +97,6 @@ public final class AgentDaemon implements AutoCloseable {
         }
         // From here a failure closes the source, the client and the reconcilers with the daemon.
         return start(config, queue, source, true, client, reconcilers, metrics);
-    }
-
-    private static Config kubeconfig(Path file) {
-        try {
-            return Config.fromKubeconfig(null, Files.readString(file), file.toString());
-        } catch (IOException e) {
-            throw new IllegalStateException("kubeconfig " + file + ": cannot be read: " + e, e);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("kubeconfig " + file + ": " + e.getMessage(), e);
-        }
     }
 
     /**
