@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.model.ResourceKind;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import tools.jackson.databind.JsonNode;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -26,9 +27,22 @@ final class ManifestDocumentBinder {
      * Without marks: snakeyaml then records no position per token (a quarter of the parse). A document that fails
      * is parsed again with positions by whoever reports the problem.
      */
-    private final YAMLMapper yaml = new YAMLMapper(YAMLFactory.builder()
-            .loadSettings(LoadSettings.builder().setUseMarks(false).build()).build());
+    private static final LoadSettings NO_MARKS = LoadSettings.builder().setUseMarks(false).build();
+    private final YAMLMapper yaml = new YAMLMapper(YAMLFactory.builder().loadSettings(NO_MARKS).build());
+    /** Jackson over LibYAML's events (see {@link LibYamlParser}), or null: snakeyaml-engine parses everything. */
+    private final YAMLMapper libYaml;
     private final KubernetesSerialization serialization = new KubernetesSerialization();
+
+    /** A binder that parses with LibYAML when the library is there. */
+    ManifestDocumentBinder() {
+        this(LibYamlParser.available());
+    }
+
+    /** {@code useLibYaml}: parse with LibYAML (which must be {@linkplain LibYamlParser#available() available}). */
+    ManifestDocumentBinder(boolean useLibYaml) {
+        libYaml = useLibYaml ? new YAMLMapper(new LibYamlParser.Factory(YAMLFactory.builder().loadSettings(NO_MARKS)))
+                : null;
+    }
 
     /**
      * The objects of {@code document}: one, several (a {@code List}), or none (an empty document, a kind the agent
@@ -38,7 +52,7 @@ final class ManifestDocumentBinder {
      *                          that does not fit the model (with the field's path)
      */
     List<?> objectsOf(String document) {
-        JsonNode tree = yaml.readTree(document);
+        JsonNode tree = treeOf(document);
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             return List.of();
         }
@@ -53,5 +67,20 @@ final class ManifestDocumentBinder {
         }
         Object parsed = serialization.convertValue(tree, KubernetesResource.class);
         return parsed instanceof KubernetesList list ? list.getItems() : parsed == null ? List.of() : List.of(parsed);
+    }
+
+    /**
+     * The document's tree: LibYAML's events read by Jackson when it can, else (no LibYAML, a document it refuses,
+     * one beyond snakeyaml-engine's size limit) snakeyaml-engine's, whose verdict and error messages are the agent's.
+     */
+    private JsonNode treeOf(String document) {
+        if (libYaml != null && document.length() <= NO_MARKS.getCodePointLimit()) {
+            try {
+                return libYaml.readTree(document.getBytes(StandardCharsets.UTF_8));
+            } catch (RuntimeException rejected) {
+                // parsed again below: snakeyaml-engine decides and words the error
+            }
+        }
+        return yaml.readTree(document);
     }
 }

@@ -1,0 +1,343 @@
+package io.sluice.agent.source;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.Reader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.common.Anchor;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
+import org.snakeyaml.engine.v2.events.AliasEvent;
+import org.snakeyaml.engine.v2.events.DocumentEndEvent;
+import org.snakeyaml.engine.v2.events.DocumentStartEvent;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.ImplicitTuple;
+import org.snakeyaml.engine.v2.events.MappingEndEvent;
+import org.snakeyaml.engine.v2.events.MappingStartEvent;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
+import org.snakeyaml.engine.v2.events.SequenceEndEvent;
+import org.snakeyaml.engine.v2.events.SequenceStartEvent;
+import org.snakeyaml.engine.v2.events.StreamEndEvent;
+import org.snakeyaml.engine.v2.events.StreamStartEvent;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.io.IOContext;
+import tools.jackson.dataformat.yaml.YAMLFactory;
+import tools.jackson.dataformat.yaml.YAMLFactoryBuilder;
+import tools.jackson.dataformat.yaml.YAMLParser;
+
+/**
+ * Jackson's YAML parser with LibYAML (the reference C parser, Debian's {@code libyaml-0-2}, called through FFM)
+ * producing the YAML events in place of snakeyaml-engine's scanner and parser. Everything after the events is
+ * Jackson's own: scalar typing (ints, floats, booleans, nulls by the same resolver), anchors, tags, the tree and
+ * the binding, so a document LibYAML accepts gives the same tree.
+ *
+ * <p>Why: snakeyaml-engine's scanner was ~70 % of the CPU and of the allocation of reading a manifest (63 KB for a
+ * 1.4 KB EndpointSlice: iterators over its possible simple keys, Optionals and token lists on every token, which
+ * only C2's escape analysis would remove, and the agent runs C1 only). LibYAML allocates nothing on the Java heap;
+ * what is left is one event object and one string per scalar.
+ *
+ * <p>LibYAML implements YAML 1.1 and snakeyaml-engine 1.2: their syntax differs in corners (snakeyaml-engine is
+ * stricter about some of them), so a document LibYAML rejects must be parsed again with snakeyaml-engine, which
+ * then gives the error the agent reports (see {@link ManifestDocumentBinder}); {@link LibYamlException} says so.
+ *
+ * <p>Layouts, from libyaml 0.2.5's {@code yaml.h} on x86-64/aarch64 (LP64), no padding surprises:
+ * <pre>
+ * yaml_event_t (104 bytes)       type:int @0, union data @8, start_mark @56 (index, line, column: size_t), end_mark @80
+ *   scalar                       anchor* @8, tag* @16, value* @24, length:size_t @32, plain_implicit @40,
+ *                                quoted_implicit @44, style @48
+ *   sequence_start/mapping_start anchor* @8, tag* @16, implicit @24, style @28
+ *   alias                        anchor* @8
+ *   document_start               version_directive* @8, tag_directives {start*, end*} @16, implicit @32
+ *   document_end                 implicit @8
+ * yaml_parser_t (480 bytes)      error:int @0, problem* @8, ...
+ * </pre>
+ *
+ * <p>Not thread-safe: one parser per document, used by one thread (its native memory is a confined arena).
+ */
+final class LibYamlParser extends YAMLParser {
+    private static final Logger LOG = LoggerFactory.getLogger(LibYamlParser.class);
+
+    private static final long PARSER_SIZE = 480;
+    private static final long EVENT_SIZE = 104;
+    private static final long PARSER_PROBLEM = 8;
+    private static final long EVENT_TYPE = 0;
+    private static final long EVENT_ANCHOR = 8;
+    private static final long EVENT_TAG = 16;
+    private static final long SCALAR_VALUE = 24;
+    private static final long SCALAR_LENGTH = 32;
+    private static final long SCALAR_STYLE = 48;
+    private static final long COLLECTION_STYLE = 28;
+    private static final long DOCUMENT_START_IMPLICIT = 32;
+    private static final long DOCUMENT_END_IMPLICIT = 8;
+
+    // yaml_event_type_t
+    private static final int STREAM_START = 1;
+    private static final int STREAM_END = 2;
+    private static final int DOCUMENT_START = 3;
+    private static final int DOCUMENT_END = 4;
+    private static final int ALIAS = 5;
+    private static final int SCALAR = 6;
+    private static final int SEQUENCE_START = 7;
+    private static final int SEQUENCE_END = 8;
+    private static final int MAPPING_START = 9;
+    private static final int MAPPING_END = 10;
+    // yaml_scalar_style_t; yaml_sequence_style_t and yaml_mapping_style_t
+    private static final int PLAIN = 1;
+    private static final int SINGLE_QUOTED = 2;
+    private static final int DOUBLE_QUOTED = 3;
+    private static final int LITERAL = 4;
+    private static final int FLOW = 2;
+
+    private static final Optional<Mark> NO_MARK = Optional.empty();
+    private static final ImplicitTuple PLAIN_IMPLICIT = new ImplicitTuple(true, false);
+    private static final ImplicitTuple QUOTED_IMPLICIT = new ImplicitTuple(false, true);
+    private static final ImplicitTuple TAGGED = new ImplicitTuple(false, false);
+
+    /** All of memory, to read the strings LibYAML's events point to by their address. */
+    private static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private static final MethodHandle INITIALIZE;
+    private static final MethodHandle SET_INPUT_STRING;
+    private static final MethodHandle PARSE;
+    private static final MethodHandle EVENT_DELETE;
+    private static final MethodHandle DELETE;
+    /** Why LibYAML cannot be used (library not found), or null. */
+    private static final String UNAVAILABLE;
+
+    static {
+        MethodHandle initialize = null;
+        MethodHandle setInput = null;
+        MethodHandle parse = null;
+        MethodHandle eventDelete = null;
+        MethodHandle delete = null;
+        String unavailable = null;
+        try {
+            SymbolLookup lib = SymbolLookup.libraryLookup("libyaml-0.so.2", Arena.global());
+            Linker linker = Linker.nativeLinker();
+            // Short calls that never block or call back: no thread-state transition.
+            Linker.Option critical = Linker.Option.critical(false);
+            initialize = linker.downcallHandle(lib.findOrThrow("yaml_parser_initialize"),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS), critical);
+            setInput = linker.downcallHandle(lib.findOrThrow("yaml_parser_set_input_string"),
+                    FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG), critical);
+            parse = linker.downcallHandle(lib.findOrThrow("yaml_parser_parse"),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), critical);
+            eventDelete = linker.downcallHandle(lib.findOrThrow("yaml_event_delete"),
+                    FunctionDescriptor.ofVoid(ADDRESS), critical);
+            delete = linker.downcallHandle(lib.findOrThrow("yaml_parser_delete"),
+                    FunctionDescriptor.ofVoid(ADDRESS), critical);
+        } catch (IllegalArgumentException | java.util.NoSuchElementException | UnsupportedOperationException
+                 | IllegalCallerException e) {
+            unavailable = e.toString();
+        }
+        INITIALIZE = initialize;
+        SET_INPUT_STRING = setInput;
+        PARSE = parse;
+        EVENT_DELETE = eventDelete;
+        DELETE = delete;
+        UNAVAILABLE = unavailable;
+        if (unavailable != null) {
+            LOG.info("LibYAML (libyaml-0.so.2) not usable ({}); manifests are parsed with snakeyaml-engine alone",
+                    unavailable);
+        }
+    }
+
+    /** LibYAML rejected a document (or could not start): parse it with snakeyaml-engine for the verdict. */
+    static final class LibYamlException extends RuntimeException {
+        LibYamlException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment parser;
+    private final MemorySegment event;
+    private byte[] scratch = new byte[64];
+    private boolean freed;
+
+    private LibYamlParser(ObjectReadContext readCtxt, IOContext ioCtxt, int streamReadFeatures, int formatFeatures,
+                          LoadSettings loadSettings, byte[] data, int offset, int len) {
+        // Jackson's parser builds a snakeyaml-engine parser over this reader; it is never asked for an event.
+        super(readCtxt, ioCtxt, null, streamReadFeatures, formatFeatures, loadSettings, Reader.nullReader());
+        parser = arena.allocate(PARSER_SIZE, 8);
+        event = arena.allocate(EVENT_SIZE, 8);
+        MemorySegment input = arena.allocate(len + 1L);
+        MemorySegment.copy(data, offset, input, JAVA_BYTE, 0, len);
+        try {
+            if ((int) INITIALIZE.invokeExact(parser) == 0) {
+                arena.close();
+                freed = true;
+                throw new LibYamlException("yaml_parser_initialize failed (out of memory)");
+            }
+            SET_INPUT_STRING.invokeExact(parser, input, (long) len);
+        } catch (LibYamlException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("libyaml", t);
+        }
+    }
+
+    /** Whether LibYAML was found; without it the manifest source parses with snakeyaml-engine alone. */
+    static boolean available() {
+        return UNAVAILABLE == null;
+    }
+
+    @Override
+    protected Event nextEvent() {
+        if (freed) {
+            return null;
+        }
+        try {
+            if ((int) PARSE.invokeExact(parser, event) == 0) {
+                long problem = parser.get(JAVA_LONG, PARSER_PROBLEM);
+                throw new LibYamlException(problem == 0 ? "libyaml: not valid YAML" : "libyaml: " + cString(problem));
+            }
+            try {
+                return toEvent();
+            } finally {
+                EVENT_DELETE.invokeExact(event);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("libyaml", t);
+        }
+    }
+
+    /** The snakeyaml-engine event for LibYAML's current one, as snakeyaml-engine's own parser would make it. */
+    private Event toEvent() {
+        return switch (event.get(JAVA_INT, EVENT_TYPE)) {
+            case STREAM_START -> new StreamStartEvent(NO_MARK, NO_MARK);
+            case STREAM_END -> new StreamEndEvent(NO_MARK, NO_MARK);
+            case DOCUMENT_START -> new DocumentStartEvent(event.get(JAVA_INT, DOCUMENT_START_IMPLICIT) == 0,
+                    Optional.empty(), Map.of(), NO_MARK, NO_MARK);
+            case DOCUMENT_END -> new DocumentEndEvent(event.get(JAVA_INT, DOCUMENT_END_IMPLICIT) == 0, NO_MARK, NO_MARK);
+            case ALIAS -> new AliasEvent(anchor(), NO_MARK, NO_MARK);
+            case SCALAR -> scalar();
+            case SEQUENCE_START -> {
+                Optional<String> tag = tag();
+                yield new SequenceStartEvent(anchor(), tag, tag.isEmpty(), flowStyle(), NO_MARK, NO_MARK);
+            }
+            case SEQUENCE_END -> new SequenceEndEvent(NO_MARK, NO_MARK);
+            case MAPPING_START -> {
+                Optional<String> tag = tag();
+                yield new MappingStartEvent(anchor(), tag, tag.isEmpty(), flowStyle(), NO_MARK, NO_MARK);
+            }
+            case MAPPING_END -> new MappingEndEvent(NO_MARK, NO_MARK);
+            default -> throw new LibYamlException("libyaml: unexpected event " + event.get(JAVA_INT, EVENT_TYPE));
+        };
+    }
+
+    private ScalarEvent scalar() {
+        int style = event.get(JAVA_INT, SCALAR_STYLE);
+        Optional<String> tag = tag();
+        // As snakeyaml-engine's parser: plain and untagged resolves by value, quoted and untagged is a string.
+        ImplicitTuple implicit = tag.isPresent() ? TAGGED : style == PLAIN ? PLAIN_IMPLICIT : QUOTED_IMPLICIT;
+        ScalarStyle scalarStyle = switch (style) {
+            case SINGLE_QUOTED -> ScalarStyle.SINGLE_QUOTED;
+            case DOUBLE_QUOTED -> ScalarStyle.DOUBLE_QUOTED;
+            case LITERAL -> ScalarStyle.LITERAL;
+            case PLAIN -> ScalarStyle.PLAIN;
+            default -> ScalarStyle.FOLDED;
+        };
+        String value = string(event.get(JAVA_LONG, SCALAR_VALUE), event.get(JAVA_LONG, SCALAR_LENGTH));
+        return new ScalarEvent(anchor(), tag, implicit, value, scalarStyle, NO_MARK, NO_MARK);
+    }
+
+    private FlowStyle flowStyle() {
+        return event.get(JAVA_INT, COLLECTION_STYLE) == FLOW ? FlowStyle.FLOW : FlowStyle.BLOCK;
+    }
+
+    private Optional<Anchor> anchor() {
+        long at = event.get(JAVA_LONG, EVENT_ANCHOR);
+        return at == 0 ? Optional.empty() : Optional.of(new Anchor(cString(at)));
+    }
+
+    private Optional<String> tag() {
+        long at = event.get(JAVA_LONG, EVENT_TAG);
+        return at == 0 ? Optional.empty() : Optional.of(cString(at));
+    }
+
+    /** The UTF-8 text of {@code length} bytes at native address {@code at}. */
+    private String string(long at, long length) {
+        int n = Math.toIntExact(length);
+        if (n == 0) {
+            return "";
+        }
+        if (scratch.length < n) {
+            scratch = new byte[Math.max(n, 2 * scratch.length)];
+        }
+        MemorySegment.copy(NATIVE, JAVA_BYTE, at, scratch, 0, n);
+        return new String(scratch, 0, n, StandardCharsets.UTF_8);
+    }
+
+    private static String cString(long at) {
+        return NATIVE.getString(at);
+    }
+
+    @Override
+    public void close() {
+        try {
+            super.close();
+        } finally {
+            free();
+        }
+    }
+
+    private void free() {
+        if (!freed) {
+            freed = true;
+            try {
+                DELETE.invokeExact(parser);
+            } catch (Throwable t) {
+                throw new IllegalStateException("libyaml", t);
+            } finally {
+                arena.close();
+            }
+        }
+    }
+
+    /**
+     * A {@link YAMLFactory} whose parsers over bytes (UTF-8) are LibYAML's; over text (Strings, Readers) they stay
+     * snakeyaml-engine's. Only when {@link #available()}.
+     */
+    static final class Factory extends YAMLFactory {
+        Factory(YAMLFactoryBuilder builder) {
+            super(builder);
+            if (!available()) {
+                throw new IllegalStateException("LibYAML is not available: " + UNAVAILABLE);
+            }
+        }
+
+        private Factory(Factory source) {
+            super(source);
+        }
+
+        @Override
+        public YAMLFactory copy() {
+            return new Factory(this);
+        }
+
+        @Override
+        protected YAMLParser _createParser(ObjectReadContext readCtxt, IOContext ioCtxt, byte[] data, int offset,
+                                           int len) {
+            return new LibYamlParser(readCtxt, ioCtxt, readCtxt.getStreamReadFeatures(_streamReadFeatures),
+                    readCtxt.getFormatReadFeatures(_formatReadFeatures), _loadSettings, data, offset, len);
+        }
+    }
+}
