@@ -317,8 +317,13 @@ final class LibYamlParser extends YAMLParser {
      * snakeyaml-engine's. Only when {@link #available()}.
      */
     static final class Factory extends YAMLFactory {
+        /**
+         * {@code builder}'s load settings are replaced: Jackson's parser still builds a snakeyaml-engine parser that
+         * is never read, so its buffer is one character (the default 1,024 were 2 KB per document), and marks are
+         * off (LibYAML's events carry none).
+         */
         Factory(YAMLFactoryBuilder builder) {
-            super(builder);
+            super(builder.loadSettings(LoadSettings.builder().setUseMarks(false).setBufferSize(1).build()));
             if (!available()) {
                 throw new IllegalStateException("LibYAML is not available: " + UNAVAILABLE);
             }

@@ -40,8 +40,7 @@ final class ManifestDocumentBinder {
 
     /** {@code useLibYaml}: parse with LibYAML (which must be {@linkplain LibYamlParser#available() available}). */
     ManifestDocumentBinder(boolean useLibYaml) {
-        libYaml = useLibYaml ? new YAMLMapper(new LibYamlParser.Factory(YAMLFactory.builder().loadSettings(NO_MARKS)))
-                : null;
+        libYaml = useLibYaml ? new YAMLMapper(new LibYamlParser.Factory(YAMLFactory.builder())) : null;
     }
 
     /**
@@ -70,11 +69,39 @@ final class ManifestDocumentBinder {
     }
 
     /**
-     * The document's tree: LibYAML's events read by Jackson when it can, else (no LibYAML, a document it refuses,
-     * one beyond snakeyaml-engine's size limit) snakeyaml-engine's, whose verdict and error messages are the agent's.
+     * Characters around which LibYAML (YAML 1.1) reads otherwise than snakeyaml-engine (YAML 1.2): a tab after a
+     * colon ({@code a:<TAB>b}), the escapes {@code \L} and {@code \P}, line breaks YAML 1.2 no longer has (NEL, LS,
+     * PS), a byte-order mark, the characters that start anchors, aliases and tags, whose names allow other
+     * characters in each ({@code &a: b} is an anchor {@code a:} for snakeyaml-engine, an anchor {@code a} then a
+     * colon for LibYAML), {@code ?}, which starts a key in a flow collection for LibYAML even before a non-blank
+     * ({@code [?q]}), and block scalars ({@code |}, {@code >}), whose leading blank lines snakeyaml-engine checks
+     * more strictly. A Service or an EndpointSlice rarely holds any; documents that do are parsed as before.
      */
-    private JsonNode treeOf(String document) {
-        if (libYaml != null && document.length() <= NO_MARKS.getCodePointLimit()) {
+    private static final String SNAKEYAML_DECIDES = "\t\\\u0085\u2028\u2029\ufeff&*!?|>";
+
+    /**
+     * Whether LibYAML may read {@code document}: it holds none of {@link #SNAKEYAML_DECIDES} and is within
+     * snakeyaml-engine's size limit, so whatever LibYAML accepts, snakeyaml-engine accepts alike.
+     */
+    static boolean libYamlReadsAlike(String document) {
+        if (document.length() > NO_MARKS.getCodePointLimit()) {
+            return false;
+        }
+        for (int i = 0; i < SNAKEYAML_DECIDES.length(); i++) {
+            if (document.indexOf(SNAKEYAML_DECIDES.charAt(i)) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The document's tree: LibYAML's events read by Jackson when it can, else (no LibYAML, a document it refuses or
+     * may read otherwise, see {@link #libYamlReadsAlike}) snakeyaml-engine's, whose verdict and error messages are
+     * the agent's.
+     */
+    JsonNode treeOf(String document) {
+        if (libYaml != null && libYamlReadsAlike(document)) {
             try {
                 return libYaml.readTree(document.getBytes(StandardCharsets.UTF_8));
             } catch (RuntimeException rejected) {
