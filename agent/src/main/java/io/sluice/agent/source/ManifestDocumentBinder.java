@@ -20,6 +20,10 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * fabric8's own mapper (same modules, same unknown-field handling), a kind the agent does not watch is not bound at
  * all, and lists or anything unusual (a watched kind under another apiVersion) still take fabric8's generic path.
  *
+ * <p>The YAML events come from LibYAML where it is installed and the document keeps to the syntax YAML 1.1 and 1.2
+ * read alike (see {@link LibYamlParser}, {@link #libYamlReadsAlike}), else from snakeyaml-engine, which also has the
+ * last word on every document LibYAML refuses.
+ *
  * <p>Thread-safe: shared by the threads that parse a scan's files.
  */
 final class ManifestDocumentBinder {
@@ -81,7 +85,8 @@ final class ManifestDocumentBinder {
 
     /**
      * Whether LibYAML may read {@code document}: it holds none of {@link #SNAKEYAML_DECIDES} and is within
-     * snakeyaml-engine's size limit, so whatever LibYAML accepts, snakeyaml-engine accepts alike.
+     * snakeyaml-engine's size limit, so what LibYAML accepts, snakeyaml-engine reads alike (LibYamlParserTest
+     * compares the two over generated documents).
      */
     static boolean libYamlReadsAlike(String document) {
         if (document.length() > NO_MARKS.getCodePointLimit()) {

@@ -3,6 +3,7 @@ package io.sluice.agent.source;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +15,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * How long the binder takes per manifest document, cold (the first 20,000 documents in a fresh JVM, as at the
  * agent's start) and warm (later rounds over the same documents, as under churn). Figures are printed, never
- * asserted. Run alone in its own JVM: {@code -Dsluice.bench=true -Dtest=ManifestDocumentBinderBenchmark}; size with
- * {@code -Dsluice.bench.documents=N}, warm rounds with {@code -Dsluice.bench.rounds=N}.
+ * asserted, with the bytes allocated per document when warm. Run alone in its own JVM:
+ * {@code -Dsluice.bench=true -Dtest=ManifestDocumentBinderBenchmark}; size with {@code -Dsluice.bench.documents=N},
+ * warm rounds with {@code -Dsluice.bench.rounds=N}, {@code -Dsluice.bench.libyaml=false} for snakeyaml-engine alone.
  */
 @EnabledIfSystemProperty(named = "sluice.bench", matches = "true")
 class ManifestDocumentBinderBenchmark {
@@ -25,23 +27,31 @@ class ManifestDocumentBinderBenchmark {
         int rounds = Integer.getInteger("sluice.bench.rounds", 7);
         List<String> texts = manifests(documents);
 
+        boolean libYaml = LibYamlParser.available()
+                && Boolean.parseBoolean(System.getProperty("sluice.bench.libyaml", "true"));
         long start = System.nanoTime();
-        ManifestDocumentBinder binder = new ManifestDocumentBinder();
+        ManifestDocumentBinder binder = new ManifestDocumentBinder(libYaml);
         int objects = bindAll(binder, texts);
         double coldMillis = (System.nanoTime() - start) / 1e6;
         assertThat(objects).as("every document holds one watched object").isEqualTo(documents);
 
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().threadId();
         double[] warmMicros = new double[rounds];
+        long allocated = 0;
         for (int r = 0; r < rounds; r++) {
+            long bytes = threads.getThreadAllocatedBytes(thread);
             long t = System.nanoTime();
             bindAll(binder, texts);
             warmMicros[r] = (System.nanoTime() - t) / 1e3 / documents;
+            allocated = threads.getThreadAllocatedBytes(thread) - bytes;
         }
         Arrays.sort(warmMicros);
-        System.out.printf("binder bench: %d documents, cold %.0f ms (%.1f us/doc), warm median %.1f us/doc"
-                        + " (min %.1f, max %.1f) over %d rounds; loadavg %s%n",
-                documents, coldMillis, coldMillis * 1e3 / documents, warmMicros[rounds / 2], warmMicros[0],
-                warmMicros[rounds - 1], rounds, Files.readString(Path.of("/proc/loadavg")).strip());
+        System.out.printf("binder bench (%s): %d documents, cold %.0f ms (%.1f us/doc), warm median %.1f us/doc"
+                        + " (min %.1f, max %.1f) over %d rounds, %.0f bytes/doc allocated; loadavg %s%n",
+                libYaml ? "LibYAML" : "snakeyaml-engine", documents, coldMillis, coldMillis * 1e3 / documents,
+                warmMicros[rounds / 2], warmMicros[0], warmMicros[rounds - 1], rounds, (double) allocated / documents,
+                Files.readString(Path.of("/proc/loadavg")).strip());
     }
 
     private static int bindAll(ManifestDocumentBinder binder, List<String> texts) {
