@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snakeyaml.engine.v2.api.ConstructNode;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.common.Anchor;
 import org.snakeyaml.engine.v2.common.FlowStyle;
@@ -34,6 +35,9 @@ import org.snakeyaml.engine.v2.events.SequenceStartEvent;
 import org.snakeyaml.engine.v2.events.StreamEndEvent;
 import org.snakeyaml.engine.v2.events.StreamStartEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.resolver.ScalarResolver;
+import org.snakeyaml.engine.v2.schema.Schema;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.io.IOContext;
 import tools.jackson.dataformat.yaml.YAMLFactory;
@@ -104,6 +108,30 @@ final class LibYamlParser extends YAMLParser {
     private static final int FLOW = 2;
 
     private static final Optional<Mark> NO_MARK = Optional.empty();
+    // Events without an anchor, a tag or a value are immutable and alike: one instance each.
+    private static final Event STREAM_START_EVENT = new StreamStartEvent(NO_MARK, NO_MARK);
+    private static final Event STREAM_END_EVENT = new StreamEndEvent(NO_MARK, NO_MARK);
+    private static final Event MAPPING_END_EVENT = new MappingEndEvent(NO_MARK, NO_MARK);
+    private static final Event SEQUENCE_END_EVENT = new SequenceEndEvent(NO_MARK, NO_MARK);
+    private static final Event BLOCK_MAPPING_START = new MappingStartEvent(Optional.empty(), Optional.empty(), true,
+            FlowStyle.BLOCK, NO_MARK, NO_MARK);
+    private static final Event FLOW_MAPPING_START = new MappingStartEvent(Optional.empty(), Optional.empty(), true,
+            FlowStyle.FLOW, NO_MARK, NO_MARK);
+    private static final Event BLOCK_SEQUENCE_START = new SequenceStartEvent(Optional.empty(), Optional.empty(), true,
+            FlowStyle.BLOCK, NO_MARK, NO_MARK);
+    private static final Event FLOW_SEQUENCE_START = new SequenceStartEvent(Optional.empty(), Optional.empty(), true,
+            FlowStyle.FLOW, NO_MARK, NO_MARK);
+    /** The input of the snakeyaml-engine parser Jackson's parser builds and never reads. Stateless. */
+    private static final Reader NO_INPUT = new Reader() {
+        @Override
+        public int read(char[] buffer, int offset, int length) {
+            return -1;
+        }
+
+        @Override
+        public void close() {
+        }
+    };
     private static final ImplicitTuple PLAIN_IMPLICIT = new ImplicitTuple(true, false);
     private static final ImplicitTuple QUOTED_IMPLICIT = new ImplicitTuple(false, true);
     private static final ImplicitTuple TAGGED = new ImplicitTuple(false, false);
@@ -173,7 +201,7 @@ final class LibYamlParser extends YAMLParser {
     private LibYamlParser(ObjectReadContext readCtxt, IOContext ioCtxt, int streamReadFeatures, int formatFeatures,
                           LoadSettings loadSettings, byte[] data, int offset, int len) {
         // Jackson's parser builds a snakeyaml-engine parser over this reader; it is never asked for an event.
-        super(readCtxt, ioCtxt, null, streamReadFeatures, formatFeatures, loadSettings, Reader.nullReader());
+        super(readCtxt, ioCtxt, null, streamReadFeatures, formatFeatures, loadSettings, NO_INPUT);
         parser = arena.allocate(PARSER_SIZE, 8);
         event = arena.allocate(EVENT_SIZE, 8);
         MemorySegment input = arena.allocate(len + 1L);
@@ -222,23 +250,29 @@ final class LibYamlParser extends YAMLParser {
     /** The snakeyaml-engine event for LibYAML's current one, as snakeyaml-engine's own parser would make it. */
     private Event toEvent() {
         return switch (event.get(JAVA_INT, EVENT_TYPE)) {
-            case STREAM_START -> new StreamStartEvent(NO_MARK, NO_MARK);
-            case STREAM_END -> new StreamEndEvent(NO_MARK, NO_MARK);
+            case STREAM_START -> STREAM_START_EVENT;
+            case STREAM_END -> STREAM_END_EVENT;
             case DOCUMENT_START -> new DocumentStartEvent(event.get(JAVA_INT, DOCUMENT_START_IMPLICIT) == 0,
                     Optional.empty(), Map.of(), NO_MARK, NO_MARK);
             case DOCUMENT_END -> new DocumentEndEvent(event.get(JAVA_INT, DOCUMENT_END_IMPLICIT) == 0, NO_MARK, NO_MARK);
             case ALIAS -> new AliasEvent(anchor(), NO_MARK, NO_MARK);
             case SCALAR -> scalar();
             case SEQUENCE_START -> {
+                if (plainCollection()) {
+                    yield flowStyle() == FlowStyle.FLOW ? FLOW_SEQUENCE_START : BLOCK_SEQUENCE_START;
+                }
                 Optional<String> tag = tag();
                 yield new SequenceStartEvent(anchor(), tag, tag.isEmpty(), flowStyle(), NO_MARK, NO_MARK);
             }
-            case SEQUENCE_END -> new SequenceEndEvent(NO_MARK, NO_MARK);
+            case SEQUENCE_END -> SEQUENCE_END_EVENT;
             case MAPPING_START -> {
+                if (plainCollection()) {
+                    yield flowStyle() == FlowStyle.FLOW ? FLOW_MAPPING_START : BLOCK_MAPPING_START;
+                }
                 Optional<String> tag = tag();
                 yield new MappingStartEvent(anchor(), tag, tag.isEmpty(), flowStyle(), NO_MARK, NO_MARK);
             }
-            case MAPPING_END -> new MappingEndEvent(NO_MARK, NO_MARK);
+            case MAPPING_END -> MAPPING_END_EVENT;
             default -> throw new LibYamlException("libyaml: unexpected event " + event.get(JAVA_INT, EVENT_TYPE));
         };
     }
@@ -257,6 +291,11 @@ final class LibYamlParser extends YAMLParser {
         };
         String value = string(event.get(JAVA_LONG, SCALAR_VALUE), event.get(JAVA_LONG, SCALAR_LENGTH));
         return new ScalarEvent(anchor(), tag, implicit, value, scalarStyle, NO_MARK, NO_MARK);
+    }
+
+    /** Whether the collection that starts has neither an anchor nor a tag. */
+    private boolean plainCollection() {
+        return event.get(JAVA_LONG, EVENT_ANCHOR) == 0 && event.get(JAVA_LONG, EVENT_TAG) == 0;
     }
 
     private FlowStyle flowStyle() {
@@ -313,17 +352,64 @@ final class LibYamlParser extends YAMLParser {
     }
 
     /**
+     * A schema whose scalar resolver remembers the type it gave the latest value in each of {@value #SLOTS} slots
+     * (by hash). Jackson asks it the type of every plain scalar, and it answers with up to three regular expressions
+     * (a fifth of the allocation of a manifest's parse: a {@code Matcher} each); manifests repeat most values
+     * ({@code true}, {@code TCP}, port numbers). The answer depends on the value alone, so remembering changes none.
+     * Thread-safe: a slot holds an immutable entry, replaced whole.
+     */
+    static final class RememberingSchema implements Schema {
+        private static final int SLOTS = 1024;
+        private final Schema schema;
+        private final ScalarResolver resolver;
+        private final ResolvedScalar[] slots = new ResolvedScalar[SLOTS];
+
+        private record ResolvedScalar(String value, Tag tag) {
+        }
+
+        RememberingSchema(Schema schema) {
+            this.schema = schema;
+            ScalarResolver typed = schema.getScalarResolver();
+            this.resolver = (value, implicit) -> {
+                if (!implicit) {
+                    return typed.resolve(value, false);
+                }
+                int slot = value.hashCode() & (SLOTS - 1);
+                ResolvedScalar known = slots[slot];
+                if (known != null && known.value().equals(value)) {
+                    return known.tag();
+                }
+                Tag tag = typed.resolve(value, true);
+                slots[slot] = new ResolvedScalar(value, tag);
+                return tag;
+            };
+        }
+
+        @Override
+        public ScalarResolver getScalarResolver() {
+            return resolver;
+        }
+
+        @Override
+        public Map<Tag, ConstructNode> getSchemaTagConstructors() {
+            return schema.getSchemaTagConstructors();
+        }
+    }
+
+    /**
      * A {@link YAMLFactory} whose parsers over bytes (UTF-8) are LibYAML's; over text (Strings, Readers) they stay
      * snakeyaml-engine's. Only when {@link #available()}.
      */
     static final class Factory extends YAMLFactory {
         /**
          * {@code builder}'s load settings are replaced: Jackson's parser still builds a snakeyaml-engine parser that
-         * is never read, so its buffer is one character (the default 1,024 were 2 KB per document), and marks are
-         * off (LibYAML's events carry none).
+         * is never read, so its buffer is one character (the default 1,024 were 2 KB per document), marks are off
+         * (LibYAML's events carry none), and the default schema's scalar resolver remembers its answers (see
+         * {@link RememberingSchema}).
          */
         Factory(YAMLFactoryBuilder builder) {
-            super(builder.loadSettings(LoadSettings.builder().setUseMarks(false).setBufferSize(1).build()));
+            super(builder.loadSettings(LoadSettings.builder().setUseMarks(false).setBufferSize(1)
+                    .setSchema(new RememberingSchema(LoadSettings.builder().build().getSchema())).build()));
             if (!available()) {
                 throw new IllegalStateException("LibYAML is not available: " + UNAVAILABLE);
             }

@@ -20,6 +20,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.statistics.StatisticsCollector;
 import org.junit.jupiter.api.Assumptions;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.resolver.ScalarResolver;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -160,6 +162,27 @@ class LibYamlParserTest {
         } catch (RuntimeException e) {
             return e.toString();
         }
+    }
+
+    @Property(tries = 50)
+    void theRememberingResolverTypesEveryValueAsTheSchemaDoes(@ForAll("resolverInputs") List<String> values) {
+        ScalarResolver schema = LoadSettings.builder().build().getSchema().getScalarResolver();
+        ScalarResolver remembering = new LibYamlParser.RememberingSchema(LoadSettings.builder().build().getSchema())
+                .getScalarResolver();
+        for (int pass = 0; pass < 2; pass++) { // the second pass finds most answers remembered, some slots reused
+            for (String value : values) {
+                for (boolean implicit : new boolean[] {true, false}) {
+                    assertThat(remembering.resolve(value, implicit)).as("%s, implicit %s", value, implicit)
+                            .isEqualTo(schema.resolve(value, implicit));
+                }
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<List<String>> resolverInputs() {
+        Arbitrary<String> numeric = Arbitraries.strings().withChars("0123456789.-+_:eExXoOabcdefinINF").ofMaxLength(8);
+        return Arbitraries.oneOf(Arbitraries.of(SCALARS), numeric).list().ofMinSize(500).ofMaxSize(3000);
     }
 
     private static byte[] utf8(String text) {
