@@ -1,0 +1,73 @@
+package io.sluice.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command tree {@code bin/sluice} runs: {@code sluice agent} gets a tree of its own that answers as the full one. */
+class SluiceCliTest {
+
+    /** What running {@code args} through {@code cli} prints and returns. */
+    private record Outcome(int exitCode, String out, String err) {
+    }
+
+    private static Outcome run(CommandLine cli, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    /** The full tree, as {@code sluice} builds it for any other command. */
+    private static CommandLine fullTree() {
+        return SluiceCli.commandLine("service");
+    }
+
+    @Test
+    void agentHelpAndVersionAreThoseOfTheFullTree() {
+        for (List<String> args : List.of(List.of("agent", "--help"), List.of("agent", "--version"))) {
+            String[] argv = args.toArray(String[]::new);
+            Outcome agentTree = run(SluiceCli.commandLine(argv), argv);
+            Outcome full = run(fullTree(), argv);
+            assertThat(agentTree).as("sluice %s", String.join(" ", args)).isEqualTo(full);
+            assertThat(agentTree.exitCode()).isZero();
+        }
+        assertThat(run(SluiceCli.commandLine("agent", "--help"), "agent", "--help").out())
+                .startsWith("Usage: sluice agent ").contains("--manifests=DIR");
+    }
+
+    @Test
+    void anInvalidAgentSettingEndsWithTheSameMessageAndExitCodeAsInTheFullTree() {
+        String[][] invalid = {
+                {"agent", "--no-such-flag"},
+                {"agent", "--node-name", "node-1", "--manifests", "/tmp/x", "--maglev-table-size", "1000"},
+                {"agent", "--maglev-table-size", "many"},
+        };
+        for (String[] argv : invalid) {
+            Outcome agentTree = run(SluiceCli.commandLine(argv), argv);
+            Outcome full = run(fullTree(), argv);
+            assertThat(agentTree).as("sluice %s", String.join(" ", argv)).isEqualTo(full);
+            assertThat(agentTree.exitCode()).as("sluice %s", String.join(" ", argv)).isEqualTo(2);
+            assertThat(agentTree.err()).isNotBlank();
+        }
+    }
+
+    @Test
+    void everyOtherCommandIsInTheTreeOfAnythingButTheAgent() {
+        for (String first : List.of("service", "--help", "lab", "agentx")) {
+            assertThat(SluiceCli.commandLine(first).getSubcommands().keySet())
+                    .as("the tree for 'sluice %s ...'", first)
+                    .contains("agent", "demo", "lab", "service", "backend", "policy", "identity", "ct",
+                            "metrics", "explain", "monitor");
+        }
+        assertThat(SluiceCli.commandLine().getSubcommands()).containsKey("service");
+        Outcome rootHelp = run(SluiceCli.commandLine("--help"), "--help");
+        assertThat(rootHelp.out()).contains("agent", "service", "monitor");
+    }
+}
