@@ -8,6 +8,7 @@ import io.sluice.agent.cli.MetricsCommand;
 import io.sluice.agent.cli.PolicyCommand;
 import io.sluice.agent.cli.ServiceCommand;
 import io.sluice.agent.demo.DemoCommand;
+import io.sluice.agent.ids.ChronicleClasses;
 import io.sluice.agent.policy.MonitorCommand;
 import io.sluice.agent.services.DatapathReconcilerFactory;
 import io.sluice.lab.LabCommand;
@@ -24,6 +25,10 @@ public final class SluiceCli {
     static final String DESCRIPTION = "Kubernetes service load balancing and NetworkPolicy in eBPF.";
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("agent")) {
+            // On the core the command line's parsing leaves idle; the id files open later, with the parse running.
+            ChronicleClasses.loadInBackground();
+        }
         System.exit(commandLine(args).execute(args));
     }
 

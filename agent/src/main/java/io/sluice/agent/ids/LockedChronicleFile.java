@@ -50,9 +50,11 @@ public final class LockedChronicleFile<K, V> implements AutoCloseable {
 
     /**
      * A builder for a map of these types: {@link ChronicleMap#of}, after this class has set the POSIX calls
-     * Chronicle makes ({@link ChroniclePosixCalls}). Build the agent's maps from here, not from {@code ChronicleMap}.
+     * Chronicle makes ({@link ChroniclePosixCalls}) and Chronicle's classes are loaded ({@link ChronicleClasses}, if
+     * it was started). Build the agent's maps from here, not from {@code ChronicleMap}.
      */
     public static <K, V> ChronicleMapBuilder<K, V> mapOf(Class<K> keyClass, Class<V> valueClass) {
+        ChronicleClasses.awaitLoaded();
         return ChronicleMap.of(keyClass, valueClass);
     }
 
