@@ -25,7 +25,7 @@ public final class SluiceCli {
     static final String DESCRIPTION = "Kubernetes service load balancing and NetworkPolicy in eBPF.";
 
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("agent")) {
+        if (startsAnAgent(args)) {
             // On the core the command line's parsing leaves idle; the id files open later, with the parse running.
             ChronicleClasses.loadInBackground();
         }
@@ -44,6 +44,23 @@ public final class SluiceCli {
             return new CommandLine(new AgentOnly()).addSubcommand("agent", agentCommand());
         }
         return new CommandLine(new SluiceCli()).addSubcommand("agent", agentCommand());
+    }
+
+    /**
+     * Whether {@code args} run an agent rather than ask for its help or version (whose output stays free of what
+     * Chronicle logs while it loads).
+     */
+    static boolean startsAnAgent(String... args) {
+        if (args.length == 0 || !args[0].equals("agent")) {
+            return false;
+        }
+        for (String arg : args) {
+            // The agent's short options are -h and -V alone, so a cluster of short options is of these two.
+            if (arg.equals("--help") || arg.equals("--version") || arg.matches("-[hV]+")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code agent} writes the real kernel maps. */

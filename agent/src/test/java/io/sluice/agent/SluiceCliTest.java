@@ -59,6 +59,16 @@ class SluiceCliTest {
     }
 
     @Test
+    void onlyAnAgentRunLoadsChronicleAhead() {
+        assertThat(SluiceCli.startsAnAgent("agent", "--manifests", "/tmp/m", "--node-name", "n")).isTrue();
+        assertThat(SluiceCli.startsAnAgent("agent")).isTrue();
+        for (String[] args : new String[][] {{}, {"service", "list"}, {"--help"}, {"agent", "--help"}, {"agent", "-h"},
+                {"agent", "--manifests", "/tmp/m", "--version"}, {"agent", "-V"}, {"agent", "-hV"}, {"agentx"}}) {
+            assertThat(SluiceCli.startsAnAgent(args)).as("sluice %s", String.join(" ", args)).isFalse();
+        }
+    }
+
+    @Test
     void everyOtherCommandIsInTheTreeOfAnythingButTheAgent() {
         for (String first : List.of("service", "--help", "lab", "agentx")) {
             assertThat(SluiceCli.commandLine(first).getSubcommands().keySet())
