@@ -56,8 +56,10 @@ import tools.jackson.dataformat.yaml.YAMLParser;
  * what is left is one event object and one string per scalar.
  *
  * <p>LibYAML implements YAML 1.1 and snakeyaml-engine 1.2: their syntax differs in corners (snakeyaml-engine is
- * stricter about some of them), so a document LibYAML rejects must be parsed again with snakeyaml-engine, which
- * then gives the error the agent reports (see {@link ManifestDocumentBinder}); {@link LibYamlException} says so.
+ * stricter about some of them), so the binder gives LibYAML only documents that keep clear of those corners, and a
+ * document LibYAML rejects is parsed again with snakeyaml-engine, which then gives the error the agent reports (see
+ * {@link ManifestDocumentBinder#libYamlReadsAlike}); {@link LibYamlException} says so. Behaviour tests compare the
+ * two parsers' trees (LibYamlParserTest), so a wrong offset below fails them at once.
  *
  * <p>Layouts, from libyaml 0.2.5's {@code yaml.h} on x86-64/aarch64 (LP64), no padding surprises:
  * <pre>
