@@ -521,13 +521,17 @@ public final class KubernetesSource implements ResourceSource {
         if (informer == null || !informer.hasSynced()) {
             return false;
         }
+        // Between two watches (the API server ends them routinely) the cache is still current; only a failure
+        // makes the kind unsynced, until the informer watches again. The writer asks every duty cycle, and fabric8's
+        // isWatching allocates (Optionals), so it is asked only after a failure.
+        if (s.lastError == null) {
+            return true;
+        }
         if (informer.isWatching()) {
             s.lastError = null;
             return true;
         }
-        // Between two watches (the API server ends them routinely) the cache is still current; only a failure
-        // makes the kind unsynced.
-        return s.lastError == null;
+        return false;
     }
 
     @Override
