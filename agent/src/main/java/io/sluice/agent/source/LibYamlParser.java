@@ -61,7 +61,8 @@ import tools.jackson.dataformat.yaml.YAMLParser;
  * {@link ManifestDocumentBinder#libYamlReadsAlike}); {@link LibYamlException} says so. Behaviour tests compare the
  * two parsers' trees (LibYamlParserTest), so a wrong offset below fails them at once.
  *
- * <p>Layouts, from libyaml 0.2.5's {@code yaml.h} on x86-64/aarch64 (LP64), no padding surprises:
+ * <p>Layouts, from libyaml 0.2.5's {@code yaml.h} on x86-64/aarch64 (LP64), no padding surprises (checked against
+ * the installed header by {@code LibYamlLayoutTest}):
  * <pre>
  * yaml_event_t (104 bytes)       type:int @0, union data @8, start_mark @56 (index, line, column: size_t), end_mark @80
  *   scalar                       anchor* @8, tag* @16, value* @24, length:size_t @32, plain_implicit @40,
@@ -78,36 +79,36 @@ import tools.jackson.dataformat.yaml.YAMLParser;
 final class LibYamlParser extends YAMLParser {
     private static final Logger LOG = LoggerFactory.getLogger(LibYamlParser.class);
 
-    private static final long PARSER_SIZE = 480;
-    private static final long EVENT_SIZE = 104;
-    private static final long PARSER_PROBLEM = 8;
-    private static final long EVENT_TYPE = 0;
-    private static final long EVENT_ANCHOR = 8;
-    private static final long EVENT_TAG = 16;
-    private static final long SCALAR_VALUE = 24;
-    private static final long SCALAR_LENGTH = 32;
-    private static final long SCALAR_STYLE = 48;
-    private static final long COLLECTION_STYLE = 28;
-    private static final long DOCUMENT_START_IMPLICIT = 32;
-    private static final long DOCUMENT_END_IMPLICIT = 8;
+    static final long PARSER_SIZE = 480;
+    static final long EVENT_SIZE = 104;
+    static final long PARSER_PROBLEM = 8;
+    static final long EVENT_TYPE = 0;
+    static final long EVENT_ANCHOR = 8;
+    static final long EVENT_TAG = 16;
+    static final long SCALAR_VALUE = 24;
+    static final long SCALAR_LENGTH = 32;
+    static final long SCALAR_STYLE = 48;
+    static final long COLLECTION_STYLE = 28;
+    static final long DOCUMENT_START_IMPLICIT = 32;
+    static final long DOCUMENT_END_IMPLICIT = 8;
 
     // yaml_event_type_t
-    private static final int STREAM_START = 1;
-    private static final int STREAM_END = 2;
-    private static final int DOCUMENT_START = 3;
-    private static final int DOCUMENT_END = 4;
-    private static final int ALIAS = 5;
-    private static final int SCALAR = 6;
-    private static final int SEQUENCE_START = 7;
-    private static final int SEQUENCE_END = 8;
-    private static final int MAPPING_START = 9;
-    private static final int MAPPING_END = 10;
+    static final int STREAM_START = 1;
+    static final int STREAM_END = 2;
+    static final int DOCUMENT_START = 3;
+    static final int DOCUMENT_END = 4;
+    static final int ALIAS = 5;
+    static final int SCALAR = 6;
+    static final int SEQUENCE_START = 7;
+    static final int SEQUENCE_END = 8;
+    static final int MAPPING_START = 9;
+    static final int MAPPING_END = 10;
     // yaml_scalar_style_t; yaml_sequence_style_t and yaml_mapping_style_t
-    private static final int PLAIN = 1;
-    private static final int SINGLE_QUOTED = 2;
-    private static final int DOUBLE_QUOTED = 3;
-    private static final int LITERAL = 4;
-    private static final int FLOW = 2;
+    static final int PLAIN = 1;
+    static final int SINGLE_QUOTED = 2;
+    static final int DOUBLE_QUOTED = 3;
+    static final int LITERAL = 4;
+    static final int FLOW = 2;
 
     private static final Optional<Mark> NO_MARK = Optional.empty();
     // Events without an anchor, a tag or a value are immutable and alike: one instance each.
