@@ -89,6 +89,8 @@ public final class KubernetesSource implements ResourceSource {
         final ResourceKind kind;
         volatile SharedIndexInformer<? extends HasMetadata> informer;
         volatile String lastError;
+        /** The informer's last synced resourceVersion when {@link #lastError} was set (written before it). */
+        volatile String versionAtError;
 
         KindState(ResourceKind kind) {
             this.kind = kind;
@@ -346,6 +348,7 @@ public final class KubernetesSource implements ResourceSource {
             SharedIndexInformer<? extends HasMetadata> informer = informerFor(state.kind.type());
             informer.exceptionHandler((isStarted, error) -> {
                 String message = error.getClass().getSimpleName() + ": " + error.getMessage();
+                state.versionAtError = informer.lastSyncResourceVersion();
                 if (!message.equals(state.lastError)) {
                     LOG.warn("{} list/watch failed, retrying: {}", state.kind, message);
                 }
@@ -522,12 +525,14 @@ public final class KubernetesSource implements ResourceSource {
             return false;
         }
         // Between two watches (the API server ends them routinely) the cache is still current; only a failure
-        // makes the kind unsynced, until the informer watches again. The writer asks every duty cycle, and fabric8's
-        // isWatching allocates (Optionals), so it is asked only after a failure.
+        // makes the kind unsynced, until the informer watches again or has listed (or been told of a change) since:
+        // fabric8's isWatching stays false on a watch over plain HTTP (its fallback where WebSocket upgrades are not
+        // let through), so it alone would keep the kind unsynced for good after one failure. The writer asks every
+        // duty cycle, and isWatching allocates (Optionals), so it is asked only after a failure.
         if (s.lastError == null) {
             return true;
         }
-        if (informer.isWatching()) {
+        if (informer.isWatching() || !Objects.equals(informer.lastSyncResourceVersion(), s.versionAtError)) {
             s.lastError = null;
             return true;
         }
