@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
  * what that probes): ~0.45 s of CPU before a file is opened. The agent opens its id files while the manifest parse
  * keeps both cores busy; started as soon as the command line says {@code agent}, that work runs on the core the
  * command line's parsing leaves idle instead. Every Chronicle map the agent builds goes through
- * {@link LockedChronicleFile#mapOf}, which waits for a loading under way first: no class is ever initialised from two
- * threads at once (cyclic static initialisers across threads can deadlock), and a map built without
- * {@link #loadInBackground()} pays the same cost where it always did.
+ * {@link LockedChronicleFile#mapOf}, which waits for a loading under way first, so the loading thread and an opener
+ * never initialise Chronicle's classes at the same time (cyclic static initialisers on two threads can deadlock); a
+ * map built without {@link #loadInBackground()} pays the same cost where it always did.
  */
 public final class ChronicleClasses {
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleClasses.class);
