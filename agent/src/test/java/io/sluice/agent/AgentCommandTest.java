@@ -4,15 +4,14 @@ import static io.sluice.agent.testsupport.Http.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.agent.testsupport.Await;
+import io.sluice.agent.testsupport.ChildJvm;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -62,13 +61,9 @@ class AgentCommandTest {
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--") || a.startsWith("-D")).toList());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AgentCommandMain.class.getName(),
+        List<String> command = ChildJvm.command(List.of(), AgentCommandMain.class,
                 "--node-name", "node-1", "--manifests", dir.toString(), "--metrics-address", "127.0.0.1:" + port,
-                "--state-dir", dir.resolve("state").toString()));
+                "--state-dir", dir.resolve("state").toString());
         Path log = dir.resolve("agent.log");
         Process agent = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

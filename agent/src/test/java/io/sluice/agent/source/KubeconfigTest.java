@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.sluice.agent.testsupport.ChildJvm;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,12 +145,8 @@ class KubeconfigTest {
     /** The names of the classes a child JVM loaded while it ran {@link ReadKubeconfig} in {@code mode}. */
     private static List<String> classesLoadedBy(String mode, Path file, Path dir) throws Exception {
         Path log = dir.resolve(mode + "-classes.log");
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--") || a.startsWith("-D")).toList());
-        command.addAll(List.of("-Xlog:class+load=info:file=" + log, "-cp", System.getProperty("java.class.path"),
-                ReadKubeconfig.class.getName(), mode, file.toString()));
+        List<String> command = ChildJvm.command(List.of("-Xlog:class+load=info:file=" + log), ReadKubeconfig.class,
+                mode, file.toString());
         Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(mode + ".out").toFile()).start();
         try {
             assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child JVM finished").isTrue();
