@@ -34,10 +34,12 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code LB_F_MAGLEV}: the service's Maglev table (its own array map in {@code lb_maglev}) holds a backend per slot,
  * and a new flow takes the slot its hash names. On crafted packets: the same flows land on the same backends every
- * time, spread evenly, a table change moves exactly the flows of the changed slots, each flow reads exactly the slot
- * its hash names (a rotated table moves every flow to the next slot's backend), and tables beyond the 16-bit
- * {@code backend_count} are used in full. With real UDP from the socket path: an unconnected socket stays on one
- * backend for all its datagrams (random balancing would spread them).
+ * time, spread evenly (within {@link Distribution}'s bound over its {@link Distribution#SAMPLES} flows: fixed flows
+ * through a hash with a fixed seed, so the same counts every run), a table change moves exactly the flows of the
+ * changed slots, each flow reads exactly the slot its hash names (a rotated table moves every flow to the next
+ * slot's backend), and tables beyond the 16-bit {@code backend_count} are used in full. With real UDP from the
+ * socket path: an unconnected socket stays on one backend for all its datagrams (random balancing would spread
+ * them).
  */
 @KernelTest
 class MaglevTest {
@@ -59,14 +61,14 @@ class MaglevTest {
                 services.putMaglevService(frontend, maglev(40, 4), toArray(table), 0);
                 assertThat(services.maglevTable(40)).as("the table as written").hasValueSatisfying(
                         t -> assertThat(t).containsExactly(toArray(table)));
-                List<byte[]> packets = randomFlows();
+                List<byte[]> packets = randomFlows(Distribution.SAMPLES);
 
                 List<String> first = backendsOf(fromPod, flows, packets);
                 Map<String, Long> counts = first.stream().collect(Collectors.groupingBy(b -> b, Collectors.counting()));
                 double chiSquare = Distribution.chiSquare(counts, List.of("10.0.7.1", "10.0.7.2", "10.0.7.3", "10.0.7.4"));
-                System.out.printf("Maglev table of %d slots, %d flows: %s, chi-square %.2f%n", TABLE_SIZE, FLOWS, counts,
-                        chiSquare);
-                assertThat(chiSquare).as("spread of %s", counts).isLessThan(Distribution.CHI_SQUARE_3_DOF_P001);
+                System.out.printf("Maglev table of %d slots, %d flows: %s, chi-square %.2f (bound %.2f)%n", TABLE_SIZE,
+                        packets.size(), counts, chiSquare, Distribution.CHI_SQUARE_BOUND);
+                assertThat(chiSquare).as("spread of %s", counts).isLessThan(Distribution.CHI_SQUARE_BOUND);
                 assertThat(backendsOf(fromPod, flows, packets)).as("the same flows again").isEqualTo(first);
 
                 // Backend 4 leaves: only its slots change, as a Maglev table rebuilt without it would mostly do.
@@ -79,7 +81,7 @@ class MaglevTest {
                 }
                 services.putMaglevService(frontend, maglev(40, 3), toArray(without4), 0);
                 List<String> second = backendsOf(fromPod, flows, packets);
-                for (int i = 0; i < FLOWS; i++) {
+                for (int i = 0; i < packets.size(); i++) {
                     if (first.get(i).equals("10.0.7.4")) {
                         assertThat(second.get(i)).as("flow %d moved off backend 4", i).isNotEqualTo("10.0.7.4");
                     } else {
@@ -90,8 +92,10 @@ class MaglevTest {
                 services.putService(frontend, new Lb4Service(40, 4, 0, 0), List.of(1, 2, 3, 4), 0);
                 assertThat(services.maglevTable(40)).as("the table goes once the frontend no longer uses it").isEmpty();
                 List<String> random = backendsOf(fromPod, flows, packets);
-                long moved = IntStream.range(0, FLOWS).filter(i -> !random.get(i).equals(first.get(i))).count();
-                assertThat(moved).as("without LB_F_MAGLEV the backends are picked at random").isGreaterThan(FLOWS / 2);
+                long moved = IntStream.range(0, packets.size()).filter(i -> !random.get(i).equals(first.get(i)))
+                        .count();
+                assertThat(moved).as("without LB_F_MAGLEV the backends are picked at random")
+                        .isGreaterThan(packets.size() / 2);
 
                 services.removeService(frontend, 40, 4);
                 assertThat(services.service(frontend)).isEmpty();
@@ -113,7 +117,7 @@ class MaglevTest {
                 }
                 Lb4Key frontend = new Lb4Key(Ipv4.parse(VIP), 80, IpProtocol.TCP, LbScope.INTERNAL);
                 services.putMaglevService(frontend, maglev(42, TABLE_SIZE), identity, 0);
-                List<byte[]> packets = randomFlows();
+                List<byte[]> packets = randomFlows(FLOWS);
                 List<Integer> slots = backendsOf(fromPod, flows, packets).stream()
                         .map(ip -> Ipv4.parse(ip).bits() - 0x0a080000).toList();
 
@@ -151,7 +155,7 @@ class MaglevTest {
                 Lb4Key frontend = new Lb4Key(Ipv4.parse(VIP), 80, IpProtocol.TCP, LbScope.INTERNAL);
                 services.putMaglevService(frontend, maglev(43, 2), table, 0);
 
-                Map<String, Long> counts = backendsOf(fromPod, flows, randomFlows()).stream()
+                Map<String, Long> counts = backendsOf(fromPod, flows, randomFlows(FLOWS)).stream()
                         .collect(Collectors.groupingBy(b -> b, Collectors.counting()));
                 long upper = counts.getOrDefault("10.0.7.2", 0L);
                 System.out.printf("Maglev table of %d slots, %d flows: %s%n", size, FLOWS, counts);
@@ -237,10 +241,11 @@ class MaglevTest {
         return table;
     }
 
-    private static List<byte[]> randomFlows() {
+    /** {@code count} TCP SYNs to the VIP from random clients and ports, the same on every run. */
+    private static List<byte[]> randomFlows(int count) {
         Random random = new Random(11);
         List<byte[]> packets = new ArrayList<>();
-        for (int i = 0; i < FLOWS; i++) {
+        for (int i = 0; i < count; i++) {
             String client = "10.9." + random.nextInt(256) + "." + (1 + random.nextInt(254));
             packets.add(TestPacket.tcpSyn(client, 1024 + random.nextInt(64000), VIP, 80).toBytes());
         }
