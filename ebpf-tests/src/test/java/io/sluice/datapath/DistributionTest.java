@@ -28,6 +28,8 @@ class DistributionTest {
     private static final ToIntFunction<Random> FAIR_CHOOSER = random -> random.nextInt(4);
     private static final ToIntFunction<Random> SKEWED_CHOOSER = random -> SKEWED_BY_NINTHS[random.nextInt(9)];
     private static final int SIMULATED_RUNS = 10_000;
+    /** Fewer for a chooser that never picks one backend: every run is far beyond the bound. */
+    private static final int MISSING_RUNS = 1_000;
 
     @Test
     void aFairChooserFailsACleanRunWithProbabilityBelowOneInAHundredThousand() {
@@ -60,14 +62,14 @@ class DistributionTest {
     @Test
     void simulatedChoosersAgreeWithTheComputedRates() {
         Random random = new Random(20261130);
-        int falseAlarms = failedRuns(random, Distribution.SAMPLES, Distribution.CHI_SQUARE_BOUND, FAIR_CHOOSER);
-        int misses = SIMULATED_RUNS - failedRuns(random, Distribution.SAMPLES, Distribution.CHI_SQUARE_BOUND,
-                SKEWED_CHOOSER);
-        int missingMisses = SIMULATED_RUNS - failedRuns(random, Distribution.SAMPLES, Distribution.CHI_SQUARE_BOUND,
-                r -> 1 + r.nextInt(3));
-        System.out.printf("%d simulated runs of %d samples: fair chooser failed %d, 1.5:1:1:1 chooser passed %d,"
-                + " chooser without backend 0 passed %d%n", SIMULATED_RUNS, Distribution.SAMPLES, falseAlarms, misses,
-                missingMisses);
+        int samples = Distribution.SAMPLES;
+        double bound = Distribution.CHI_SQUARE_BOUND;
+        int falseAlarms = failedRuns(random, SIMULATED_RUNS, samples, bound, FAIR_CHOOSER);
+        int misses = SIMULATED_RUNS - failedRuns(random, SIMULATED_RUNS, samples, bound, SKEWED_CHOOSER);
+        int missingMisses = MISSING_RUNS - failedRuns(random, MISSING_RUNS, samples, bound, r -> 1 + r.nextInt(3));
+        System.out.printf("simulated runs of %d samples: fair chooser failed %d of %d, 1.5:1:1:1 chooser passed %d of"
+                + " %d, chooser without backend 0 passed %d of %d%n", samples, falseAlarms, SIMULATED_RUNS, misses,
+                SIMULATED_RUNS, missingMisses, MISSING_RUNS);
 
         // Expected 0.01 false alarms and about 1 miss in 10,000 runs; 2 or more false alarms would have probability
         // 5e-5, and 10 misses mean a miss rate of 1e-3.
@@ -83,7 +85,7 @@ class DistributionTest {
         double perCheck = 1 - probabilityWithinBound(samples, bound, FAIR);
         double miss = probabilityWithinBound(samples, bound, SKEWED);
         Random random = new Random(20261130);
-        int simulatedMisses = SIMULATED_RUNS - failedRuns(random, samples, bound, SKEWED_CHOOSER);
+        int simulatedMisses = SIMULATED_RUNS - failedRuns(random, SIMULATED_RUNS, samples, bound, SKEWED_CHOOSER);
         System.out.printf("%d samples, bound %.2f: %.3g per run of %d checks, 1.5:1:1:1 missed with probability %.3g"
                 + " (simulated %d of %d)%n", samples, bound, perCheck * RANDOM_CHECKS_PER_RUN, RANDOM_CHECKS_PER_RUN,
                 miss, simulatedMisses, SIMULATED_RUNS);
@@ -103,13 +105,13 @@ class DistributionTest {
     }
 
     /**
-     * Runs of {@code samples} choices of {@code chooser} among four backends whose counts reach {@code bound}, out of
-     * {@link #SIMULATED_RUNS}.
+     * How many of {@code runs} runs of {@code samples} choices of {@code chooser} among four backends give counts that
+     * reach {@code bound}.
      */
-    private static int failedRuns(Random random, int samples, double bound, ToIntFunction<Random> chooser) {
+    private static int failedRuns(Random random, int runs, int samples, double bound, ToIntFunction<Random> chooser) {
         int failed = 0;
         long[] counts = new long[4];
-        for (int run = 0; run < SIMULATED_RUNS; run++) {
+        for (int run = 0; run < runs; run++) {
             Arrays.fill(counts, 0);
             for (int i = 0; i < samples; i++) {
                 counts[chooser.applyAsInt(random)]++;
