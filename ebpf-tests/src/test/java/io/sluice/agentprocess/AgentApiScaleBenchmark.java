@@ -33,10 +33,12 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -48,8 +50,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * that holds 10,000 Services × 10 endpoints (one EndpointSlice each) before the agent starts, on real pinned maps.
  * Prints start to ready (maps fully programmed), the agent's CPU time and VmRSS once synced, then updates
  * EndpointSlices through the API at 1,000/s and prints the agent's own {@code sluice_event_to_map_latency_seconds}
- * over the churn (published against flushed), as {@link AgentScaleBenchmark} does for a manifest folder. Asserts
- * only correctness (every frontend and backend programmed, nothing failed). Opt-in:
+ * over the churn (published against flushed), and, measured outside the agent by a thread reading the pinned maps,
+ * update published to the watch -> its new address visible (whole churn, after its first seconds, p99 per 5 s), as
+ * {@link AgentScaleBenchmark} does for a manifest folder. Asserts only correctness (every frontend and backend
+ * programmed, nothing failed). Opt-in:
  * <pre>
  * mvn -pl ebpf-tests -am test -Dtest=AgentApiScaleBenchmark -Dsluice.bench=true
  *   [-Dsluice.bench.churnSeconds=10] [-Dsluice.bench.runs=1] [-Dsluice.bench.launcher=OTHER/bin/sluice]
@@ -67,6 +71,8 @@ class AgentApiScaleBenchmark {
     private static final int CHANGES_PER_SECOND = ScaleBenchmark.CHANGES_PER_SECOND;
     private static final int API_PORT = 6443;
     private static final int CHURN_SECONDS = Integer.getInteger(ScaleBenchmark.CHURN_SECONDS_PROPERTY, 10);
+    /** The churn's first seconds, reported apart too: both JVMs compile the churn path then. */
+    private static final int WARMUP_SECONDS = 2;
     /** How long the churn waits for the agent's EndpointSlice watch to open (the server replays nothing). */
     private static final Duration WATCH_OPEN_WITHIN = Duration.ofSeconds(30);
     private static final List<ServiceManifests.Port> PORTS = List.of(new ServiceManifests.Port("http", 80, 8080, "TCP"));
@@ -101,8 +107,10 @@ class AgentApiScaleBenchmark {
         figures.forEach((name, rows) -> {
             double[] m = medians(rows);
             System.out.printf("medians of %d runs, %s: start to ready %.2f s (%s/A %.2f), agent CPU to ready %.2f s (%.2f),"
-                            + " VmRSS synced %.0f MiB (%.2f), churn agent CPU %.2f s (%.2f), flushed/published %.3f%n",
-                    rows.size(), name, m[0], name, m[0] / a[0], m[1], m[1] / a[1], m[2], m[2] / a[2], m[3], m[3] / a[3], m[4]);
+                            + " VmRSS synced %.0f MiB (%.2f), churn agent CPU %.2f s (%.2f), flushed/published %.3f,"
+                            + " published -> visible p99 %.2f ms (%.2f)%n",
+                    rows.size(), name, m[0], name, m[0] / a[0], m[1], m[1] / a[1], m[2], m[2] / a[2], m[3], m[3] / a[3], m[4],
+                    m[5], m[5] / a[5]);
         });
     }
 
@@ -112,9 +120,12 @@ class AgentApiScaleBenchmark {
             // The churn's slices, serialized ahead: one endpoint of a random Service's slice moves per update.
             int[] generation = new int[SERVICES];
             List<ListWatchApiServer.Change> churn = new ArrayList<>();
+            List<AgentScaleBenchmark.Change> moves = new ArrayList<>(); // the endpoint each change moves, for the verifier
             for (int i = 0; i < CHURN_SECONDS * CHANGES_PER_SECOND; i++) {
                 int s = ThreadLocalRandom.current().nextInt(SERVICES);
-                churn.add(api.prepare(SLICES_PATH, slice(s, ++generation[s])));
+                int g = ++generation[s];
+                churn.add(api.prepare(SLICES_PATH, slice(s, g)));
+                moves.add(new AgentScaleBenchmark.Change(s, endpointIp(s, (g - 1) % ENDPOINTS, g), 0));
             }
             long start = System.nanoTime();
             Process agent = net.startAgent(launcher, Duration.ofMinutes(3),
@@ -145,19 +156,32 @@ class AgentApiScaleBenchmark {
             double agentCpuBefore = cpuSeconds(agent.pid());
             long testCpuBefore = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
             long serverCpuBefore = api.cpuNanos();
+            // A thread of this JVM reads the pinned maps until each update's new address is visible: published to the
+            // watch -> in the maps, measured outside the agent (its own histogram starts once fabric8 has parsed the
+            // event, so it cannot see a pause that stops the agent's every thread).
+            LinkedBlockingQueue<AgentScaleBenchmark.Change> published = new LinkedBlockingQueue<>();
+            AgentScaleBenchmark.Verifier verifier = new AgentScaleBenchmark.Verifier(net.pins.resolve("maps"), published, 250);
+            Thread verifierThread = Thread.ofPlatform().name("bench-verifier").start(verifier);
             long next = System.nanoTime();
             int updates = 0;
             for (ListWatchApiServer.Change change : churn) {
+                AgentScaleBenchmark.Change move = moves.get(updates);
+                long now = System.nanoTime();
                 api.publish(change);
+                published.add(new AgentScaleBenchmark.Change(move.s(), move.address(), now));
                 updates++;
                 next += TimeUnit.SECONDS.toNanos(1) / CHANGES_PER_SECOND;
                 LockSupport.parkNanos(next - System.nanoTime());
             }
+            published.add(AgentScaleBenchmark.Change.END);
+            verifierThread.join();
+            long[] visible = verifier.latencies();
+            assertThat(visible).as("every update's new address looked for in the pinned maps").hasSize(updates);
             double testCpu = (ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos() - testCpuBefore) / 1e9;
             AgentNode.awaitQuietly(Duration.ofSeconds(2));
             double agentCpu = cpuSeconds(agent.pid()) - agentCpuBefore;
             String after = net.httpGet("/metrics");
-            long published = Math.round(metric(after, "sluice_events_received_total") - metric(atReady, "sluice_events_received_total"));
+            long events = Math.round(metric(after, "sluice_events_received_total") - metric(atReady, "sluice_events_received_total"));
             long flushed = Math.round(metric(after, "sluice_event_to_map_latency_seconds_count")
                     - metric(atReady, "sluice_event_to_map_latency_seconds_count"));
             System.out.printf("  agent's event-to-map histogram over the churn (at the end minus at ready): %s%n",
@@ -166,16 +190,47 @@ class AgentApiScaleBenchmark {
                             + " overflows %d; event-to-map p50 %s, p99 %s (bucket upper bounds); agent CPU %.2f s over the churn"
                             + " and 2 s after; test JVM (API server publishing prepared updates) %.2f s, of it server threads %.2f s"
                             + " (load average %s)%n",
-                    updates, CHURN_SECONDS, published, flushed,
+                    updates, CHURN_SECONDS, events, flushed,
                     Math.round(metric(after, "sluice_event_queue_overflows_total") - metric(atReady, "sluice_event_queue_overflows_total")),
                     quantileSince(atReady, after, "sluice_event_to_map_latency_seconds", 0.5),
                     quantileSince(atReady, after, "sluice_event_to_map_latency_seconds", 0.99),
                     agentCpu, testCpu, (api.cpuNanos() - serverCpuBefore) / 1e9, loadAverage());
+            printVisible(visible);
             System.out.printf("  VmRSS after the churn: %d MiB (%s); live heap after a full GC: %s%n",
                     vmRssKib(agent.pid()) / 1024, rssParts(agent.pid()), liveHeap(agent.pid()));
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
-            return new double[] {total, cpuAtReady, rssSynced / 1024.0, agentCpu, published == 0 ? 0 : (double) flushed / published};
+            long[] sorted = visible.clone();
+            Arrays.sort(sorted);
+            return new double[] {total, cpuAtReady, rssSynced / 1024.0, agentCpu, events == 0 ? 0 : (double) flushed / events,
+                    sorted[(int) (sorted.length * 0.99)] / 1e6};
         }
+    }
+
+    /**
+     * Published to the watch -> visible in the pinned maps, in publishing order ({@link #CHANGES_PER_SECOND} a second):
+     * over the whole churn, after its first {@value #WARMUP_SECONDS} s (both JVMs compile the churn path then), and p99
+     * per 5 s, which shows a pause (a full collection) and the backlog behind it where a whole-churn p99 hides it.
+     */
+    private static void printVisible(long[] visible) throws Exception {
+        long[] sorted = visible.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        long[] steady = Arrays.copyOfRange(visible, Math.min(n, WARMUP_SECONDS * CHANGES_PER_SECOND), n);
+        Arrays.sort(steady);
+        StringBuilder windows = new StringBuilder();
+        int window = 5 * CHANGES_PER_SECOND;
+        for (int from = 0; from < n; from += window) {
+            long[] w = Arrays.copyOfRange(visible, from, Math.min(n, from + window));
+            Arrays.sort(w);
+            windows.append(windows.isEmpty() ? "" : " ").append(String.format("%.1f", w[(int) (w.length * 0.99)] / 1e6));
+        }
+        System.out.printf("  churn: published to the watch -> new address visible in the pinned maps (read by the benchmark):"
+                        + " p50 %.2f ms, p99 %.2f ms, max %.2f ms, within 10 ms %.1f %%, not within 5 s %d; after the first %d s"
+                        + " p99 %.2f ms; p99 per 5 s (ms): %s (load average %s)%n",
+                sorted[n / 2] / 1e6, sorted[(int) (n * 0.99)] / 1e6, sorted[n - 1] / 1e6,
+                100.0 * Arrays.stream(sorted).filter(v -> v <= 10_000_000L).count() / n,
+                Arrays.stream(sorted).filter(v -> v == AgentScaleBenchmark.Verifier.NOT_SEEN).count(), WARMUP_SECONDS,
+                steady.length == 0 ? 0 : steady[(int) (steady.length * 0.99)] / 1e6, windows, loadAverage());
     }
 
     /**

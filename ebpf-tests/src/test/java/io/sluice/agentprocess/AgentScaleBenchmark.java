@@ -363,7 +363,7 @@ class AgentScaleBenchmark {
     }
 
     /** A change published at {@code publishedNanos}: service {@code s} now has an endpoint at {@code address}. */
-    private record Change(int s, String address, long publishedNanos) {
+    record Change(int s, String address, long publishedNanos) {
         static final Change END = new Change(-1, null, 0);
     }
 
@@ -372,7 +372,7 @@ class AgentScaleBenchmark {
      * lookups) every {@code pollMicros} ({@code -Dsluice.bench.verifyPollMicros} overrides): a latency is overstated
      * by up to that plus the timer's slack, so the poll must be fine next to the latencies measured.
      */
-    private static final class Verifier implements Runnable {
+    static final class Verifier implements Runnable {
         /** The latency recorded for a change not visible within 5 s (the verifier then goes on with the next). */
         static final long NOT_SEEN = Long.MAX_VALUE;
         private final Path pins;
