@@ -36,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +98,7 @@ class AgentScaleBenchmark {
             // CPU time is what the agent itself spent (all its threads, JIT and GC included): unlike wall time, other
             // builds sharing the machine's 2 cores inflate it only a little.
             double cpuAtReady = cpuSeconds(agent.pid());
+            String byThread = cpuByThread(agent.pid());
             String metrics = net.httpGet("/metrics");
             double sync = metric(metrics, "sluice_sync_duration_seconds_sum");
             assertThat(pinnedSize(net.pins, MapName.LB4_SERVICES, Lb4Key.CODEC, Lb4Service.CODEC)).isEqualTo(SERVICES);
@@ -106,6 +108,7 @@ class AgentScaleBenchmark {
                     launcher, javaOpts, SERVICES, ENDPOINTS, SERVICES);
             System.out.printf("  start to ready (maps fully programmed): %.2f s = JVM and start-up %.2f s + first sync and flush %.2f s;"
                     + " agent CPU time to ready %.2f s (load average %s)%n", total, total - sync, sync, cpuAtReady, loadAverage());
+            System.out.printf("  agent CPU to ready by thread (s, kernel in brackets): %s%n", byThread);
             System.out.printf("  VmRSS once synced: %d MiB (%s); live heap after a full GC: %s%n", rssSynced / 1024,
                     rssParts(agent.pid()), liveHeap(agent.pid()));
             nativeMemory(agent.pid(), javaOpts);
@@ -183,11 +186,13 @@ class AgentScaleBenchmark {
 
     /**
      * Launcher settings (two to four) started side by side on the same workload, alternated A, B, A, B, each on a
-     * fresh node (new pins, state and manifest folder): start to ready, agent CPU time and VmRSS once synced, then
-     * medians and their ratios to A. A setting is environment assignments for the launcher separated by {@code ;}:
+     * fresh node (new pins, state and manifest folder): start to ready, agent CPU time (by thread, kernel share in
+     * brackets) and VmRSS once synced, then medians and their ratios to A. A setting is environment assignments for
+     * the launcher separated by {@code ;}; {@code launcher=PATH} instead picks another build's {@code bin/sluice}:
      * <pre>
      * -Dsluice.bench.sideBySide.a='SLUICE_AOT_DIR=off' -Dsluice.bench.sideBySide.b='SLUICE_AOT_DIR=/tmp/aot'
      * -Dsluice.bench.sideBySide.runs=3
+     * -Dsluice.bench.sideBySide.b='launcher=/work/wt-base8/bin/sluice;SLUICE_JAVA_OPTS=-Xlog:gc:file=/tmp/b-%p.log'
      * </pre>
      */
     @Test
@@ -210,17 +215,21 @@ class AgentScaleBenchmark {
                     for (int s = 0; s < SERVICES; s++) {
                         Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
                     }
+                    Map<String, String> env = new LinkedHashMap<>(setting.getValue());
+                    String launcher = env.remove(LAUNCHER_SETTING);
                     long start = System.nanoTime();
-                    Process agent = net.startAgent(AgentNode.ROOT.resolve("bin/sluice"), java.time.Duration.ofMinutes(3),
-                            setting.getValue(), "--manifests", net.manifests.toString());
+                    Process agent = net.startAgent(launcher != null ? Path.of(launcher) : AgentNode.ROOT.resolve("bin/sluice"),
+                            java.time.Duration.ofMinutes(3), env, "--manifests", net.manifests.toString());
                     double wall = (System.nanoTime() - start) / 1e9;
                     double cpu = cpuSeconds(agent.pid());
+                    String byThread = cpuByThread(agent.pid());
                     double sync = metric(net.httpGet("/metrics"), "sluice_sync_duration_seconds_sum");
                     assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
                     long rss = vmRssKib(agent.pid());
                     System.out.printf("  run %d, %s: start to ready %.2f s (JVM and start-up %.2f s), agent CPU %.2f s,"
-                                    + " VmRSS synced %d MiB (%s), load %s%n",
-                            run + 1, setting.getKey(), wall, wall - sync, cpu, rss / 1024, rssParts(agent.pid()), loadAverage());
+                                    + " VmRSS synced %d MiB (%s), load %s%n    CPU by thread (s, kernel in brackets): %s%n",
+                            run + 1, setting.getKey(), wall, wall - sync, cpu, rss / 1024, rssParts(agent.pid()), loadAverage(),
+                            byThread);
                     figures.computeIfAbsent(setting.getKey(), k -> new ArrayList<>()).add(new double[] {wall, cpu, rss / 1024.0});
                 }
             }
@@ -231,6 +240,42 @@ class AgentScaleBenchmark {
             System.out.printf("side by side, medians of %d runs, %s: start to ready %.2f s (%s/A %.2f), agent CPU %.2f s (%.2f),"
                     + " VmRSS synced %.0f MiB (%.2f)%n", runs, name, m[0], name, m[0] / a[0], m[1], m[1] / a[1], m[2], m[2] / a[2]);
         });
+    }
+
+    /** The side-by-side assignment that names a launcher rather than an environment variable. */
+    private static final String LAUNCHER_SETTING = "launcher";
+
+    /**
+     * CPU time of the process's threads so far, by name with digits folded ("VM Thread" is the serial collector's
+     * pauses, "C1 CompilerThre" the JIT, "main" loads the data path), largest first, with the kernel's share in
+     * brackets where it is at least 0.05 s (the BPF maps' creation and the verifier are kernel time).
+     */
+    static String cpuByThread(long pid) throws java.io.IOException {
+        Map<String, double[]> seconds = new HashMap<>();
+        double tick = 100.0; // USER_HZ
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (java.io.IOException e) {
+                    continue; // the thread ended
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // After the name: state is field 3 of stat(5); utime and stime are fields 14 and 15.
+                double user = Long.parseLong(fields[11]) / tick;
+                double kernel = Long.parseLong(fields[12]) / tick;
+                seconds.merge(name, new double[] {user + kernel, kernel}, (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        seconds.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]))
+                .filter(e -> e.getValue()[0] >= 0.05)
+                .forEach(e -> sb.append(sb.isEmpty() ? "" : ", ").append(e.getKey())
+                        .append(String.format(" %.2f", e.getValue()[0]))
+                        .append(e.getValue()[1] >= 0.05 ? String.format(" (%.2f)", e.getValue()[1]) : ""));
+        return sb.toString();
     }
 
     /** {@code NAME=VALUE;NAME=VALUE} as a map; a value may hold spaces and further {@code =}. */
