@@ -198,8 +198,8 @@ static __always_inline __u32 policy_identity_of(__be32 address)
 
 /* A global function, not inlined: the verifier checks it once, on its own, with every argument unknown, rather than
  * at each of its call sites (eight in from_pod, six in to_pod) with the port-block loop walked in the caller's states
- * (105,576 instructions processed for to_pod and 119,321 for from_pod when inlined, 5,479 and 24,522 so: the pod
- * object's load is the agent's start). Its result is the same; a call costs a few nanoseconds on a new flow only. */
+ * (105,576 instructions processed for to_pod and 119,321 for from_pod when inlined, 5,479 and 24,522 so; every agent
+ * start pays for the verifier). Its result is the same; a call costs a few nanoseconds on a new flow only. */
 __noinline int policy_lookup(__u16 endpoint_id, __u8 direction, __u32 identity, __u8 proto, __be16 port)
 {
 	struct policy4_peer_key peer_key = {
