@@ -1,5 +1,6 @@
 package io.sluice.agent.datapath;
 
+import io.sluice.agent.source.BackgroundPriority;
 import io.sluice.bpf.BpfObjectFile;
 import io.sluice.loader.BpfLink;
 import io.sluice.loader.BpfObject;
@@ -21,7 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -53,12 +54,20 @@ public final class Datapath implements AutoCloseable {
      */
     public static final String OBJECT_DIR_PROPERTY = "sluice.bpf.objectDir";
 
+    /** The thread that loads the stale-socket iterator once the start leaves it a core (see {@link #loadedSocketDestroyer}). */
+    static final String SOCKET_DESTROYER_LOAD_THREAD = "sluice-socket-destroyer-load";
+
     /** Maps earlier agents pinned that this one does not use: {@code policy4}, the LPM trie of policy entries. */
     static final List<String> RETIRED_MAPS = List.of("policy4");
 
     private final BpfObject sock;
     private final BpfObject pod;
     private final Path socketCgroup;
+    private final Path pinnedMaps;
+    /** Guards the stale-socket iterator's load and close. */
+    private final Object socketDestroyerLock = new Object();
+    /** Whether the stale-socket iterator's load was tried (or the data path closed first). */
+    private boolean socketDestroyerTried;
     /** The stale-socket iterator and its object; null when the kernel cannot destroy sockets (before 6.5). */
     private SocketDestroyer socketDestroyer;
     private BpfObject sockDestroy;
@@ -67,10 +76,11 @@ public final class Datapath implements AutoCloseable {
     private final ScheduledExecutorService interfaceWatch = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("sluice-pod-interfaces").unstarted(r));
 
-    private Datapath(BpfObject sock, BpfObject pod, Path socketCgroup, String podInterfacePrefix) {
+    private Datapath(BpfObject sock, BpfObject pod, Path socketCgroup, Path pinnedMaps, String podInterfacePrefix) {
         this.sock = sock;
         this.pod = pod;
         this.socketCgroup = socketCgroup;
+        this.pinnedMaps = pinnedMaps;
         this.podInterfacePrefix = podInterfacePrefix;
     }
 
@@ -99,8 +109,7 @@ public final class Datapath implements AutoCloseable {
             for (String name : SOCKET_PROGRAMS) {
                 attachThroughPinnedLink(sock.program(name), cgroup, links.resolve(name));
             }
-            Datapath datapath = new Datapath(sock, pod, cgroup, podInterfacePrefix);
-            datapath.loadSocketDestroyer(maps);
+            Datapath datapath = new Datapath(sock, pod, cgroup, maps, podInterfacePrefix);
             try (NetworkNamespace here = NetworkNamespace.current()) {
                 for (String ifname : externalInterfaces) {
                     attach(pod.program("from_netdev"), here, ifname, TcDirection.INGRESS);
@@ -112,6 +121,10 @@ public final class Datapath implements AutoCloseable {
             }
             datapath.attachPodInterfaces();
             removeRetiredPins(maps);
+            Thread.ofPlatform().daemon().name(SOCKET_DESTROYER_LOAD_THREAD).start(() -> {
+                BackgroundPriority.lowerCurrentThreadToIdle();
+                datapath.loadedSocketDestroyer();
+            });
             return datapath;
         } catch (RuntimeException e) {
             sock.close();
@@ -153,41 +166,63 @@ public final class Datapath implements AutoCloseable {
     }
 
     /**
-     * Loads the stale-socket iterator on the pinned service maps. A kernel without bpf_sock_destroy (before 6.5)
-     * refuses it: the agent then runs without, and says so once.
+     * The stale-socket iterator, loaded on the pinned service maps at the first call; null when the kernel refused it
+     * (bpf_sock_destroy needs Linux 6.5: the agent then runs without, and says so once) or the data path is closed.
+     *
+     * <p>Why not at start: nothing attaches the iterator, it only runs when a UDP backend leaves its service, and
+     * its load (libbpf reads the kernel's BTF for its relocations, then the kernel's) costs ~0.1 s of CPU that the
+     * start would take from the first manifest parse. {@link #start} leaves the load to a thread at the lowest
+     * priority, which gets the CPU once the start has finished with it; the writer's first destroy loads it itself
+     * if that thread has not begun, or waits for it. Any thread.
      */
-    private void loadSocketDestroyer(Path maps) {
-        BpfObject object = null;
-        try {
-            object = load(BpfObjectFile.SOCK_DESTROY, maps);
-            socketDestroyer = SocketDestroyer.of(object);
-            sockDestroy = object;
-        } catch (RuntimeException e) {
-            if (object != null) {
-                object.close();
+    private SocketDestroyer loadedSocketDestroyer() {
+        synchronized (socketDestroyerLock) {
+            if (socketDestroyerTried) {
+                return socketDestroyer;
             }
-            LOG.warn("connected UDP sockets will keep a backend that leaves its service: this kernel cannot run the"
-                    + " socket iterator with bpf_sock_destroy (Linux 6.5 or later is needed): {}", e.getMessage());
+            socketDestroyerTried = true;
+            BpfObject object = null;
+            try {
+                object = load(BpfObjectFile.SOCK_DESTROY, pinnedMaps);
+                socketDestroyer = SocketDestroyer.of(object);
+                sockDestroy = object;
+            } catch (RuntimeException e) {
+                if (object != null) {
+                    object.close();
+                }
+                LOG.warn("connected UDP sockets will keep a backend that leaves its service: this kernel cannot run the"
+                        + " socket iterator with bpf_sock_destroy (Linux 6.5 or later is needed): {}", e.getMessage());
+            }
+            return socketDestroyer;
         }
     }
 
     /**
      * Destroys the connected UDP sockets that the socket programs sent from a frontend to a backend which has since
      * left it (see {@link SocketDestroyer}), in this network namespace and in that of every process of the socket
-     * cgroup. Empty when the kernel cannot; used by one thread at a time (the writer).
+     * cgroup. Destroys nothing when the kernel cannot (the iterator is loaded at the first call, see
+     * {@link #loadedSocketDestroyer}); used by one thread at a time (the writer).
      */
-    public Optional<StaleSocketDestroyer> staleSocketDestroyer() {
-        if (socketDestroyer == null) {
-            return Optional.empty();
-        }
-        return Optional.of(removed -> {
+    public StaleSocketDestroyer staleSocketDestroyer() {
+        return removed -> {
+            SocketDestroyer destroyer = loadedSocketDestroyer();
+            if (destroyer == null) {
+                return Map.of();
+            }
             List<NetworkNamespace> namespaces = CgroupNetworkNamespaces.open(socketCgroup);
             try {
-                return socketDestroyer.destroy(removed, namespaces);
+                return destroyer.destroy(removed, namespaces);
             } finally {
                 namespaces.forEach(NetworkNamespace::close);
             }
-        });
+        };
+    }
+
+    /** Whether the stale-socket iterator is loaded (false before its first use or when the kernel refused it). */
+    boolean socketDestroyerLoaded() {
+        synchronized (socketDestroyerLock) {
+            return socketDestroyer != null;
+        }
     }
 
     private static byte[] objectBytes(BpfObjectFile file) {
@@ -292,8 +327,13 @@ public final class Datapath implements AutoCloseable {
     @Override
     public void close() {
         interfaceWatch.shutdownNow();
-        try (BpfObject s = sock; BpfObject p = pod; BpfObject d = sockDestroy; SocketDestroyer i = socketDestroyer) {
-            LOG.debug("closing the BPF objects; programs stay attached");
+        synchronized (socketDestroyerLock) {
+            socketDestroyerTried = true; // a load not begun yet never begins
+            try (BpfObject s = sock; BpfObject p = pod; BpfObject d = sockDestroy; SocketDestroyer i = socketDestroyer) {
+                LOG.debug("closing the BPF objects; programs stay attached");
+            }
+            socketDestroyer = null;
+            sockDestroy = null;
         }
     }
 }

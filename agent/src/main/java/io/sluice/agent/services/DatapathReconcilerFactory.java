@@ -61,7 +61,7 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
             ServiceReconciler services = new ServiceReconciler(translator, maps, frontendIds, backendIds, metrics)
                     .flushingConntrack(conntrack)
                     .owning(datapath).owning(maps).owning(conntrack).owning(frontendIds).owning(backendIds);
-            datapath.staleSocketDestroyer().ifPresent(services::destroyingStaleSockets);
+            services.destroyingStaleSockets(datapath.staleSocketDestroyer());
             datapath.watchPodInterfaces(POD_INTERFACE_SCAN);
             return List.of(services, policy);
         } catch (RuntimeException e) {

@@ -21,12 +21,17 @@ import org.slf4j.LoggerFactory;
  * <p>Why: on a busy two-core machine the parse threads and the writer share the cores equally, so a folder rewritten
  * at 1,000 files/s made each flush wait behind parsing (event-to-map 25-50 ms with the writer idle 90 % of the time).
  * At nice {@value #NICE} a parse thread weighs a third of the writer when they compete, and runs at full speed when
- * they do not.
+ * they do not. Work that nothing waits for during the start runs at {@link #IDLE} ({@link #lowerCurrentThreadToIdle}).
  */
-final class BackgroundPriority {
+public final class BackgroundPriority {
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundPriority.class);
     /** The parse threads' nice value (the writer keeps 0). */
     static final int NICE = 5;
+    /**
+     * The lowest priority (nice 19: 1/68 of a nice-0 thread's weight, 1/22 of a parse thread's): such a thread runs
+     * when the others leave a core idle, which during the start is after it.
+     */
+    public static final int IDLE = 19;
     private static final int PRIO_PROCESS = 0;
     private static final MethodHandle SETPRIORITY = lookupSetpriority();
 
@@ -47,11 +52,20 @@ final class BackgroundPriority {
 
     /** Gives the calling thread nice value {@link #NICE}; false (and nothing changed) where that is not possible. */
     static boolean lowerCurrentThread() {
+        return lowerCurrentThreadTo(NICE);
+    }
+
+    /** Gives the calling thread nice value {@link #IDLE}; false (and nothing changed) where that is not possible. */
+    public static boolean lowerCurrentThreadToIdle() {
+        return lowerCurrentThreadTo(IDLE);
+    }
+
+    private static boolean lowerCurrentThreadTo(int nice) {
         if (SETPRIORITY == null) {
             return false;
         }
         try {
-            return (int) SETPRIORITY.invokeExact(PRIO_PROCESS, 0, NICE) == 0;
+            return (int) SETPRIORITY.invokeExact(PRIO_PROCESS, 0, nice) == 0;
         } catch (Throwable e) {
             LOG.debug("setpriority failed: {}", e.toString());
             return false;

@@ -36,6 +36,22 @@ class BackgroundPriorityTest {
     }
 
     @Test
+    void aThreadLoweredToIdleRunsAtNiceNineteen() throws Exception {
+        AtomicReference<Object> seen = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                boolean lowered = BackgroundPriority.lowerCurrentThreadToIdle();
+                seen.set(lowered ? niceOfCurrentThread() : "not lowered");
+            } catch (Exception e) {
+                seen.set(e);
+            }
+        });
+        t.join();
+
+        assertThat(seen.get()).isEqualTo(19);
+    }
+
+    @Test
     void theParsePoolsWorkersRunAtTheBackgroundNiceValue() throws Exception {
         ForkJoinPool pool = BackgroundPriority.parsePool("test-parse", 2);
         try {
