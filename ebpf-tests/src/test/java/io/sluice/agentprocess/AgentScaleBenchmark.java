@@ -227,9 +227,9 @@ class AgentScaleBenchmark {
                     assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
                     long rss = vmRssKib(agent.pid());
                     System.out.printf("  run %d, %s: start to ready %.2f s (JVM and start-up %.2f s), agent CPU %.2f s,"
-                                    + " VmRSS synced %d MiB (%s), load %s%n    CPU by thread (s, kernel in brackets): %s%n",
-                            run + 1, setting.getKey(), wall, wall - sync, cpu, rss / 1024, rssParts(agent.pid()), loadAverage(),
-                            byThread);
+                                    + " VmRSS synced %d MiB (%s), page faults %d, load %s%n    CPU by thread (s; kernel s, page faults in brackets): %s%n",
+                            run + 1, setting.getKey(), wall, wall - sync, cpu, rss / 1024, rssParts(agent.pid()),
+                            minorFaults(agent.pid()), loadAverage(), byThread);
                     figures.computeIfAbsent(setting.getKey(), k -> new ArrayList<>()).add(new double[] {wall, cpu, rss / 1024.0});
                 }
             }
@@ -247,8 +247,9 @@ class AgentScaleBenchmark {
 
     /**
      * CPU time of the process's threads so far, by name with digits folded ("VM Thread" is the serial collector's
-     * pauses, "C1 CompilerThre" the JIT, "main" loads the data path), largest first, with the kernel's share in
-     * brackets where it is at least 0.05 s (the BPF maps' creation and the verifier are kernel time).
+     * pauses, "C1 CompilerThre" the JIT, "java" is the main thread, which loads the data path), largest first, with
+     * the kernel's share and the thread's page faults (thousands, "kf") in brackets (the BPF maps' creation and the
+     * verifier are kernel time; a first touch of a page costs ~20-25 µs here, mostly counted as user time).
      */
     static String cpuByThread(long pid) throws java.io.IOException {
         Map<String, double[]> seconds = new HashMap<>();
@@ -266,7 +267,9 @@ class AgentScaleBenchmark {
                 // After the name: state is field 3 of stat(5); utime and stime are fields 14 and 15.
                 double user = Long.parseLong(fields[11]) / tick;
                 double kernel = Long.parseLong(fields[12]) / tick;
-                seconds.merge(name, new double[] {user + kernel, kernel}, (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+                double faults = Long.parseLong(fields[7]);
+                seconds.merge(name, new double[] {user + kernel, kernel, faults},
+                        (a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
             }
         }
         StringBuilder sb = new StringBuilder();
@@ -274,8 +277,17 @@ class AgentScaleBenchmark {
                 .filter(e -> e.getValue()[0] >= 0.05)
                 .forEach(e -> sb.append(sb.isEmpty() ? "" : ", ").append(e.getKey())
                         .append(String.format(" %.2f", e.getValue()[0]))
-                        .append(e.getValue()[1] >= 0.05 ? String.format(" (%.2f)", e.getValue()[1]) : ""));
+                        .append(String.format(" (%.2f, %.1f kf)", e.getValue()[1], e.getValue()[2] / 1000)));
         return sb.toString();
+    }
+
+    /**
+     * The process's minor page faults so far (/proc/PID/stat field 10): each first touch of a page. On this machine's
+     * virtualisation one costs ~20-25 µs of the faulting thread's CPU, mostly counted as user time.
+     */
+    static long minorFaults(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
     }
 
     /** {@code NAME=VALUE;NAME=VALUE} as a map; a value may hold spaces and further {@code =}. */
