@@ -108,7 +108,7 @@ class AgentScaleBenchmark {
                     launcher, javaOpts, SERVICES, ENDPOINTS, SERVICES);
             System.out.printf("  start to ready (maps fully programmed): %.2f s = JVM and start-up %.2f s + first sync and flush %.2f s;"
                     + " agent CPU time to ready %.2f s (load average %s)%n", total, total - sync, sync, cpuAtReady, loadAverage());
-            System.out.printf("  agent CPU to ready by thread (s, kernel in brackets): %s%n", byThread);
+            System.out.printf("  agent CPU to ready by thread (s; kernel s, page faults in brackets): %s%n", byThread);
             System.out.printf("  VmRSS once synced: %d MiB (%s); live heap after a full GC: %s%n", rssSynced / 1024,
                     rssParts(agent.pid()), liveHeap(agent.pid()));
             nativeMemory(agent.pid(), javaOpts);
