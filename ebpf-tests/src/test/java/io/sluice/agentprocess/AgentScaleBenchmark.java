@@ -227,9 +227,9 @@ class AgentScaleBenchmark {
                     assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
                     long rss = vmRssKib(agent.pid());
                     System.out.printf("  run %d, %s: start to ready %.2f s (JVM and start-up %.2f s), agent CPU %.2f s,"
-                                    + " VmRSS synced %d MiB (%s), page faults %d, load %s%n    CPU by thread (s; kernel s, page faults in brackets): %s%n",
+                                    + " VmRSS synced %d MiB (%s), page faults %d, context switches %s, load %s%n    CPU by thread (s; kernel s, page faults in brackets): %s%n",
                             run + 1, setting.getKey(), wall, wall - sync, cpu, rss / 1024, rssParts(agent.pid()),
-                            minorFaults(agent.pid()), loadAverage(), byThread);
+                            minorFaults(agent.pid()), contextSwitches(agent.pid()), loadAverage(), byThread);
                     figures.computeIfAbsent(setting.getKey(), k -> new ArrayList<>()).add(new double[] {wall, cpu, rss / 1024.0});
                 }
             }
@@ -288,6 +288,31 @@ class AgentScaleBenchmark {
     static long minorFaults(long pid) throws java.io.IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+    }
+
+    /**
+     * The context switches of the process's live threads so far, voluntary (a thread waited) and involuntary (the
+     * scheduler took the core away: how contended the cores were), from /proc/PID/task/TID/status.
+     */
+    static String contextSwitches(long pid) throws java.io.IOException {
+        long voluntary = 0;
+        long involuntary = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            voluntary += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            involuntary += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // the thread ended
+                }
+            }
+        }
+        return voluntary + " voluntary, " + involuntary + " involuntary";
     }
 
     /** {@code NAME=VALUE;NAME=VALUE} as a map; a value may hold spaces and further {@code =}. */
