@@ -351,7 +351,10 @@ public final class ManifestDirectorySource implements ResourceSource {
      */
     private void sweepOnce() {
         List<Path> found = new ArrayList<>();
-        Set<Path> listed = new HashSet<>();
+        // Known files listed, counted rather than collected: a set of every listed path lived as long as the
+        // listing (0.2-0.3 s, longer under load) and was carried into the old generation every poll, ~1.5 MB at
+        // 10,000 files. Each path now dies as soon as it is compared.
+        int knownListed = 0;
         try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory)) {
             for (Path path : listing) {
                 if (!isManifestName(path.getFileName())) {
@@ -366,8 +369,10 @@ public final class ManifestDirectorySource implements ResourceSource {
                 if (!attrs.isRegularFile()) {
                     continue;
                 }
-                listed.add(path);
                 FileState known = files.get(path);
+                if (known != null) {
+                    knownListed++;
+                }
                 if (known == null || !known.sameAttributes(attrs)) {
                     found.add(path);
                 }
@@ -380,9 +385,12 @@ public final class ManifestDirectorySource implements ResourceSource {
             }
             return;
         }
-        for (Path path : files.keySet()) {
-            if (!listed.contains(path)) {
-                found.add(path);
+        if (knownListed < files.size()) {
+            // A known file was not listed (gone, or no regular file any more), or the scanner read a new one meanwhile.
+            for (Path path : files.keySet()) {
+                if (!Files.isRegularFile(path)) {
+                    found.add(path);
+                }
             }
         }
         if (found.isEmpty()) {
@@ -613,13 +621,14 @@ public final class ManifestDirectorySource implements ResourceSource {
         if (before == after) {
             return; // a file that became malformed keeps its last good objects
         }
+        // A key left without definitions keeps its (empty) list until the new ones are in: an object the file still
+        // defines keeps its list and map entry, which, made again for every rewrite, were carried into the old generation.
+        boolean emptied = false;
         if (before != null) {
             for (Parsed p : before) {
                 List<Parsed> defs = definitions.get(p.key());
                 defs.removeIf(d -> d == p);
-                if (defs.isEmpty()) {
-                    definitions.remove(p.key());
-                }
+                emptied |= defs.isEmpty();
                 affected.merge(p.key(), noticed, Math::min);
             }
         }
@@ -632,6 +641,11 @@ public final class ManifestDirectorySource implements ResourceSource {
                 }
                 defs.add(at, p);
                 affected.merge(p.key(), noticed, Math::min);
+            }
+        }
+        if (emptied) {
+            for (Parsed p : before) {
+                definitions.computeIfPresent(p.key(), (key, defs) -> defs.isEmpty() ? null : defs);
             }
         }
     }
@@ -668,6 +682,12 @@ public final class ManifestDirectorySource implements ResourceSource {
             text = Files.readString(path);
         } catch (IOException e) {
             return refuse(path, attrs, previous, new ManifestProblem(path, 0, "cannot be read: " + e), wallMillis);
+        }
+        // The Path the file's objects were recorded under before: a notification names the file with a new one each
+        // time, which the new records would carry into the old generation.
+        List<Parsed> known = previous == null ? null : previous.objects();
+        if (known != null && !known.isEmpty() && known.getFirst().file().equals(path)) {
+            path = known.getFirst().file();
         }
         List<Parsed> objects = new ArrayList<>();
         DocumentIndex documents = new DocumentIndex();
@@ -821,7 +841,12 @@ public final class ManifestDirectorySource implements ResourceSource {
             } else {
                 meta.setNamespace(null);
             }
-            out.add(new Parsed(path, contentLine, ObjectKey.of(kind, object), ModelCompactor.compact(object)));
+            // The published version's equal parts (an EndpointSlice's unmoved endpoints, its name) replace this one's,
+            // so what this parse made for them dies young. current is only read here: the scanner publishes between
+            // reads.
+            HasMetadata published = current.get(ObjectKey.of(kind, object));
+            ModelCompactor.shareUnchanged(ModelCompactor.compact(object), published);
+            out.add(new Parsed(path, contentLine, ObjectKey.of(kind, object), object));
         }
         return null;
     }

@@ -1,9 +1,11 @@
 package io.sluice.agent.source;
 
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,6 +55,8 @@ final class ModelCompactor {
     /** Per model class, the fields that may hold collections or model objects. */
     private static final ClassValue<Field[]> FIELDS = fieldTable(
             type -> !type.isPrimitive() && type != String.class && !type.isEnum(), name -> true);
+    /** Per model class, every field that holds a reference (strings included). */
+    private static final ClassValue<Field[]> REFERENCE_FIELDS = fieldTable(type -> !type.isPrimitive(), name -> true);
 
     private ModelCompactor() {
     }
@@ -61,6 +65,73 @@ final class ModelCompactor {
     static <T> T compact(T object) {
         visit(object, 0);
         return object;
+    }
+
+    /**
+     * Makes {@code fresh}, a new version of {@code previous} that nobody else holds yet (just parsed and compacted),
+     * refer to {@code previous}'s instances wherever a value is equal: strings, lists, maps and model objects, list
+     * elements matched by equality wherever they are in the list. An EndpointSlice whose one endpoint moved then
+     * holds its other endpoints as the previous version did, so the objects this version parsed for them die young
+     * instead of being carried into the old generation with the version that is kept until the next change (~3 KB
+     * per 10-endpoint slice, 3 MB/s under 1,000 changes/s).
+     *
+     * <p>Nothing is changed in {@code previous}, and {@code fresh} stays equal to what it was (equal values only are
+     * swapped in). An {@code ObjectMeta} is never taken whole, only its parts: sources set a new version's
+     * {@code resourceVersion} in place. Returns {@code fresh}.
+     */
+    static <T> T shareUnchanged(T fresh, Object previous) {
+        share(fresh, previous, 0);
+        return fresh;
+    }
+
+    private static void share(Object fresh, Object previous, int depth) {
+        if (fresh == null || previous == null || fresh == previous || fresh.getClass() != previous.getClass()
+                || depth > 32 || !isModel(fresh.getClass()) || REPEATED_LEAVES.contains(fresh.getClass().getName())) {
+            return; // a shared leaf is other objects' too: never written to
+        }
+        for (Field field : REFERENCE_FIELDS.get(fresh.getClass())) {
+            Object mine = get(field, fresh);
+            Object theirs = get(field, previous);
+            if (mine == null || theirs == null || mine == theirs) {
+                continue;
+            }
+            if (!(mine instanceof ObjectMeta) && mine.equals(theirs)) {
+                set(field, fresh, theirs);
+            } else if (mine instanceof List<?> list && theirs instanceof List<?> before) {
+                set(field, fresh, sharedElements(list, before, depth));
+            } else {
+                share(mine, theirs, depth + 1);
+            }
+        }
+    }
+
+    /**
+     * {@code list} with each element equal to one of {@code before} replaced by that one (each of {@code before}'s
+     * used once) and the others sharing what they can with {@code before}'s element at their index; {@code list}
+     * itself when nothing was replaced or it holds a null.
+     */
+    private static List<?> sharedElements(List<?> list, List<?> before, int depth) {
+        Map<Object, Object> previous = new HashMap<>(before.size() * 2);
+        for (Object element : before) {
+            if (element != null) {
+                previous.putIfAbsent(element, element);
+            }
+        }
+        Object[] elements = list.toArray();
+        boolean replaced = false;
+        for (int i = 0; i < elements.length; i++) {
+            if (elements[i] == null) {
+                return list;
+            }
+            Object same = previous.remove(elements[i]);
+            if (same != null) {
+                replaced |= same != elements[i];
+                elements[i] = same;
+            } else if (i < before.size()) {
+                share(elements[i], before.get(i), depth + 1);
+            }
+        }
+        return replaced ? List.of(elements) : list;
     }
 
     private static void visit(Object object, int depth) {
