@@ -120,7 +120,7 @@ public final class AgentDaemon implements AutoCloseable {
         AgentDaemon daemon = new AgentDaemon(source, client, List.copyOf(reconcilers), metrics, writer, runner);
         try {
             AgentRunner.startOnThread(runner);
-            daemon.heapTrim = HeapTrim.start(() -> writer.status().ready());
+            daemon.heapTrim = HeapTrim.start(() -> writer.status().ready(), writer::lastEventNanos);
             daemon.http = StatusHttpServer.start(config.metricsBindAddress(), metrics.registry(),
                     daemon::healthProblem, daemon::readinessProblem);
             LOG.info("serving /metrics, /healthz, /readyz on {}", daemon.http.localAddress());

@@ -88,6 +88,7 @@ public final class StateWriter implements Agent {
     private long nextBackgroundNanos = System.nanoTime();
     private volatile WriterStatus status = new WriterStatus(false, "writer not started");
     private volatile long heartbeatNanos = System.nanoTime();
+    private volatile long lastEventNanos = System.nanoTime();
 
     /**
      * A writer over {@code sources} (each gets its channel from {@link #channelOf}) and {@code reconcilers},
@@ -131,6 +132,14 @@ public final class StateWriter implements Agent {
         return heartbeatNanos;
     }
 
+    /**
+     * {@link System#nanoTime()} at the start of the latest duty cycle that took an event from the queue: how long the
+     * writer has been idle (the heap trim waits for that). Any thread.
+     */
+    public long lastEventNanos() {
+        return lastEventNanos;
+    }
+
     /** The store. Writer thread only (reconcilers get it in their callbacks; tests call {@link #doWork} themselves). */
     public Store store() {
         return store;
@@ -151,7 +160,11 @@ public final class StateWriter implements Agent {
         long now = System.nanoTime();
         heartbeatNanos = now;
         int work = followSources(now);
-        work += queue.drain(applyEvent, queue.capacity());
+        int events = queue.drain(applyEvent, queue.capacity());
+        if (events > 0) {
+            lastEventNanos = now;
+            work += events;
+        }
         if (!dirty.isEmpty()) {
             work += processDirty();
         }

@@ -134,6 +134,35 @@ class ManifestDirectorySourceTest {
     }
 
     @Test
+    void aRewrittenSlicesUnmovedEndpointsAreThePublishedVersionsAndThatVersionIsLeftAsItWas() throws IOException {
+        String twoEndpoints = """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: web-1, labels: {kubernetes.io/service-name: web}}
+                addressType: IPv4
+                endpoints:
+                - {addresses: [10.0.0.5], conditions: {ready: true}}
+                - {addresses: ["%s"], conditions: {ready: true}}
+                """;
+        write("web.yaml", service("default", "web", 80) + "---\n" + twoEndpoints.formatted("10.0.0.7"));
+        start(true);
+        EndpointSlice first = store().get(WEB_SLICE, EndpointSlice.class);
+        assertThat(first.getEndpoints()).hasSize(2);
+        String firstVersion = first.getMetadata().getResourceVersion();
+
+        write("web.yaml", service("default", "web", 80) + "---\n" + twoEndpoints.formatted("10.0.0.8"));
+        runWriterUntil(() -> store().get(WEB_SLICE, EndpointSlice.class) != first, "the slice's new version");
+
+        EndpointSlice second = store().get(WEB_SLICE, EndpointSlice.class);
+        assertThat(second.getEndpoints()).extracting(e -> e.getAddresses().getFirst()).containsExactly("10.0.0.5", "10.0.0.8");
+        assertThat(second.getEndpoints().getFirst()).as("the endpoint that stayed").isSameAs(first.getEndpoints().getFirst());
+        assertThat(first.getEndpoints()).extracting(e -> e.getAddresses().getFirst()).containsExactly("10.0.0.5", "10.0.0.7");
+        assertThat(first.getMetadata().getResourceVersion()).isEqualTo(firstVersion)
+                .isNotEqualTo(second.getMetadata().getResourceVersion());
+        assertThat(store().endpointSlicesOf("default", "web")).containsExactly(second);
+    }
+
+    @Test
     void aRewriteInPlaceThatLeavesTheFileAttributesAsTheyWereIsAppliedFromItsNotification() throws IOException {
         // With notifications complete the 100 ms comparisons do not reread a file read while its timestamp was
         // recent (under churn that reread was most of the parsing): a rewrite within one timestamp step, in place and

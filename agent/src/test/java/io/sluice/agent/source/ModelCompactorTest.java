@@ -5,14 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -90,6 +96,76 @@ class ModelCompactorTest {
         assertThatThrownBy(() -> a.getEndpoints().getFirst().getAddresses().add("10.0.0.3"))
                 .as("a compacted list is immutable, like its shared parts")
                 .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    /**
+     * A new version of a slice (some endpoints kept, some gone, some new, in any order) that shares the previous
+     * version's equal parts reads as it did, leaves the previous version as it was, and holds each endpoint value the
+     * two versions have in common as the previous version's instance.
+     */
+    @Property(tries = 300)
+    void aNewVersionSharesThePreviousVersionsEqualPartsAndReadsTheSame(
+            @ForAll("slices") EndpointSlice generated, @ForAll("slices") EndpointSlice other,
+            @ForAll List<Boolean> kept, @ForAll long seed, @ForAll boolean relabelled) {
+        EndpointSlice previous = ModelCompactor.compact(fabric8.<EndpointSlice>unmarshal(fabric8.asYaml(generated)));
+        previous.getMetadata().setResourceVersion("7");
+        String previousYaml = fabric8.asYaml(previous);
+        EndpointSlice previousCopy = fabric8.clone(previous);
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < generated.getEndpoints().size(); i++) {
+            if (i >= kept.size() || kept.get(i)) {
+                endpoints.add(generated.getEndpoints().get(i));
+            }
+        }
+        endpoints.addAll(other.getEndpoints());
+        Collections.shuffle(endpoints, new Random(seed));
+        EndpointSliceBuilder next = new EndpointSliceBuilder(generated).withEndpoints(endpoints);
+        if (relabelled) {
+            next.editMetadata().addToLabels("tier", "web").endMetadata();
+        }
+        EndpointSlice fresh = ModelCompactor.compact(fabric8.<EndpointSlice>unmarshal(fabric8.asYaml(next.build())));
+        EndpointSlice freshCopy = fabric8.clone(fresh);
+
+        assertThat(ModelCompactor.shareUnchanged(fresh, previous)).isSameAs(fresh);
+
+        assertThat(fresh).isEqualTo(freshCopy).hasSameHashCodeAs(freshCopy);
+        assertThat(fabric8.asYaml(fresh)).isEqualTo(fabric8.asYaml(freshCopy));
+        assertThat(previous).isEqualTo(previousCopy);
+        assertThat(fabric8.asYaml(previous)).isEqualTo(previousYaml);
+        assertThat(fresh.getMetadata()).as("sources set a version's resourceVersion in place").isNotSameAs(previous.getMetadata());
+        assertThat(fresh.getMetadata().getName()).isSameAs(previous.getMetadata().getName());
+        assertThat(fresh.getMetadata().getLabels() == previous.getMetadata().getLabels()).isEqualTo(!relabelled);
+        Set<Endpoint> previousInstances = Collections.newSetFromMap(new IdentityHashMap<>());
+        previousInstances.addAll(previous.getEndpoints());
+        for (Endpoint endpoint : previous.getEndpoints()) {
+            if (fresh.getEndpoints().contains(endpoint)) {
+                assertThat(fresh.getEndpoints()).as("%s, in both versions, held as the previous version's", endpoint)
+                        .anyMatch(e -> e.equals(endpoint) && previousInstances.contains(e)); // an identity set
+            }
+        }
+    }
+
+    @Test
+    void aNewVersionWhoseMetadataIsEqualStillHasItsOwn() {
+        String yaml = """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: web-a, namespace: shop, resourceVersion: "7", labels: {kubernetes.io/service-name: web}}
+                addressType: IPv4
+                endpoints:
+                - {addresses: [10.0.0.1], conditions: {ready: true}}
+                - {addresses: [%s], conditions: {ready: true}}
+                """;
+        EndpointSlice previous = ModelCompactor.compact(fabric8.<EndpointSlice>unmarshal(yaml.formatted("10.0.0.2")));
+        EndpointSlice fresh = ModelCompactor.compact(fabric8.<EndpointSlice>unmarshal(yaml.formatted("10.0.0.3")));
+
+        ModelCompactor.shareUnchanged(fresh, previous);
+        fresh.getMetadata().setResourceVersion("8");
+
+        assertThat(previous.getMetadata().getResourceVersion()).isEqualTo("7");
+        assertThat(fresh.getEndpoints().get(0)).isSameAs(previous.getEndpoints().get(0));
+        assertThat(fresh.getEndpoints().get(1).getAddresses()).containsExactly("10.0.0.3");
+        assertThat(previous.getEndpoints().get(1).getAddresses()).containsExactly("10.0.0.2");
     }
 
     /** Empty maps and lists that could still take elements, reachable from {@code root} through fabric8's model. */
