@@ -14,12 +14,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Gives the agent's free heap back to the kernel with a full collection: once when the first sync has been flushed,
  * then whenever {@link TrimPolicy} says the old generation grew enough (see there): when the writer has been idle for
- * a while, or, however busy it is, at a ceiling. The serial collector only
- * collects the old generation when it cannot grow any more (at -Xmx, gigabytes here), so without this every page
- * that promoted garbage ever reached stays resident: the first sync's parse garbage, and more with each burst of
- * changes. A full collection compacts the old generation, and with the launcher's heap flags ({@code -Xms16m}, so the
- * heap may shrink that far; {@code MaxHeapFreeRatio}; {@code -XX:-ShrinkHeapInSteps}; {@code MarkSweepDeadRatio=0},
- * else up to 5 % of the old generation's capacity stays as dead objects in place) it uncommits the free tail.
+ * a while, or, however busy it is, at a ceiling. The serial collector only collects the old generation when it cannot
+ * grow any more (at -Xmx, gigabytes here), so without this every page that promoted garbage ever reached stays
+ * resident: the first sync's parse garbage, and more with each burst of changes. A full collection compacts the old
+ * generation, and with the launcher's heap flags ({@code -Xms16m}, so the heap may shrink that far;
+ * {@code MaxHeapFreeRatio}; {@code -XX:-ShrinkHeapInSteps}; {@code MarkSweepDeadRatio=0}, else up to 5 % of the old
+ * generation's capacity stays as dead objects in place) it uncommits the free tail.
  *
  * <p>One daemon thread, which only reads the memory pools' usage between collections; the collection itself stops
  * every thread, the writer included, for as long as marking and compacting the live heap takes.
