@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.sluice.agent.event.EventChannel;
@@ -129,6 +130,36 @@ class KubernetesSourceTest {
         }
         assertThat(store().get(WEB).getMetadata().getNamespace()).as("a namespace string shared by the objects in it")
                 .isSameAs(store().get(WEB_SLICE).getMetadata().getNamespace());
+    }
+
+    @Test
+    void aWatchedSlicesNewVersionHoldsItsUnmovedEndpointsAsTheVersionBeforeAndLeavesThatVersionAsItWas() throws Exception {
+        client.discovery().v1().endpointSlices().inNamespace("default").resource(new EndpointSliceBuilder()
+                .withNewMetadata().withNamespace("default").withName("web-abc")
+                .addToLabels(Store.SERVICE_NAME_LABEL, "web").endMetadata()
+                .withAddressType("IPv4")
+                .addNewEndpoint().withAddresses("10.0.0.1").withNewConditions().withReady(true).endConditions().endEndpoint()
+                .addNewEndpoint().withAddresses("10.0.0.2").withNewConditions().withReady(true).endConditions().endEndpoint()
+                .addNewEndpoint().withAddresses("10.0.0.3").withNewConditions().withReady(true).endConditions().endEndpoint()
+                .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+                .build()).create();
+        start(Duration.ZERO, ResourceKind.ENDPOINT_SLICE);
+        EndpointSlice before = store().get(WEB_SLICE, EndpointSlice.class);
+        EndpointSlice copyBefore = client.getKubernetesSerialization().clone(before);
+
+        client.discovery().v1().endpointSlices().inNamespace("default").withName("web-abc")
+                .edit(s -> { s.getEndpoints().get(1).setAddresses(List.of("10.0.0.9")); return s; });
+        runWriterUntil(() -> store().get(WEB_SLICE, EndpointSlice.class) != before, "the slice's new version");
+
+        EndpointSlice after = store().get(WEB_SLICE, EndpointSlice.class);
+        assertThat(after.getEndpoints()).extracting(e -> e.getAddresses().getFirst())
+                .containsExactly("10.0.0.1", "10.0.0.9", "10.0.0.3");
+        assertThat(after.getEndpoints().get(0)).isSameAs(before.getEndpoints().get(0));
+        assertThat(after.getEndpoints().get(2)).isSameAs(before.getEndpoints().get(2));
+        assertThat(after.getPorts()).isSameAs(before.getPorts());
+        assertThat(after.getMetadata()).isNotSameAs(before.getMetadata());
+        assertThat(after.getMetadata().getResourceVersion()).isNotEqualTo(before.getMetadata().getResourceVersion());
+        assertThat(before).as("the version the writer held before").isEqualTo(copyBefore);
     }
 
     @Test
