@@ -846,6 +846,7 @@ public final class ManifestDirectorySource implements ResourceSource {
             // reads.
             HasMetadata published = current.get(ObjectKey.of(kind, object));
             ModelCompactor.shareUnchanged(ModelCompactor.compact(object), published);
+            // The kept key is built again, from the shared name and namespace: the lookup's held this parse's copies.
             out.add(new Parsed(path, contentLine, ObjectKey.of(kind, object), object));
         }
         return null;

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The parse threads' nice value, read back from the kernel (/proc/thread-self/stat, field 19). */
@@ -17,38 +18,30 @@ class BackgroundPriorityTest {
         return Integer.parseInt(fields[16]); // field 19 of stat; fields after the command start at 3
     }
 
-    @Test
-    void aLoweredThreadRunsAtTheBackgroundNiceValueAndOtherThreadsKeepTheirs() throws Exception {
+    /** The nice value of a new thread after it ran {@code lower}: "not lowered" if that failed, or what it threw. */
+    private static Object niceOfAThreadThat(BooleanSupplier lower) throws InterruptedException {
         AtomicReference<Object> seen = new AtomicReference<>();
-        int before = niceOfCurrentThread();
-        Thread t = Thread.ofPlatform().start(() -> {
+        Thread.ofPlatform().start(() -> {
             try {
-                boolean lowered = BackgroundPriority.lowerCurrentThread();
-                seen.set(lowered ? niceOfCurrentThread() : "not lowered");
+                seen.set(lower.getAsBoolean() ? niceOfCurrentThread() : "not lowered");
             } catch (Exception e) {
                 seen.set(e);
             }
-        });
-        t.join();
+        }).join();
+        return seen.get();
+    }
 
-        assertThat(seen.get()).isEqualTo(BackgroundPriority.NICE);
+    @Test
+    void aLoweredThreadRunsAtTheBackgroundNiceValueAndOtherThreadsKeepTheirs() throws Exception {
+        int before = niceOfCurrentThread();
+
+        assertThat(niceOfAThreadThat(BackgroundPriority::lowerCurrentThread)).isEqualTo(BackgroundPriority.NICE);
         assertThat(niceOfCurrentThread()).as("the caller's own nice value").isEqualTo(before);
     }
 
     @Test
     void aThreadLoweredToIdleRunsAtNiceNineteen() throws Exception {
-        AtomicReference<Object> seen = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            try {
-                boolean lowered = BackgroundPriority.lowerCurrentThreadToIdle();
-                seen.set(lowered ? niceOfCurrentThread() : "not lowered");
-            } catch (Exception e) {
-                seen.set(e);
-            }
-        });
-        t.join();
-
-        assertThat(seen.get()).isEqualTo(19);
+        assertThat(niceOfAThreadThat(BackgroundPriority::lowerCurrentThreadToIdle)).isEqualTo(19);
     }
 
     @Test
