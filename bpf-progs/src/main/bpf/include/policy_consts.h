@@ -8,7 +8,7 @@
 #define ENDPOINTS4_MAX		65536
 #define POLICY4_ENTRIES_MAX	262144
 #define POLICY4_PEERS_MAX	262144
-#define POLICY4_CT_MAX		262144
+#define POLICY4_CT_MAX		131072	/* LRU: sized per node by the agent, as CT4_ENTRIES_MAX */
 #define FRAG4_PORTS_MAX		8192
 #define SLUICE_EVENTS_BYTES	1048576	/* ring buffer size: a power of two of pages */
 

@@ -6,9 +6,12 @@
 #define LB4_SERVICES_MAX	131072
 #define LB4_BACKENDS_MAX	262144
 #define LB4_SLOTS_MAX		524288
-#define LB4_SOCK_REV_MAX	262144
-#define LB4_AFFINITY_MAX	262144
-#define CT4_ENTRIES_MAX		262144
+/* The LRU maps (the kernel preallocates every entry at creation) are compiled at the agent's default for a node
+ * of up to 4 CPUs; the agent sizes them per node before load (io.sluice.agent.config.LruMapSizes), and a map already
+ * pinned keeps its size. */
+#define LB4_SOCK_REV_MAX	65536
+#define LB4_AFFINITY_MAX	65536
+#define CT4_ENTRIES_MAX		131072
 #define LB6_SERVICES_MAX	65536
 #define LB6_BACKENDS_MAX	131072
 #define LB6_SLOTS_MAX		262144

@@ -6,6 +6,7 @@ import io.sluice.loader.BpfException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,6 +70,12 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--external-interfaces", paramLabel = "IF", split = ",", description = "The node's interfaces where NodePort/ExternalIP traffic arrives.")
     private List<String> externalInterfaces;
 
+    @Option(names = "--lru-map-entries", paramLabel = "MAP=N", split = ",",
+            description = "max_entries of LRU maps, e.g. ct4_entries=262144,lb4_affinity=65536 (maps: ct4_entries, "
+                    + "policy4_ct, lb4_sock_rev, lb6_sock_rev, lb4_affinity; default: conntrack 32768 per CPU, at least"
+                    + " 131072). A map already pinned keeps its size until its pin is removed.")
+    private Map<String, Integer> lruMapEntries;
+
     private final ReconcilerFactory reconcilers;
 
     /** The command with no reconcilers; the CLI registers it with the map-writing ones. */
@@ -126,6 +133,9 @@ public final class AgentCommand implements Callable<Integer> {
             }
             if (externalInterfaces != null) {
                 config.externalInterfaces(externalInterfaces);
+            }
+            if (lruMapEntries != null) {
+                config.lruMapEntries(lruMapEntries);
             }
             return config.conclude();
         } catch (ConfigurationException e) {

@@ -38,6 +38,26 @@ class AgentCommandTest {
     }
 
     @Test
+    void theLruMapEntriesFlagOverridesTheConfigFileMapByMap() throws IOException {
+        Path config = Files.writeString(dir.resolve("sluice.yaml"), "manifests: " + dir + "\n"
+                + "lruMapEntries: {ct4_entries: 524288, lb4_affinity: 16384}\n");
+        AgentCommand command = new AgentCommand();
+        new CommandLine(command).parseArgs("--config", config.toString(), "--node-name", "node-1",
+                "--lru-map-entries", "lb4_affinity=32768,lb4_sock_rev=4096");
+
+        assertThat(command.config().lruMapSizes().entries()).containsEntry("ct4_entries", 524288)
+                .containsEntry("lb4_affinity", 32768).containsEntry("lb4_sock_rev", 4096);
+    }
+
+    @Test
+    void aBadLruMapSizeEndsWithExitCode2NamingTheMapAndTheValue() {
+        StringWriter err = new StringWriter();
+        int code = execute(err, "--node-name", "node-1", "--manifests", dir.toString(), "--lru-map-entries", "ct4_entries=10");
+        assertThat(code).as(err.toString()).isEqualTo(2);
+        assertThat(err.toString()).contains("lruMapEntries.ct4_entries: 10 entries is outside 1024..16777216");
+    }
+
+    @Test
     void flagsAndTheConfigFileAreCheckedTogether() throws IOException {
         Path config = Files.writeString(dir.resolve("sluice.yaml"), "manifests: " + dir + "\n");
         StringWriter err = new StringWriter();

@@ -148,8 +148,10 @@ public final class BpfObject implements AutoCloseable {
      * Before {@link #load()}: gives every map of this object (except libbpf's internal {@code .data},
      * {@code .bss}, {@code .rodata} maps, which belong to one program version) the pin path {@code dir/MAPNAME}
      * (bpf_map__set_pin_path). At load, libbpf then adopts a map already pinned there, with its contents, and
-     * pins each map it creates. An existing pin whose type, key size, value size, max_entries or flags differ
-     * makes {@code load()} fail with EINVAL (libbpf's warning, "couldn't reuse pinned map", is in the message).
+     * pins each map it creates. A map already pinned is adopted at the size it has: this object's map takes the
+     * pinned map's max_entries (a capacity chosen when the pin was made, see {@link #setMaxEntries}), which libbpf
+     * would otherwise refuse. An existing pin whose type, key size, value size or flags differ makes
+     * {@code load()} fail with EINVAL (libbpf's warning, "couldn't reuse pinned map", is in the message).
      *
      * @param dir a folder on a BPF file system (bpffs); created if missing
      */
@@ -167,12 +169,73 @@ public final class BpfObject implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("creating pin folder " + dir + " for BPF object '" + name + "'", e);
         }
-        for (BpfMap map : maps.values()) {
+        for (BpfMap map : List.copyOf(maps.values())) {
             if (!map.isInternal()) {
-                map.setPinPath(dir.resolve(map.name()));
+                Path pin = dir.resolve(map.name());
+                map.setPinPath(pin);
+                adoptPinnedSize(map, pin);
             }
         }
         pinDirectory = dir;
+    }
+
+    /** Gives {@code map} the max_entries of the map pinned at {@code pin}, if there is one; else leaves it. */
+    private void adoptPinnedSize(BpfMap map, Path pin) {
+        if (!Files.exists(pin)) {
+            return;
+        }
+        int pinnedSize;
+        try (BpfMap pinned = BpfMap.openPinned(pin)) {
+            pinnedSize = pinned.maxEntries();
+        } catch (RuntimeException e) {
+            return; // not a map, or unreadable: load() reports it with libbpf's reason
+        }
+        if (pinnedSize != map.maxEntries()) {
+            setMaxEntries(map.name(), pinnedSize);
+        }
+    }
+
+    /**
+     * Before {@link #load()}: the capacity of the map named {@code mapName} (bpf_map__set_max_entries), instead of
+     * the {@code max_entries} compiled into the object. A map that {@link #pinMapsUnder} finds pinned keeps the
+     * pinned map's size whatever is set here, so call this before {@code pinMapsUnder} to size only the maps this
+     * load creates.
+     *
+     * @throws IllegalArgumentException if {@code entries} is not positive or the object has no such map
+     */
+    public void setMaxEntries(String mapName, int entries) {
+        ensureOpen();
+        if (loaded) {
+            throw new IllegalStateException("BPF object '" + name + "' is already loaded: map sizes are set before load()");
+        }
+        if (entries <= 0) {
+            throw new IllegalArgumentException("BPF object '" + name + "', map '" + mapName + "': max_entries "
+                    + entries + " is not positive");
+        }
+        map(mapName); // names the object's maps when there is no such map
+        try {
+            MemorySegment handle = libbpfMap(mapName);
+            int rc = (int) LibBpf.BPF_MAP__SET_MAX_ENTRIES.invokeExact(handle, entries);
+            if (rc < 0) {
+                throw new BpfException("bpf_map__set_max_entries", "map '" + mapName + "' of BPF object '" + name
+                        + "' (" + entries + " entries)", rc);
+            }
+            maps.put(mapName, BpfMap.ofObject(this, handle)); // the wrapper holds the sizes it was made with
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** libbpf's {@code struct bpf_map *} of this object's map named {@code mapName}. */
+    private MemorySegment libbpfMap(String mapName) throws Throwable {
+        MemorySegment map = (MemorySegment) LibBpf.BPF_OBJECT__NEXT_MAP.invokeExact(handle, MemorySegment.NULL);
+        while (!map.equals(MemorySegment.NULL)) {
+            if (mapName.equals(Native.string((MemorySegment) LibBpf.BPF_MAP__NAME.invokeExact(map)))) {
+                return map;
+            }
+            map = (MemorySegment) LibBpf.BPF_OBJECT__NEXT_MAP.invokeExact(handle, map);
+        }
+        throw new IllegalStateException("libbpf lists no map '" + mapName + "' in BPF object '" + name + "'");
     }
 
     /**

@@ -57,6 +57,8 @@ final class LibBpf {
     static final MethodHandle BPF_MAP__VALUE_SIZE = Native.libbpf("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle BPF_MAP__MAX_ENTRIES =
             Native.libbpf("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle BPF_MAP__SET_MAX_ENTRIES =
+            Native.libbpf("bpf_map__set_max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     static final MethodHandle BPF_MAP__MAP_FLAGS = Native.libbpf("bpf_map__map_flags", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle BPF_MAP__IS_INTERNAL =
             Native.libbpf("bpf_map__is_internal", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));

@@ -8,9 +8,10 @@ public final class DatapathConstants {
     public static final int LB4_SERVICES_MAX = 131072;
     public static final int LB4_BACKENDS_MAX = 262144;
     public static final int LB4_SLOTS_MAX = 524288;
-    public static final int LB4_SOCK_REV_MAX = 262144;
-    public static final int LB4_AFFINITY_MAX = 262144;
-    public static final int CT4_ENTRIES_MAX = 262144;
+    /** The LRU maps' compiled sizes; the agent sizes them per node before load, a pinned map keeps its size. */
+    public static final int LB4_SOCK_REV_MAX = 65536;
+    public static final int LB4_AFFINITY_MAX = 65536;
+    public static final int CT4_ENTRIES_MAX = 131072;
     public static final int LB6_SERVICES_MAX = 65536;
     public static final int LB6_BACKENDS_MAX = 131072;
     public static final int LB6_SLOTS_MAX = 262144;

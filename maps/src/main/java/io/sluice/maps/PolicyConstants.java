@@ -11,7 +11,8 @@ public final class PolicyConstants {
     public static final int ENDPOINTS4_MAX = 65536;
     public static final int POLICY4_ENTRIES_MAX = 262144;
     public static final int POLICY4_PEERS_MAX = 262144;
-    public static final int POLICY4_CT_MAX = 262144;
+    /** Compiled size of the LRU map {@code policy4_ct}; the agent sizes it per node before load. */
+    public static final int POLICY4_CT_MAX = 131072;
     public static final int FRAG4_PORTS_MAX = 8192;
     /** Size of the ring buffer {@code sluice_events} in bytes. */
     public static final int SLUICE_EVENTS_BYTES = 1048576;

@@ -63,7 +63,10 @@ public final class MetricsCommand extends MapCommand {
         return m;
     }
 
-    /** Capacity of each map the agent reports entries for (max_entries in the C headers). */
+    /**
+     * Capacity of each map the agent reports entries for (max_entries in the C headers), where the pinned map cannot
+     * be read: the agent sizes its LRU maps per node, so the pinned map's own max_entries comes first.
+     */
     static final Map<String, Integer> CAPACITY = Map.ofEntries(
             Map.entry(MapName.LB4_SERVICES.cName(), DatapathConstants.LB4_SERVICES_MAX),
             Map.entry(MapName.LB4_SLOTS.cName(), DatapathConstants.LB4_SLOTS_MAX),
@@ -136,7 +139,7 @@ public final class MetricsCommand extends MapCommand {
         long syncs = (long) metrics.sum("sluice_sync_duration_seconds_count", s -> true);
         long overflows = (long) metrics.sum("sluice_event_queue_overflows_total", s -> true);
         List<EventRow> events = events(metrics);
-        List<MapRow> mapRows = mapRows(metrics);
+        List<MapRow> mapRows = mapRows(maps, metrics);
         List<RefusalRow> refusals = metrics.named("sluice_objects_refused_total").stream()
                 .map(s -> new RefusalRow(s.label("kind"), s.label("reason"), (long) s.value()))
                 .sorted(java.util.Comparator.comparing(RefusalRow::kind).thenComparing(RefusalRow::reason))
@@ -159,7 +162,7 @@ public final class MetricsCommand extends MapCommand {
         return rows;
     }
 
-    private static List<MapRow> mapRows(PrometheusText metrics) {
+    private static List<MapRow> mapRows(PinnedMaps maps, PrometheusText metrics) {
         TreeSet<String> names = new TreeSet<>();
         for (String metric : List.of("sluice_map_entries", "sluice_map_operations_total", "sluice_map_errors_total")) {
             metrics.named(metric).forEach(s -> names.add(s.label("map")));
@@ -168,11 +171,25 @@ public final class MetricsCommand extends MapCommand {
         for (String map : names) {
             boolean sized = metrics.named("sluice_map_entries").stream().anyMatch(s -> s.label("map").equals(map));
             rows.add(new MapRow(map, sized ? (long) metrics.sum("sluice_map_entries", s -> s.label("map").equals(map)) : null,
-                    CAPACITY.get(map),
+                    capacity(maps, map),
                     (long) metrics.sum("sluice_map_operations_total", s -> s.label("map").equals(map)),
                     (long) metrics.sum("sluice_map_errors_total", s -> s.label("map").equals(map))));
         }
         return rows;
+    }
+
+    /** The pinned map's max_entries, else the compiled one ({@link #CAPACITY}), else null. */
+    private static Integer capacity(PinnedMaps maps, String map) {
+        for (MapName name : MapName.values()) {
+            if (name.cName().equals(map) && maps.isPinned(name)) {
+                try {
+                    return maps.map(name).maxEntries();
+                } catch (CliException e) {
+                    break; // not readable by this user: the compiled size
+                }
+            }
+        }
+        return CAPACITY.get(map);
     }
 
     private Datapath datapath(PinnedMaps maps, PrometheusText metrics) {

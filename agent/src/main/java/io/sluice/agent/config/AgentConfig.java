@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +30,9 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * {@code metricsAddress} ({@code host:port}, IPv6 as {@code [::1]:9964}), {@code kubeconfig}, {@code inCluster},
  * {@code manifests}, {@code nodePortAddresses} (list of CIDRs), {@code maglevTableSize},
  * {@code informerStartTimeout} and {@code manifestPollInterval} (durations like {@code 30s}, {@code 500ms}),
- * {@code eventQueueCapacity}. Unknown keys are refused so that a typo does not silently fall back to a default.
+ * {@code eventQueueCapacity}, {@code lruMapEntries} (a mapping of LRU map name to max_entries, e.g.
+ * {@code {ct4_entries: 262144}}; see {@link LruMapSizes} for the maps and their per-node defaults). Unknown keys are
+ * refused so that a typo does not silently fall back to a default.
  *
  * <p>Exactly one source of objects: {@code manifests}, or the Kubernetes API through {@code kubeconfig} or
  * {@code inCluster}; with none of them set, the agent is in-cluster when {@code KUBERNETES_SERVICE_HOST} is set.
@@ -55,7 +58,7 @@ public final class AgentConfig {
     private static final Set<String> KNOWN_SETTINGS = Set.of("nodeName", "stateDir", "bpffsPinDir",
             "metricsAddress", "kubeconfig", "inCluster", "manifests", "nodePortAddresses", "maglevTableSize",
             "informerStartTimeout", "manifestPollInterval", "eventQueueCapacity", "socketCgroup", "podInterfacePrefix",
-            "nodeAddresses", "externalInterfaces", "hairpinAddress");
+            "nodeAddresses", "externalInterfaces", "hairpinAddress", "lruMapEntries");
     /** RFC 1123 subdomain, what Kubernetes requires of a Node's name. */
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -82,6 +85,8 @@ public final class AgentConfig {
     private List<String> nodeAddresses = List.of();
     private List<String> externalInterfaces = List.of();
     private String hairpinAddress;
+    private Map<String, Integer> lruMapEntries = Map.of();
+    private LruMapSizes lruMapSizes;
 
     /**
      * Reads the settings of a YAML file; call {@link #conclude()} afterwards.
@@ -163,6 +168,17 @@ public final class AgentConfig {
                     names.add(string(key + "[" + i + "]", value.get(i)));
                 }
                 externalInterfaces(names);
+            }
+            case "lruMapEntries" -> {
+                if (!value.isObject()) {
+                    throw new ConfigurationException(key, "must be a mapping of LRU map name to entries (e.g. "
+                            + "ct4_entries: 262144), got " + value);
+                }
+                Map<String, Integer> sizes = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> e : value.properties()) {
+                    sizes.put(e.getKey(), integer(key + "." + e.getKey(), e.getValue()));
+                }
+                lruMapEntries(sizes);
             }
             case "nodeAddresses" -> {
                 if (!value.isArray()) {
@@ -255,6 +271,7 @@ public final class AgentConfig {
             throw new ConfigurationException("eventQueueCapacity", capacity + " is outside 1024.." + (1 << 24));
         }
         eventQueueCapacity = capacity;
+        lruMapSizes = LruMapSizes.forThisNode().with("lruMapEntries", lruMapEntries);
         socketCgroup = absolute("socketCgroup", socketCgroup == null ? cgroup2Root() : socketCgroup);
         podInterfacePrefix = podInterfacePrefix == null ? DEFAULT_POD_INTERFACE_PREFIX : podInterfacePrefix.trim();
         if (podInterfacePrefix.isEmpty() || podInterfacePrefix.length() > 15) {
@@ -450,6 +467,26 @@ public final class AgentConfig {
     public String hairpinAddress() {
         requireConcluded();
         return hairpinAddress;
+    }
+
+    /**
+     * Sizes of LRU maps to use instead of this node's defaults ({@link LruMapSizes}), by map name; each map named
+     * replaces the size set for it earlier (a flag overrides the file map by map). Null changes nothing.
+     */
+    public AgentConfig lruMapEntries(Map<String, Integer> value) {
+        requireOpen();
+        if (value != null) {
+            Map<String, Integer> merged = new LinkedHashMap<>(lruMapEntries);
+            merged.putAll(value);
+            lruMapEntries = merged;
+        }
+        return this;
+    }
+
+    /** The LRU maps' sizes: this node's defaults with the configured ones in their place. */
+    public LruMapSizes lruMapSizes() {
+        requireConcluded();
+        return lruMapSizes;
     }
 
     public AgentConfig nodeAddresses(List<String> value) {

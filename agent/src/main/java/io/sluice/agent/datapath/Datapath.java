@@ -1,8 +1,10 @@
 package io.sluice.agent.datapath;
 
 import io.sluice.agent.source.BackgroundPriority;
+import io.sluice.agent.config.LruMapSizes;
 import io.sluice.bpf.BpfObjectFile;
 import io.sluice.loader.BpfLink;
+import io.sluice.loader.BpfMap;
 import io.sluice.loader.BpfObject;
 import io.sluice.loader.BpfProgram;
 import io.sluice.loader.NetworkNamespace;
@@ -21,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,6 +87,11 @@ public final class Datapath implements AutoCloseable {
         this.podInterfacePrefix = podInterfacePrefix;
     }
 
+    /** Loads and attaches everything, with this node's default LRU map sizes; see the next. */
+    public static Datapath start(Path pinDir, Path cgroup, String podInterfacePrefix, List<String> externalInterfaces) {
+        return start(pinDir, cgroup, podInterfacePrefix, externalInterfaces, LruMapSizes.forThisNode());
+    }
+
     /**
      * Loads and attaches everything.
      *
@@ -92,8 +100,11 @@ public final class Datapath implements AutoCloseable {
      * @param podInterfacePrefix interfaces of this network namespace whose name starts with it are pod veths
      * @param externalInterfaces the node's interfaces facing other nodes and clients (NodePort, ExternalIP,
      *                           LoadBalancer traffic): from_netdev at ingress, to_netdev at egress
+     * @param lruMapSizes        max_entries of the LRU maps this start creates; a map already pinned keeps its size
+     *                           and its contents (said once in the log when the sizes differ)
      */
-    public static Datapath start(Path pinDir, Path cgroup, String podInterfacePrefix, List<String> externalInterfaces) {
+    public static Datapath start(Path pinDir, Path cgroup, String podInterfacePrefix, List<String> externalInterfaces,
+                                 LruMapSizes lruMapSizes) {
         Path maps = pinDir.resolve("maps");
         Path links = pinDir.resolve("links");
         try {
@@ -102,10 +113,11 @@ public final class Datapath implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("creating the pin folders under " + pinDir + " (is it on bpffs?)", e);
         }
-        BpfObject sock = load(BpfObjectFile.SOCK, maps);
+        BpfObject sock = load(BpfObjectFile.SOCK, maps, lruMapSizes.entries());
         BpfObject pod = null;
         try {
-            pod = load(BpfObjectFile.POD, maps);
+            pod = load(BpfObjectFile.POD, maps, lruMapSizes.entries());
+            reportPinnedSizes(lruMapSizes.entries(), List.of(sock, pod));
             for (String name : SOCKET_PROGRAMS) {
                 attachThroughPinnedLink(sock.program(name), cgroup, links.resolve(name));
             }
@@ -153,15 +165,48 @@ public final class Datapath implements AutoCloseable {
         }
     }
 
-    private static BpfObject load(BpfObjectFile file, Path maps) {
+    /**
+     * Opens {@code file}, sizes the maps of {@code sizes} it declares, then pins its maps under {@code maps}: a map
+     * already pinned keeps the pinned map's size ({@link BpfObject#pinMapsUnder}), whatever {@code sizes} says.
+     */
+    private static BpfObject load(BpfObjectFile file, Path maps, Map<String, Integer> sizes) {
         BpfObject object = BpfObject.open(objectBytes(file), file.baseName());
         try {
+            for (BpfMap map : object.maps()) {
+                Integer size = sizes.get(map.name());
+                if (size != null) {
+                    object.setMaxEntries(map.name(), size);
+                }
+            }
             object.pinMapsUnder(maps);
             object.load();
             return object;
         } catch (RuntimeException e) {
             object.close();
             throw e;
+        }
+    }
+
+    /**
+     * Says, in one line, which LRU maps kept a pinned size other than the one configured: the flows they hold are
+     * worth more than the new size, which applies once the pin is removed (the agent then creates the map anew).
+     */
+    static void reportPinnedSizes(Map<String, Integer> configured, List<BpfObject> objects) {
+        Map<String, Integer> kept = new LinkedHashMap<>();
+        for (BpfObject object : objects) {
+            for (BpfMap map : object.maps()) {
+                Integer size = configured.get(map.name());
+                if (size != null && size != map.maxEntries()) {
+                    kept.putIfAbsent(map.name(), map.maxEntries());
+                }
+            }
+        }
+        if (!kept.isEmpty()) {
+            StringBuilder sizes = new StringBuilder();
+            kept.forEach((name, size) -> sizes.append(sizes.isEmpty() ? "" : ", ").append(name).append(' ').append(size)
+                    .append(" (configured ").append(configured.get(name)).append(')'));
+            LOG.info("adopted the pinned maps at their size, with their flows: {}; a configured size applies once the"
+                    + " pinned map is removed", sizes);
         }
     }
 
@@ -183,7 +228,7 @@ public final class Datapath implements AutoCloseable {
             socketDestroyerTried = true;
             BpfObject object = null;
             try {
-                object = load(BpfObjectFile.SOCK_DESTROY, pinnedMaps);
+                object = load(BpfObjectFile.SOCK_DESTROY, pinnedMaps, Map.of());
                 socketDestroyer = SocketDestroyer.of(object);
                 sockDestroy = object;
             } catch (RuntimeException e) {

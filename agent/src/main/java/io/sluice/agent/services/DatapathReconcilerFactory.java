@@ -37,7 +37,7 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
         Datapath datapath;
         try {
             datapath = Datapath.start(config.bpffsPinDir(), config.socketCgroup(), config.podInterfacePrefix(),
-                    config.externalInterfaces());
+                    config.externalInterfaces(), config.lruMapSizes());
         } catch (RuntimeException e) {
             closeOnceOpened(ids, e);
             throw e;

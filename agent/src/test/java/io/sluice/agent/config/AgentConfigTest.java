@@ -169,4 +169,36 @@ class AgentConfigTest {
         assertThatThrownBy(() -> AgentConfig.duration("informerStartTimeout", "30"))
                 .isInstanceOf(ConfigurationException.class).hasMessageStartingWith("informerStartTimeout: ");
     }
+
+    @Test
+    void lruMapSizesAreThisNodesDefaultsWithTheConfiguredOnesInTheirPlace() throws Exception {
+        assertThat(manifestsConfig().conclude(NO_ENV).lruMapSizes()).isEqualTo(LruMapSizes.forThisNode());
+
+        AgentConfig config = AgentConfig.fromYaml(yaml("""
+                nodeName: node-1
+                manifests: %s
+                lruMapEntries:
+                  ct4_entries: 524288
+                  lb4_affinity: 16384
+                """.formatted(dir))).lruMapEntries(Map.of("lb4_affinity", 32768)).conclude(NO_ENV);
+
+        assertThat(config.lruMapSizes().entries())
+                .containsEntry("ct4_entries", 524288)
+                .as("a later setting replaces that map's size only").containsEntry("lb4_affinity", 32768)
+                .containsEntry("policy4_ct", LruMapSizes.forThisNode().entries().get("policy4_ct"));
+    }
+
+    @Test
+    void badLruMapSizesAreRefusedNamingTheSettingAndTheValue() throws Exception {
+        assertRefused(manifestsConfig().lruMapEntries(Map.of("ct4_entries", 100)), "lruMapEntries.ct4_entries",
+                "100 entries is outside 1024..16777216");
+        assertRefused(manifestsConfig().lruMapEntries(Map.of("ct_entries", 4096)), "lruMapEntries",
+                "\"ct_entries\" is not one of the LRU maps");
+        assertThatThrownBy(() -> AgentConfig.fromYaml(yaml("lruMapEntries: {ct4_entries: lots}\n")))
+                .isInstanceOfSatisfying(ConfigurationException.class,
+                        e -> assertThat(e.getMessage()).startsWith("lruMapEntries.ct4_entries: must be an integer, got"));
+        assertThatThrownBy(() -> AgentConfig.fromYaml(yaml("lruMapEntries: 262144\n")))
+                .isInstanceOfSatisfying(ConfigurationException.class,
+                        e -> assertThat(e.getMessage()).startsWith("lruMapEntries: must be a mapping"));
+    }
 }
