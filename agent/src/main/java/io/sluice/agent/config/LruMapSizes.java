@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The capacity (max_entries) of each of the data path's LRU maps on this node. The kernel preallocates every entry of
  * an LRU hash map when the map is created, so their sizes are memory and start time spent whatever the maps come to
- * hold (~0.4 µs of kernel CPU per entry here): they are chosen per node, as kube-proxy sizes the kernel's conntrack
+ * hold (here roughly 0.1 s of kernel CPU at the agent's start per 262,144 entries): they are chosen per node, as kube-proxy sizes the kernel's conntrack
  * table, and an operator can set each one ({@code lruMapEntries} in the configuration file,
  * {@code --lru-map-entries MAP=N,...} on the command line).
  *
@@ -27,8 +27,8 @@ import java.util.Map;
  *   <li>{@code lb4_affinity} (one entry per client and Service with {@code sessionAffinity: ClientIP}): 65,536, the
  *       size of Cilium's session affinity map.</li>
  * </ul>
- * No default exceeds {@link #MAX_ENTRIES}. A map already pinned keeps its size (the data path adopts it with its flows); a new size applies once that pin is
- * removed.
+ * No default exceeds {@link #MAX_ENTRIES}. A map already pinned keeps its size (the data path adopts it with its
+ * flows); a new size applies once that pin is removed.
  */
 public final class LruMapSizes {
     /** The maps sized here, in the order they are reported. */

@@ -1,7 +1,7 @@
 package io.sluice.agent.datapath;
 
-import io.sluice.agent.source.BackgroundPriority;
 import io.sluice.agent.config.LruMapSizes;
+import io.sluice.agent.source.BackgroundPriority;
 import io.sluice.bpf.BpfObjectFile;
 import io.sluice.loader.BpfLink;
 import io.sluice.loader.BpfMap;
@@ -191,7 +191,7 @@ public final class Datapath implements AutoCloseable {
      * Says, in one line, which LRU maps kept a pinned size other than the one configured: the flows they hold are
      * worth more than the new size, which applies once the pin is removed (the agent then creates the map anew).
      */
-    static void reportPinnedSizes(Map<String, Integer> configured, List<BpfObject> objects) {
+    private static void reportPinnedSizes(Map<String, Integer> configured, List<BpfObject> objects) {
         Map<String, Integer> kept = new LinkedHashMap<>();
         for (BpfObject object : objects) {
             for (BpfMap map : object.maps()) {
