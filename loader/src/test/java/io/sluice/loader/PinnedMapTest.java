@@ -66,11 +66,62 @@ class PinnedMapTest {
     }
 
     @Test
+    void aPinOfAnotherSizeIsAdoptedAtItsSizeWithItsContents() throws Exception {
+        try (Kernel.BpffsDir dir = new Kernel.BpffsDir(); Arena arena = Arena.ofConfined();
+             BpfObject first = BpfObject.openResource(SELFTEST)) {
+            first.load();
+            // selftest_hash (a hash of 1024 entries) pinned where selftest_pinned (the same hash, 64 entries) will look.
+            BpfMap larger = first.map("selftest_hash");
+            larger.pin(dir.path.resolve("selftest_pinned"));
+            MemorySegment key = arena.allocate(JAVA_INT);
+            key.set(JAVA_INT, 0, 7);
+            MemorySegment value = arena.allocate(JAVA_LONG);
+            value.set(JAVA_LONG, 0, 77);
+            larger.update(key, value, UpdateFlag.ANY);
+
+            try (BpfObject second = BpfObject.openResource(SELFTEST)) {
+                second.setMaxEntries("selftest_pinned", 128); // the pin's size wins
+                second.pinMapsUnder(dir.path);
+                assertThat(second.map("selftest_pinned").maxEntries()).isEqualTo(1024);
+                second.load();
+                BpfMap adopted = second.map("selftest_pinned");
+
+                assertThat(adopted.id()).isEqualTo(larger.id());
+                MemorySegment out = arena.allocate(JAVA_LONG);
+                assertThat(adopted.lookup(key, out)).isTrue();
+                assertThat(out.get(JAVA_LONG, 0)).isEqualTo(77);
+            }
+        }
+    }
+
+    @Test
+    void aMapIsCreatedAtTheSizeSetBeforeLoad() throws Exception {
+        try (Kernel.BpffsDir dir = new Kernel.BpffsDir(); BpfObject object = BpfObject.openResource(SELFTEST)) {
+            object.setMaxEntries("selftest_pinned", 128);
+            object.pinMapsUnder(dir.path);
+            object.load();
+
+            assertThat(object.map("selftest_pinned").maxEntries()).isEqualTo(128);
+            try (BpfMap pinned = BpfMap.openPinned(dir.path.resolve("selftest_pinned"))) {
+                assertThat(pinned.maxEntries()).as("the kernel's map").isEqualTo(128);
+            }
+            assertThatThrownBy(() -> object.setMaxEntries("selftest_pinned", 256))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("before load()");
+        }
+        try (BpfObject object = BpfObject.openResource(SELFTEST)) {
+            assertThatThrownBy(() -> object.setMaxEntries("selftest_missing", 128))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("selftest_pinned");
+            assertThatThrownBy(() -> object.setMaxEntries("selftest_pinned", 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max_entries 0 is not positive");
+        }
+    }
+
+    @Test
     void aPinWithAnotherDefinitionFailsTheLoadNamingThePin() throws Exception {
         try (Kernel.BpffsDir dir = new Kernel.BpffsDir(); BpfObject first = BpfObject.openResource(SELFTEST)) {
             first.load();
-            // selftest_hash (1024 entries) pinned where selftest_pinned (64 entries) will look.
-            first.map("selftest_hash").pin(dir.path.resolve("selftest_pinned"));
+            // selftest_counts (an array) pinned where selftest_pinned (a hash) will look.
+            first.map("selftest_counts").pin(dir.path.resolve("selftest_pinned"));
 
             try (BpfObject second = BpfObject.openResource(SELFTEST)) {
                 second.pinMapsUnder(dir.path);
