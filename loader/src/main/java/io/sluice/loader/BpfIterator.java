@@ -36,12 +36,12 @@ public final class BpfIterator implements AutoCloseable {
         }
         program.fd(); // fails clearly if the object is not loaded
         try {
-            MemorySegment link = (MemorySegment) LibBpf.BPF_PROGRAM__ATTACH_ITER.invokeExact(Native.capture(),
+            MemorySegment link = (MemorySegment) LibBpf.bpf_program__attach_iter.HANDLE.invokeExact(Native.capture(),
                     program.handle(), MemorySegment.NULL);
             if (link.equals(MemorySegment.NULL)) {
                 throw new BpfException("bpf_program__attach_iter", program.describe(), Native.errno());
             }
-            int fd = (int) LibBpf.BPF_LINK__FD.invokeExact(link);
+            int fd = (int) LibBpf.bpf_link__fd.HANDLE.invokeExact(link);
             return new BpfIterator(program, link, fd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -58,7 +58,7 @@ public final class BpfIterator implements AutoCloseable {
         ensureOpen();
         int iterFd;
         try {
-            iterFd = (int) LibBpf.BPF_ITER_CREATE.invokeExact(linkFd);
+            iterFd = (int) LibBpf.bpf_iter_create.HANDLE.invokeExact(linkFd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -97,7 +97,7 @@ public final class BpfIterator implements AutoCloseable {
             MemorySegment closing = link;
             link = null;
             try {
-                int rc = (int) LibBpf.BPF_LINK__DESTROY.invokeExact(closing);
+                int rc = (int) LibBpf.bpf_link__destroy.HANDLE.invokeExact(closing);
                 if (rc < 0) {
                     throw new BpfException("bpf_link__destroy", "iterator link of " + program.describe(), rc);
                 }

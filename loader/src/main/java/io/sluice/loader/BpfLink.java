@@ -121,7 +121,7 @@ public final class BpfLink implements AutoCloseable {
         int linkFd = fd();
         int progFd = program.fd();
         try {
-            int rc = (int) LibBpf.BPF_LINK_UPDATE.invokeExact(linkFd, progFd, MemorySegment.NULL);
+            int rc = (int) LibBpf.bpf_link_update.HANDLE.invokeExact(linkFd, progFd, MemorySegment.NULL);
             if (rc < 0) {
                 throw new BpfException("bpf_link_update", description + " to " + program.describe(), rc);
             }

@@ -65,13 +65,13 @@ public final class BpfMap implements AutoCloseable {
 
     static BpfMap ofObject(BpfObject owner, MemorySegment map) throws Throwable {
         return new BpfMap(owner, map, -1,
-                Native.string((MemorySegment) LibBpf.BPF_MAP__NAME.invokeExact(map)),
-                (int) LibBpf.BPF_MAP__TYPE.invokeExact(map),
-                (int) LibBpf.BPF_MAP__KEY_SIZE.invokeExact(map),
-                (int) LibBpf.BPF_MAP__VALUE_SIZE.invokeExact(map),
-                (int) LibBpf.BPF_MAP__MAX_ENTRIES.invokeExact(map),
-                (int) LibBpf.BPF_MAP__MAP_FLAGS.invokeExact(map),
-                (boolean) LibBpf.BPF_MAP__IS_INTERNAL.invokeExact(map));
+                Native.string((MemorySegment) LibBpf.bpf_map__name.HANDLE.invokeExact(map)),
+                (int) LibBpf.bpf_map__type.HANDLE.invokeExact(map),
+                (int) LibBpf.bpf_map__key_size.HANDLE.invokeExact(map),
+                (int) LibBpf.bpf_map__value_size.HANDLE.invokeExact(map),
+                (int) LibBpf.bpf_map__max_entries.HANDLE.invokeExact(map),
+                (int) LibBpf.bpf_map__map_flags.HANDLE.invokeExact(map),
+                (boolean) LibBpf.bpf_map__is_internal.HANDLE.invokeExact(map));
     }
 
     /**
@@ -106,7 +106,7 @@ public final class BpfMap implements AutoCloseable {
             MemorySegment opts = arena.allocate(LibBpf.MAP_CREATE_OPTS_SIZE, 8);
             opts.set(JAVA_LONG, 0, LibBpf.MAP_CREATE_OPTS_SIZE);
             opts.set(JAVA_INT, LibBpf.MAP_CREATE_OPTS_MAP_FLAGS, flags);
-            fd = (int) LibBpf.BPF_MAP_CREATE.invokeExact(type.ordinal(), arena.allocateFrom(name), keySize, valueSize,
+            fd = (int) LibBpf.bpf_map_create.HANDLE.invokeExact(type.ordinal(), arena.allocateFrom(name), keySize, valueSize,
                     maxEntries, opts);
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -132,7 +132,7 @@ public final class BpfMap implements AutoCloseable {
     public static Optional<BpfMap> openById(int id) {
         int fd;
         try {
-            fd = (int) LibBpf.BPF_MAP_GET_FD_BY_ID.invokeExact(id);
+            fd = (int) LibBpf.bpf_map_get_fd_by_id.HANDLE.invokeExact(id);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -227,7 +227,7 @@ public final class BpfMap implements AutoCloseable {
             return false;
         }
         try {
-            return (boolean) LibBpf.BPF_MAP__IS_PINNED.invokeExact(handle);
+            return (boolean) LibBpf.bpf_map__is_pinned.HANDLE.invokeExact(handle);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -245,7 +245,7 @@ public final class BpfMap implements AutoCloseable {
         checkValue(valueOut, "value");
         int rc;
         try {
-            rc = (int) LibBpf.BPF_MAP_LOOKUP_ELEM.invokeExact(fd(), key, valueOut);
+            rc = (int) LibBpf.bpf_map_lookup_elem.HANDLE.invokeExact(fd(), key, valueOut);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -264,7 +264,7 @@ public final class BpfMap implements AutoCloseable {
         checkValue(value, "value");
         int rc;
         try {
-            rc = (int) LibBpf.BPF_MAP_UPDATE_ELEM.invokeExact(fd(), key, value, flag.value());
+            rc = (int) LibBpf.bpf_map_update_elem.HANDLE.invokeExact(fd(), key, value, flag.value());
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -282,7 +282,7 @@ public final class BpfMap implements AutoCloseable {
         checkKey(key, "key");
         int rc;
         try {
-            rc = (int) LibBpf.BPF_MAP_DELETE_ELEM.invokeExact(fd(), key);
+            rc = (int) LibBpf.bpf_map_delete_elem.HANDLE.invokeExact(fd(), key);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -302,7 +302,7 @@ public final class BpfMap implements AutoCloseable {
         MemorySegment from = key == null ? MemorySegment.NULL : key;
         int rc;
         try {
-            rc = (int) LibBpf.BPF_MAP_GET_NEXT_KEY.invokeExact(fd(), from, nextOut);
+            rc = (int) LibBpf.bpf_map_get_next_key.HANDLE.invokeExact(fd(), from, nextOut);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -355,7 +355,7 @@ public final class BpfMap implements AutoCloseable {
         MemorySegment scratch = batchScratch(count, flag.value());
         int rc;
         try {
-            rc = (int) LibBpf.BPF_MAP_UPDATE_BATCH.invokeExact(fd(), keys, values, scratch, scratch.asSlice(8));
+            rc = (int) LibBpf.bpf_map_update_batch.HANDLE.invokeExact(fd(), keys, values, scratch, scratch.asSlice(8));
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -375,7 +375,7 @@ public final class BpfMap implements AutoCloseable {
         MemorySegment scratch = batchScratch(count, 0);
         int rc;
         try {
-            rc = (int) LibBpf.BPF_MAP_DELETE_BATCH.invokeExact(fd(), keys, scratch, scratch.asSlice(8));
+            rc = (int) LibBpf.bpf_map_delete_batch.HANDLE.invokeExact(fd(), keys, scratch, scratch.asSlice(8));
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -435,7 +435,7 @@ public final class BpfMap implements AutoCloseable {
         MemorySegment in = cursor.started ? cursor.inBatch : MemorySegment.NULL;
         int rc;
         try {
-            rc = (int) LibBpf.BPF_MAP_LOOKUP_BATCH.invokeExact(fd(), in, cursor.outBatch, keysOut, valuesOut, scratch,
+            rc = (int) LibBpf.bpf_map_lookup_batch.HANDLE.invokeExact(fd(), in, cursor.outBatch, keysOut, valuesOut, scratch,
                     scratch.asSlice(8));
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -484,7 +484,7 @@ public final class BpfMap implements AutoCloseable {
 
     void setPinPath(Path path) {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = (int) LibBpf.BPF_MAP__SET_PIN_PATH.invokeExact(handle, arena.allocateFrom(path.toString()));
+            int rc = (int) LibBpf.bpf_map__set_pin_path.HANDLE.invokeExact(handle, arena.allocateFrom(path.toString()));
             if (rc < 0) {
                 throw new BpfException("bpf_map__set_pin_path", describe() + " at " + path, rc);
             }
@@ -495,7 +495,7 @@ public final class BpfMap implements AutoCloseable {
 
     void loaded() {
         try {
-            fd = (int) LibBpf.BPF_MAP__FD.invokeExact(handle);
+            fd = (int) LibBpf.bpf_map__fd.HANDLE.invokeExact(handle);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

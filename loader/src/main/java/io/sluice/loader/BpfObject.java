@@ -37,18 +37,18 @@ public final class BpfObject implements AutoCloseable {
     private BpfObject(Arena arena, MemorySegment handle) throws Throwable {
         this.arena = arena;
         this.handle = handle;
-        this.name = Native.string((MemorySegment) LibBpf.BPF_OBJECT__NAME.invokeExact(handle));
-        MemorySegment program = (MemorySegment) LibBpf.BPF_OBJECT__NEXT_PROGRAM.invokeExact(handle, MemorySegment.NULL);
+        this.name = Native.string((MemorySegment) LibBpf.bpf_object__name.HANDLE.invokeExact(handle));
+        MemorySegment program = (MemorySegment) LibBpf.bpf_object__next_program.HANDLE.invokeExact(handle, MemorySegment.NULL);
         while (!program.equals(MemorySegment.NULL)) {
             BpfProgram p = new BpfProgram(this, program);
             programs.put(p.name(), p);
-            program = (MemorySegment) LibBpf.BPF_OBJECT__NEXT_PROGRAM.invokeExact(handle, program);
+            program = (MemorySegment) LibBpf.bpf_object__next_program.HANDLE.invokeExact(handle, program);
         }
-        MemorySegment map = (MemorySegment) LibBpf.BPF_OBJECT__NEXT_MAP.invokeExact(handle, MemorySegment.NULL);
+        MemorySegment map = (MemorySegment) LibBpf.bpf_object__next_map.HANDLE.invokeExact(handle, MemorySegment.NULL);
         while (!map.equals(MemorySegment.NULL)) {
             BpfMap m = BpfMap.ofObject(this, map);
             maps.put(m.name(), m);
-            map = (MemorySegment) LibBpf.BPF_OBJECT__NEXT_MAP.invokeExact(handle, map);
+            map = (MemorySegment) LibBpf.bpf_object__next_map.HANDLE.invokeExact(handle, map);
         }
     }
 
@@ -57,7 +57,7 @@ public final class BpfObject implements AutoCloseable {
         try {
             return new BpfObject(arena, handle);
         } catch (Throwable t) {
-            LibBpf.BPF_OBJECT__CLOSE.invokeExact(handle);
+            LibBpf.bpf_object__close.HANDLE.invokeExact(handle);
             throw t;
         }
     }
@@ -66,7 +66,7 @@ public final class BpfObject implements AutoCloseable {
     public static BpfObject open(Path file) {
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment handle = (MemorySegment) LibBpf.BPF_OBJECT__OPEN_FILE.invokeExact(
+            MemorySegment handle = (MemorySegment) LibBpf.bpf_object__open_file.HANDLE.invokeExact(
                     Native.capture(), arena.allocateFrom(file.toString()), MemorySegment.NULL);
             if (handle.equals(MemorySegment.NULL)) {
                 throw new BpfException("bpf_object__open_file", "BPF object " + file, Native.errno());
@@ -99,7 +99,7 @@ public final class BpfObject implements AutoCloseable {
             MemorySegment opts = arena.allocate(OPEN_OPTS_SIZE, 8);
             opts.set(ValueLayout.JAVA_LONG, 0, OPEN_OPTS_SIZE);
             opts.set(ValueLayout.ADDRESS, 8, arena.allocateFrom(objectName));
-            MemorySegment handle = (MemorySegment) LibBpf.BPF_OBJECT__OPEN_MEM.invokeExact(
+            MemorySegment handle = (MemorySegment) LibBpf.bpf_object__open_mem.HANDLE.invokeExact(
                     Native.capture(), buffer, (long) elf.length, opts);
             if (handle.equals(MemorySegment.NULL)) {
                 throw new BpfException("bpf_object__open_mem", "BPF object '" + objectName + "'", Native.errno());
@@ -215,7 +215,7 @@ public final class BpfObject implements AutoCloseable {
         map(mapName); // names the object's maps when there is no such map
         try {
             MemorySegment handle = libbpfMap(mapName);
-            int rc = (int) LibBpf.BPF_MAP__SET_MAX_ENTRIES.invokeExact(handle, entries);
+            int rc = (int) LibBpf.bpf_map__set_max_entries.HANDLE.invokeExact(handle, entries);
             if (rc < 0) {
                 throw new BpfException("bpf_map__set_max_entries", "map '" + mapName + "' of BPF object '" + name
                         + "' (" + entries + " entries)", rc);
@@ -228,12 +228,12 @@ public final class BpfObject implements AutoCloseable {
 
     /** libbpf's {@code struct bpf_map *} of this object's map named {@code mapName}. */
     private MemorySegment libbpfMap(String mapName) throws Throwable {
-        MemorySegment map = (MemorySegment) LibBpf.BPF_OBJECT__NEXT_MAP.invokeExact(handle, MemorySegment.NULL);
+        MemorySegment map = (MemorySegment) LibBpf.bpf_object__next_map.HANDLE.invokeExact(handle, MemorySegment.NULL);
         while (!map.equals(MemorySegment.NULL)) {
-            if (mapName.equals(Native.string((MemorySegment) LibBpf.BPF_MAP__NAME.invokeExact(map)))) {
+            if (mapName.equals(Native.string((MemorySegment) LibBpf.bpf_map__name.HANDLE.invokeExact(map)))) {
                 return map;
             }
-            map = (MemorySegment) LibBpf.BPF_OBJECT__NEXT_MAP.invokeExact(handle, map);
+            map = (MemorySegment) LibBpf.bpf_object__next_map.HANDLE.invokeExact(handle, map);
         }
         throw new IllegalStateException("libbpf lists no map '" + mapName + "' in BPF object '" + name + "'");
     }
@@ -252,7 +252,7 @@ public final class BpfObject implements AutoCloseable {
         String verifierLog;
         String warnings;
         try (LibbpfLog.LoadCapture capture = LibbpfLog.capture()) {
-            rc = (int) LibBpf.BPF_OBJECT__LOAD.invokeExact(handle);
+            rc = (int) LibBpf.bpf_object__load.HANDLE.invokeExact(handle);
             verifierLog = capture.verifierLog();
             warnings = capture.warnings();
         } catch (Throwable t) {
@@ -349,7 +349,7 @@ public final class BpfObject implements AutoCloseable {
             map.ownerClosed();
         }
         try {
-            LibBpf.BPF_OBJECT__CLOSE.invokeExact(handle);
+            LibBpf.bpf_object__close.HANDLE.invokeExact(handle);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         } finally {

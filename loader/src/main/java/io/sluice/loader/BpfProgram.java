@@ -30,8 +30,8 @@ public final class BpfProgram {
     BpfProgram(BpfObject owner, MemorySegment handle) throws Throwable {
         this.owner = owner;
         this.handle = handle;
-        this.name = Native.string((MemorySegment) LibBpf.BPF_PROGRAM__NAME.invokeExact(handle));
-        this.section = Native.string((MemorySegment) LibBpf.BPF_PROGRAM__SECTION_NAME.invokeExact(handle));
+        this.name = Native.string((MemorySegment) LibBpf.bpf_program__name.HANDLE.invokeExact(handle));
+        this.section = Native.string((MemorySegment) LibBpf.bpf_program__section_name.HANDLE.invokeExact(handle));
     }
 
     /** The C function's name. */
@@ -53,7 +53,7 @@ public final class BpfProgram {
     public int fd() {
         owner.ensureLoaded("program '" + name + "'");
         try {
-            return (int) LibBpf.BPF_PROGRAM__FD.invokeExact(handle);
+            return (int) LibBpf.bpf_program__fd.HANDLE.invokeExact(handle);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -74,7 +74,7 @@ public final class BpfProgram {
 
     private int expectedAttachType() {
         try {
-            return (int) LibBpf.BPF_PROGRAM__EXPECTED_ATTACH_TYPE.invokeExact(handle);
+            return (int) LibBpf.bpf_program__expected_attach_type.HANDLE.invokeExact(handle);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -117,7 +117,7 @@ public final class BpfProgram {
                 opts.set(JAVA_INT, LibBpf.TEST_RUN_CTX_SIZE_OUT, context.length);
             }
             opts.set(JAVA_INT, LibBpf.TEST_RUN_REPEAT, repeat);
-            int rc = (int) LibBpf.BPF_PROG_TEST_RUN_OPTS.invokeExact(progFd, opts);
+            int rc = (int) LibBpf.bpf_prog_test_run_opts.HANDLE.invokeExact(progFd, opts);
             if (rc < 0) {
                 throw new BpfException("bpf_prog_test_run_opts", describe() + " on a " + packet.length + "-byte packet", rc);
             }
@@ -156,7 +156,7 @@ public final class BpfProgram {
                     opts.set(JAVA_LONG, 0, LibBpf.LINK_CREATE_OPTS_SIZE);
                     opts.set(JAVA_INT, LibBpf.LINK_CREATE_OPTS_FLAGS, mode.flags());
                 }
-                int linkFd = (int) LibBpf.BPF_LINK_CREATE.invokeExact(progFd, ifindex, LibBpf.BPF_XDP, opts);
+                int linkFd = (int) LibBpf.bpf_link_create.HANDLE.invokeExact(progFd, ifindex, LibBpf.BPF_XDP, opts);
                 if (linkFd < 0) {
                     throw new BpfException("bpf_link_create(BPF_XDP)", what, linkFd);
                 }
@@ -206,7 +206,7 @@ public final class BpfProgram {
         String what = describe() + " on cgroup " + cgroupDir + " (" + hook.section() + ")";
         int cgroupFd = LibC.open(cgroupDir.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY, "cgroup");
         try {
-            int linkFd = (int) LibBpf.BPF_LINK_CREATE.invokeExact(progFd, cgroupFd, hook.attachType(), MemorySegment.NULL);
+            int linkFd = (int) LibBpf.bpf_link_create.HANDLE.invokeExact(progFd, cgroupFd, hook.attachType(), MemorySegment.NULL);
             if (linkFd < 0) {
                 throw new BpfException("bpf_link_create(" + hook.section() + ")", what, linkFd);
             }

@@ -67,7 +67,7 @@ public final class Btf implements AutoCloseable {
 
     private static MemorySegment parse(Path file) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment btf = (MemorySegment) LibBpf.BTF__PARSE_ELF.invokeExact(Native.capture(),
+            MemorySegment btf = (MemorySegment) LibBpf.btf__parse_elf.HANDLE.invokeExact(Native.capture(),
                     arena.allocateFrom(file.toString()), MemorySegment.NULL);
             if (btf.equals(MemorySegment.NULL)) {
                 throw new BpfException("btf__parse_elf", "BPF object " + file, Native.errno());
@@ -120,14 +120,14 @@ public final class Btf implements AutoCloseable {
         ensureOpen();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cName = arena.allocateFrom(name);
-            int id = (int) LibBpf.BTF__FIND_BY_NAME_KIND.invokeExact(btf, cName, BTF_KIND_STRUCT);
+            int id = (int) LibBpf.btf__find_by_name_kind.HANDLE.invokeExact(btf, cName, BTF_KIND_STRUCT);
             if (id < 0) {
-                id = (int) LibBpf.BTF__FIND_BY_NAME_KIND.invokeExact(btf, cName, BTF_KIND_UNION);
+                id = (int) LibBpf.btf__find_by_name_kind.HANDLE.invokeExact(btf, cName, BTF_KIND_UNION);
             }
             if (id < 0) {
                 throw new IllegalArgumentException("BTF of " + source + " has no struct or union '" + name + "'");
             }
-            MemorySegment type = (MemorySegment) LibBpf.BTF__TYPE_BY_ID.invokeExact(btf, id);
+            MemorySegment type = (MemorySegment) LibBpf.btf__type_by_id.HANDLE.invokeExact(btf, id);
             type = type.reinterpret(BTF_TYPE_SIZE);
             int info = type.get(JAVA_INT, 4);
             int vlen = info & 0xFFFF;
@@ -142,8 +142,8 @@ public final class Btf implements AutoCloseable {
                 int offset = members.get(JAVA_INT, base + 8);
                 long offsetBits = kindFlag ? offset & 0xFFFFFF : Integer.toUnsignedLong(offset);
                 int bitfieldBits = kindFlag ? offset >>> 24 : 0;
-                String memberName = Native.string((MemorySegment) LibBpf.BTF__NAME_BY_OFFSET.invokeExact(btf, nameOff));
-                long memberSize = (long) LibBpf.BTF__RESOLVE_SIZE.invokeExact(btf, memberType);
+                String memberName = Native.string((MemorySegment) LibBpf.btf__name_by_offset.HANDLE.invokeExact(btf, nameOff));
+                long memberSize = (long) LibBpf.btf__resolve_size.HANDLE.invokeExact(btf, memberType);
                 if (memberSize < 0) {
                     throw new BpfException("btf__resolve_size", "member '" + memberName + "' of struct " + name, (int) memberSize);
                 }
@@ -167,7 +167,7 @@ public final class Btf implements AutoCloseable {
         if (!closed) {
             closed = true;
             try {
-                LibBpf.BTF__FREE.invokeExact(btf);
+                LibBpf.btf__free.HANDLE.invokeExact(btf);
             } catch (Throwable t) {
                 throw Native.rethrow(t);
             }

@@ -57,7 +57,7 @@ public final class Cgroups {
             MemorySegment ids = arena.allocate(JAVA_INT, MAX_PROGRAMS);
             MemorySegment count = arena.allocate(JAVA_INT);
             count.set(JAVA_INT, 0, MAX_PROGRAMS);
-            int rc = (int) LibBpf.BPF_PROG_QUERY.invokeExact(cgroupFd, hook.attachType(), 0, MemorySegment.NULL, ids, count);
+            int rc = (int) LibBpf.bpf_prog_query.HANDLE.invokeExact(cgroupFd, hook.attachType(), 0, MemorySegment.NULL, ids, count);
             if (rc < 0) {
                 throw new BpfException("bpf_prog_query", "cgroup " + cgroupDir + " (" + hook.section() + ")", rc);
             }

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
@@ -15,122 +16,305 @@ import java.lang.invoke.MethodHandle;
  * (see {@code /usr/include/bpf/libbpf.h}, {@code bpf.h}, {@code btf.h}). Handles marked "errno" report failure as
  * NULL and errno, so they take a leading capture segment; every int-returning call gives {@code -errno} itself.
  * Also the struct sizes and offsets this package writes, as verified for 1.1.2.
+ *
+ * <p>Each handle is a {@code static final HANDLE} in a holder class named after its C function (jextract's shape), so
+ * it is bound when first used: binding one costs the FFM linker a generated class per distinct descriptor (~5 ms of
+ * CPU each at start), and a run uses only some of these functions (the agent's start leaves the BTF, test-run, query,
+ * map-create and link-update calls unbound). A symbol libbpf lacks is reported by name, as an
+ * {@link UnsatisfiedLinkError}, by the first call of that function. Using any holder initialises this class first,
+ * which installs libbpf's print callback before libbpf is called.
  */
 final class LibBpf {
     private LibBpf() {
     }
 
+    /** The downcall handle of libbpf's {@code name}; initialises this class, and so the print callback, first. */
+    static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        return Native.libbpf(name, descriptor, options);
+    }
+
     // --- common -----------------------------------------------------------------------------------------------
-    static final MethodHandle LIBBPF_SET_PRINT = Native.libbpf("libbpf_set_print", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle LIBBPF_STRERROR =
-            Native.libbpf("libbpf_strerror", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
-    static final MethodHandle LIBBPF_NUM_POSSIBLE_CPUS =
-            Native.libbpf("libbpf_num_possible_cpus", FunctionDescriptor.of(JAVA_INT));
+    static final class libbpf_set_print {
+        static final MethodHandle HANDLE = bind("libbpf_set_print", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    }
+
+    static final class libbpf_strerror {
+        static final MethodHandle HANDLE =
+                bind("libbpf_strerror", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+
+    static final class libbpf_num_possible_cpus {
+        static final MethodHandle HANDLE = bind("libbpf_num_possible_cpus", FunctionDescriptor.of(JAVA_INT));
+    }
 
     // --- bpf_object (errno for the two opens) -----------------------------------------------------------------
-    static final MethodHandle BPF_OBJECT__OPEN_FILE = Native.libbpf("bpf_object__open_file",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
-    static final MethodHandle BPF_OBJECT__OPEN_MEM = Native.libbpf("bpf_object__open_mem",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), Native.CAPTURE_ERRNO);
-    static final MethodHandle BPF_OBJECT__LOAD = Native.libbpf("bpf_object__load", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_OBJECT__CLOSE = Native.libbpf("bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS));
-    static final MethodHandle BPF_OBJECT__NAME = Native.libbpf("bpf_object__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle BPF_OBJECT__NEXT_PROGRAM =
-            Native.libbpf("bpf_object__next_program", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_OBJECT__NEXT_MAP =
-            Native.libbpf("bpf_object__next_map", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    static final class bpf_object__open_file {
+        static final MethodHandle HANDLE =
+                bind("bpf_object__open_file", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
+    }
+
+    static final class bpf_object__open_mem {
+        static final MethodHandle HANDLE =
+                bind("bpf_object__open_mem", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), Native.CAPTURE_ERRNO);
+    }
+
+    static final class bpf_object__load {
+        static final MethodHandle HANDLE = bind("bpf_object__load", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_object__close {
+        static final MethodHandle HANDLE = bind("bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS));
+    }
+
+    static final class bpf_object__name {
+        static final MethodHandle HANDLE = bind("bpf_object__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_object__next_program {
+        static final MethodHandle HANDLE =
+                bind("bpf_object__next_program", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_object__next_map {
+        static final MethodHandle HANDLE =
+                bind("bpf_object__next_map", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    }
 
     // --- bpf_program ------------------------------------------------------------------------------------------
-    static final MethodHandle BPF_PROGRAM__NAME = Native.libbpf("bpf_program__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle BPF_PROGRAM__SECTION_NAME =
-            Native.libbpf("bpf_program__section_name", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle BPF_PROGRAM__FD = Native.libbpf("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_PROGRAM__TYPE = Native.libbpf("bpf_program__type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_PROGRAM__EXPECTED_ATTACH_TYPE =
-            Native.libbpf("bpf_program__expected_attach_type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final class bpf_program__name {
+        static final MethodHandle HANDLE = bind("bpf_program__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_program__section_name {
+        static final MethodHandle HANDLE = bind("bpf_program__section_name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_program__fd {
+        static final MethodHandle HANDLE = bind("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_program__type {
+        static final MethodHandle HANDLE = bind("bpf_program__type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_program__expected_attach_type {
+        static final MethodHandle HANDLE =
+                bind("bpf_program__expected_attach_type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
 
     // --- bpf_map (libbpf object side) -------------------------------------------------------------------------
-    static final MethodHandle BPF_MAP__NAME = Native.libbpf("bpf_map__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle BPF_MAP__FD = Native.libbpf("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_MAP__TYPE = Native.libbpf("bpf_map__type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_MAP__KEY_SIZE = Native.libbpf("bpf_map__key_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_MAP__VALUE_SIZE = Native.libbpf("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_MAP__MAX_ENTRIES =
-            Native.libbpf("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_MAP__SET_MAX_ENTRIES =
-            Native.libbpf("bpf_map__set_max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    static final MethodHandle BPF_MAP__MAP_FLAGS = Native.libbpf("bpf_map__map_flags", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_MAP__IS_INTERNAL =
-            Native.libbpf("bpf_map__is_internal", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
-    static final MethodHandle BPF_MAP__SET_PIN_PATH =
-            Native.libbpf("bpf_map__set_pin_path", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_MAP__IS_PINNED = Native.libbpf("bpf_map__is_pinned", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+    static final class bpf_map__name {
+        static final MethodHandle HANDLE = bind("bpf_map__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_map__fd {
+        static final MethodHandle HANDLE = bind("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_map__type {
+        static final MethodHandle HANDLE = bind("bpf_map__type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_map__key_size {
+        static final MethodHandle HANDLE = bind("bpf_map__key_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_map__value_size {
+        static final MethodHandle HANDLE = bind("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_map__max_entries {
+        static final MethodHandle HANDLE = bind("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_map__set_max_entries {
+        static final MethodHandle HANDLE =
+                bind("bpf_map__set_max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    static final class bpf_map__map_flags {
+        static final MethodHandle HANDLE = bind("bpf_map__map_flags", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_map__is_internal {
+        static final MethodHandle HANDLE = bind("bpf_map__is_internal", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+    }
+
+    static final class bpf_map__set_pin_path {
+        static final MethodHandle HANDLE =
+                bind("bpf_map__set_pin_path", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_map__is_pinned {
+        static final MethodHandle HANDLE = bind("bpf_map__is_pinned", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+    }
 
     // --- map syscalls (hot path: no errno capture, the return value is -errno) --------------------------------
-    static final MethodHandle BPF_MAP_LOOKUP_ELEM =
-            Native.libbpf("bpf_map_lookup_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_MAP_UPDATE_ELEM =
-            Native.libbpf("bpf_map_update_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-    static final MethodHandle BPF_MAP_DELETE_ELEM =
-            Native.libbpf("bpf_map_delete_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_MAP_GET_NEXT_KEY =
-            Native.libbpf("bpf_map_get_next_key", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_MAP_UPDATE_BATCH = Native.libbpf("bpf_map_update_batch",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_MAP_LOOKUP_BATCH = Native.libbpf("bpf_map_lookup_batch",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_MAP_DELETE_BATCH = Native.libbpf("bpf_map_delete_batch",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    static final class bpf_map_lookup_elem {
+        static final MethodHandle HANDLE =
+                bind("bpf_map_lookup_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_map_update_elem {
+        static final MethodHandle HANDLE =
+                bind("bpf_map_update_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    }
+
+    static final class bpf_map_delete_elem {
+        static final MethodHandle HANDLE =
+                bind("bpf_map_delete_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_map_get_next_key {
+        static final MethodHandle HANDLE =
+                bind("bpf_map_get_next_key", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_map_update_batch {
+        static final MethodHandle HANDLE =
+                bind("bpf_map_update_batch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_map_lookup_batch {
+        static final MethodHandle HANDLE =
+                bind("bpf_map_lookup_batch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_map_delete_batch {
+        static final MethodHandle HANDLE =
+                bind("bpf_map_delete_batch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    }
 
     // --- objects, pins, links, programs -----------------------------------------------------------------------
-    static final MethodHandle BPF_OBJ_PIN = Native.libbpf("bpf_obj_pin", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_OBJ_GET = Native.libbpf("bpf_obj_get", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_MAP_CREATE = Native.libbpf("bpf_map_create",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_MAP_GET_FD_BY_ID = Native.libbpf("bpf_map_get_fd_by_id", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    static final MethodHandle BPF_OBJ_GET_INFO_BY_FD =
-            Native.libbpf("bpf_obj_get_info_by_fd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_PROG_TEST_RUN_OPTS =
-            Native.libbpf("bpf_prog_test_run_opts", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_PROG_QUERY = Native.libbpf("bpf_prog_query",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_LINK_CREATE =
-            Native.libbpf("bpf_link_create", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_LINK_UPDATE =
-            Native.libbpf("bpf_link_update", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    static final class bpf_obj_pin {
+        static final MethodHandle HANDLE = bind("bpf_obj_pin", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_obj_get {
+        static final MethodHandle HANDLE = bind("bpf_obj_get", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_map_create {
+        static final MethodHandle HANDLE =
+                bind("bpf_map_create", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_map_get_fd_by_id {
+        static final MethodHandle HANDLE = bind("bpf_map_get_fd_by_id", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    static final class bpf_obj_get_info_by_fd {
+        static final MethodHandle HANDLE =
+                bind("bpf_obj_get_info_by_fd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_prog_test_run_opts {
+        static final MethodHandle HANDLE =
+                bind("bpf_prog_test_run_opts", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_prog_query {
+        static final MethodHandle HANDLE =
+                bind("bpf_prog_query", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_link_create {
+        static final MethodHandle HANDLE =
+                bind("bpf_link_create", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_link_update {
+        static final MethodHandle HANDLE =
+                bind("bpf_link_update", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
 
     // --- iterators (errno for attach_iter) ----------------------------------------------------------------------
-    static final MethodHandle BPF_PROGRAM__ATTACH_ITER = Native.libbpf("bpf_program__attach_iter",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
-    static final MethodHandle BPF_LINK__FD = Native.libbpf("bpf_link__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_LINK__DESTROY = Native.libbpf("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_ITER_CREATE = Native.libbpf("bpf_iter_create", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    static final class bpf_program__attach_iter {
+        static final MethodHandle HANDLE =
+                bind("bpf_program__attach_iter", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
+    }
+
+    static final class bpf_link__fd {
+        static final MethodHandle HANDLE = bind("bpf_link__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_link__destroy {
+        static final MethodHandle HANDLE = bind("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_iter_create {
+        static final MethodHandle HANDLE = bind("bpf_iter_create", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
 
     // --- tc (netlink; runs in the caller thread's network namespace) ------------------------------------------
-    static final MethodHandle BPF_TC_HOOK_CREATE = Native.libbpf("bpf_tc_hook_create", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle BPF_TC_ATTACH = Native.libbpf("bpf_tc_attach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_TC_DETACH = Native.libbpf("bpf_tc_detach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle BPF_TC_QUERY = Native.libbpf("bpf_tc_query", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    static final class bpf_tc_hook_create {
+        static final MethodHandle HANDLE = bind("bpf_tc_hook_create", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class bpf_tc_attach {
+        static final MethodHandle HANDLE = bind("bpf_tc_attach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_tc_detach {
+        static final MethodHandle HANDLE = bind("bpf_tc_detach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    static final class bpf_tc_query {
+        static final MethodHandle HANDLE = bind("bpf_tc_query", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
 
     // --- ring buffer (errno for new) --------------------------------------------------------------------------
-    static final MethodHandle RING_BUFFER__NEW = Native.libbpf("ring_buffer__new",
-            FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
-    static final MethodHandle RING_BUFFER__ADD =
-            Native.libbpf("ring_buffer__add", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle RING_BUFFER__POLL = Native.libbpf("ring_buffer__poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    static final MethodHandle RING_BUFFER__CONSUME = Native.libbpf("ring_buffer__consume", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle RING_BUFFER__FREE = Native.libbpf("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
+    static final class ring_buffer__new {
+        static final MethodHandle HANDLE =
+                bind("ring_buffer__new", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
+    }
+
+    static final class ring_buffer__add {
+        static final MethodHandle HANDLE =
+                bind("ring_buffer__add", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    static final class ring_buffer__poll {
+        static final MethodHandle HANDLE =
+                bind("ring_buffer__poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    static final class ring_buffer__consume {
+        static final MethodHandle HANDLE = bind("ring_buffer__consume", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    static final class ring_buffer__free {
+        static final MethodHandle HANDLE = bind("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
+    }
 
     // --- BTF (errno for parse) --------------------------------------------------------------------------------
-    static final MethodHandle BTF__PARSE_ELF =
-            Native.libbpf("btf__parse_elf", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
-    static final MethodHandle BTF__FREE = Native.libbpf("btf__free", FunctionDescriptor.ofVoid(ADDRESS));
-    static final MethodHandle BTF__FIND_BY_NAME_KIND =
-            Native.libbpf("btf__find_by_name_kind", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    static final MethodHandle BTF__TYPE_BY_ID = Native.libbpf("btf__type_by_id", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
-    static final MethodHandle BTF__NAME_BY_OFFSET =
-            Native.libbpf("btf__name_by_offset", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
-    static final MethodHandle BTF__RESOLVE_SIZE = Native.libbpf("btf__resolve_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
+    static final class btf__parse_elf {
+        static final MethodHandle HANDLE =
+                bind("btf__parse_elf", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), Native.CAPTURE_ERRNO);
+    }
+
+    static final class btf__free {
+        static final MethodHandle HANDLE = bind("btf__free", FunctionDescriptor.ofVoid(ADDRESS));
+    }
+
+    static final class btf__find_by_name_kind {
+        static final MethodHandle HANDLE =
+                bind("btf__find_by_name_kind", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    }
+
+    static final class btf__type_by_id {
+        static final MethodHandle HANDLE = bind("btf__type_by_id", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    }
+
+    static final class btf__name_by_offset {
+        static final MethodHandle HANDLE =
+                bind("btf__name_by_offset", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    }
+
+    static final class btf__resolve_size {
+        static final MethodHandle HANDLE =
+                bind("btf__resolve_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
+    }
 
     // --- constants (linux/bpf.h, libbpf.h) --------------------------------------------------------------------
     static final int BPF_XDP = 37;
@@ -199,7 +383,7 @@ final class LibBpf {
     static String strerror(int errno) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(256);
-            int rc = (int) LIBBPF_STRERROR.invokeExact(Math.abs(errno), buf, buf.byteSize());
+            int rc = (int) libbpf_strerror.HANDLE.invokeExact(Math.abs(errno), buf, buf.byteSize());
             String text = buf.getString(0);
             return rc < 0 && text.isEmpty() ? "unknown error" : text;
         } catch (Throwable t) {
@@ -207,16 +391,19 @@ final class LibBpf {
         }
     }
 
-    private static final int NUM_POSSIBLE_CPUS = numPossibleCpus();
-
     /** The number of possible CPUs, which sizes the values of per-CPU maps. */
     static int possibleCpus() {
-        return NUM_POSSIBLE_CPUS;
+        return PossibleCpus.COUNT;
+    }
+
+    /** Asked of libbpf once, when first needed. */
+    private static final class PossibleCpus {
+        static final int COUNT = numPossibleCpus();
     }
 
     private static int numPossibleCpus() {
         try {
-            int n = (int) LIBBPF_NUM_POSSIBLE_CPUS.invokeExact();
+            int n = (int) libbpf_num_possible_cpus.HANDLE.invokeExact();
             if (n <= 0) {
                 throw new BpfException("libbpf_num_possible_cpus", "/sys/devices/system/cpu/possible", -n);
             }
@@ -227,7 +414,7 @@ final class LibBpf {
     }
 
     static {
-        // Last in the initialiser: the callback uses the handles above.
+        // Before any libbpf call: every handle's holder initialises this class first.
         LibbpfLog.install();
     }
 }

@@ -21,21 +21,45 @@ final class LibC {
     static final int O_CLOEXEC = 0x80000;
     static final int CLONE_NEWNET = 0x40000000;
     private static final int F_DUPFD_CLOEXEC = 1030;
-
-    private static final MethodHandle OPEN = Native.libc("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FCNTL = Native.libc("fcntl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = Native.libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
-    private static final MethodHandle SETNS =
-            Native.libc("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
-    private static final MethodHandle IF_NAMETOINDEX =
-            Native.libc("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS), Native.CAPTURE_ERRNO);
-    private static final MethodHandle READ =
-            Native.libc("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Native.CAPTURE_ERRNO);
     static final int EINTR = 4;
-    static final MethodHandle VSNPRINTF =
-            Native.libc("vsnprintf", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
+
+    // Each handle in a holder named after its C function, bound when first used (see LibBpf).
+    private static final class open {
+        static final MethodHandle HANDLE =
+                Native.libc("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO,
+                        Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class fcntl {
+        static final MethodHandle HANDLE =
+                Native.libc("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO,
+                        Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class close {
+        static final MethodHandle HANDLE =
+                Native.libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
+    }
+
+    private static final class setns {
+        static final MethodHandle HANDLE =
+                Native.libc("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Native.CAPTURE_ERRNO);
+    }
+
+    private static final class if_nametoindex {
+        static final MethodHandle HANDLE =
+                Native.libc("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS), Native.CAPTURE_ERRNO);
+    }
+
+    private static final class read {
+        static final MethodHandle HANDLE =
+                Native.libc("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Native.CAPTURE_ERRNO);
+    }
+
+    static final class vsnprintf {
+        static final MethodHandle HANDLE =
+                Native.libc("vsnprintf", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
+    }
 
     private LibC() {
     }
@@ -43,7 +67,7 @@ final class LibC {
     /** open(2) with O_CLOEXEC added; {@code what} names the object in the error. */
     static int open(String path, int flags, String what) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) OPEN.invokeExact(Native.capture(), arena.allocateFrom(path), flags | O_CLOEXEC, 0);
+            int fd = (int) open.HANDLE.invokeExact(Native.capture(), arena.allocateFrom(path), flags | O_CLOEXEC, 0);
             if (fd < 0) {
                 throw new BpfException("open", what + " " + path, Native.errno());
             }
@@ -56,7 +80,7 @@ final class LibC {
     /** A second descriptor of the same open file, close-on-exec. */
     static int dup(int fd, String what) {
         try {
-            int copy = (int) FCNTL.invokeExact(Native.capture(), fd, F_DUPFD_CLOEXEC, 0);
+            int copy = (int) fcntl.HANDLE.invokeExact(Native.capture(), fd, F_DUPFD_CLOEXEC, 0);
             if (copy < 0) {
                 throw new BpfException("fcntl(F_DUPFD_CLOEXEC)", what, Native.errno());
             }
@@ -69,7 +93,7 @@ final class LibC {
     /** close(2); a failure is reported, not ignored, since it means a descriptor was not ours. */
     static void close(int fd, String what) {
         try {
-            int rc = (int) CLOSE.invokeExact(Native.capture(), fd);
+            int rc = (int) close.HANDLE.invokeExact(Native.capture(), fd);
             if (rc < 0) {
                 throw new BpfException("close", what + " (fd " + fd + ")", Native.errno());
             }
@@ -86,7 +110,7 @@ final class LibC {
     static int read(int fd, MemorySegment buffer, String what) {
         try {
             while (true) {
-                long n = (long) READ.invokeExact(Native.capture(), fd, buffer, buffer.byteSize());
+                long n = (long) read.HANDLE.invokeExact(Native.capture(), fd, buffer, buffer.byteSize());
                 if (n >= 0) {
                     return (int) n;
                 }
@@ -103,7 +127,7 @@ final class LibC {
     /** Moves the calling thread into the network namespace of {@code fd}. */
     static void setnsNet(int fd, String what) {
         try {
-            int rc = (int) SETNS.invokeExact(Native.capture(), fd, CLONE_NEWNET);
+            int rc = (int) setns.HANDLE.invokeExact(Native.capture(), fd, CLONE_NEWNET);
             if (rc < 0) {
                 throw new BpfException("setns(CLONE_NEWNET)", what, Native.errno());
             }
@@ -115,7 +139,7 @@ final class LibC {
     /** The interface index of {@code ifname} in the calling thread's network namespace, or 0 if there is none. */
     static int ifNameToIndex(String ifname) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) IF_NAMETOINDEX.invokeExact(Native.capture(), arena.allocateFrom(ifname));
+            return (int) if_nametoindex.HANDLE.invokeExact(Native.capture(), arena.allocateFrom(ifname));
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

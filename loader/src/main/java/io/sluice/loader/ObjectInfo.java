@@ -22,7 +22,7 @@ final class ObjectInfo {
         MemorySegment length = arena.allocate(JAVA_INT);
         length.set(JAVA_INT, 0, size);
         try {
-            int rc = (int) LibBpf.BPF_OBJ_GET_INFO_BY_FD.invokeExact(fd, info, length);
+            int rc = (int) LibBpf.bpf_obj_get_info_by_fd.HANDLE.invokeExact(fd, info, length);
             if (rc < 0) {
                 throw new BpfException("bpf_obj_get_info_by_fd", what, rc);
             }
@@ -49,7 +49,7 @@ final class ObjectInfo {
     /** bpf_obj_get: the descriptor of the object pinned at {@code path}. */
     static int openPinned(Path path, String what) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) LibBpf.BPF_OBJ_GET.invokeExact(arena.allocateFrom(path.toString()));
+            int fd = (int) LibBpf.bpf_obj_get.HANDLE.invokeExact(arena.allocateFrom(path.toString()));
             if (fd < 0) {
                 throw new BpfException("bpf_obj_get", what + " pinned at " + path, fd);
             }
@@ -62,7 +62,7 @@ final class ObjectInfo {
     /** bpf_obj_pin: pins the object behind {@code fd} at {@code path} (its folder must be on bpffs). */
     static void pin(int fd, Path path, String what) {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = (int) LibBpf.BPF_OBJ_PIN.invokeExact(fd, arena.allocateFrom(path.toString()));
+            int rc = (int) LibBpf.bpf_obj_pin.HANDLE.invokeExact(fd, arena.allocateFrom(path.toString()));
             if (rc < 0) {
                 throw new BpfException("bpf_obj_pin", what + " at " + path, rc);
             }

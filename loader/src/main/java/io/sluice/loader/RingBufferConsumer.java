@@ -50,7 +50,7 @@ public final class RingBufferConsumer implements AutoCloseable {
     private RingBufferConsumer(BpfMap map, EventHandler handler) {
         checkRingBuffer(map);
         try {
-            MemorySegment rb = (MemorySegment) LibBpf.RING_BUFFER__NEW.invokeExact(Native.capture(), map.fd(),
+            MemorySegment rb = (MemorySegment) LibBpf.ring_buffer__new.HANDLE.invokeExact(Native.capture(), map.fd(),
                     stub(handler), MemorySegment.NULL, MemorySegment.NULL);
             if (rb.equals(MemorySegment.NULL)) {
                 throw new BpfException("ring_buffer__new", map.describe(), Native.errno());
@@ -73,7 +73,7 @@ public final class RingBufferConsumer implements AutoCloseable {
         ensureOpen();
         checkRingBuffer(map);
         try {
-            int rc = (int) LibBpf.RING_BUFFER__ADD.invokeExact(ringBuffer, map.fd(), stub(handler), MemorySegment.NULL);
+            int rc = (int) LibBpf.ring_buffer__add.HANDLE.invokeExact(ringBuffer, map.fd(), stub(handler), MemorySegment.NULL);
             if (rc < 0) {
                 throw new BpfException("ring_buffer__add", map.describe(), rc);
             }
@@ -94,7 +94,7 @@ public final class RingBufferConsumer implements AutoCloseable {
         ensureOpen();
         int rc;
         try {
-            rc = (int) LibBpf.RING_BUFFER__POLL.invokeExact(ringBuffer, timeoutMillis);
+            rc = (int) LibBpf.ring_buffer__poll.HANDLE.invokeExact(ringBuffer, timeoutMillis);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -106,7 +106,7 @@ public final class RingBufferConsumer implements AutoCloseable {
         ensureOpen();
         int rc;
         try {
-            rc = (int) LibBpf.RING_BUFFER__CONSUME.invokeExact(ringBuffer);
+            rc = (int) LibBpf.ring_buffer__consume.HANDLE.invokeExact(ringBuffer);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -158,7 +158,7 @@ public final class RingBufferConsumer implements AutoCloseable {
         }
         closed = true;
         try {
-            LibBpf.RING_BUFFER__FREE.invokeExact(ringBuffer);
+            LibBpf.ring_buffer__free.HANDLE.invokeExact(ringBuffer);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         } finally {

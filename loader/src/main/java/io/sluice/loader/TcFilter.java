@@ -55,7 +55,7 @@ public final class TcFilter implements AutoCloseable {
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment hook = hook(arena, ifindex, LibBpf.BPF_TC_INGRESS | LibBpf.BPF_TC_EGRESS);
                     // The qdisc often exists already (the other direction, or a restarted agent): EEXIST is fine.
-                    int rc = LibbpfLog.expectingFailure(() -> (int) LibBpf.BPF_TC_HOOK_CREATE.invokeExact(hook));
+                    int rc = LibbpfLog.expectingFailure(() -> (int) LibBpf.bpf_tc_hook_create.HANDLE.invokeExact(hook));
                     if (rc < 0 && rc != -Errno.EEXIST) {
                         throw new BpfException("bpf_tc_hook_create", "clsact qdisc of interface '" + ifname + "' in "
                                 + ns.description(), rc);
@@ -64,7 +64,7 @@ public final class TcFilter implements AutoCloseable {
                     MemorySegment opts = opts(arena, handle, priority);
                     opts.set(JAVA_INT, LibBpf.TC_OPTS_PROG_FD, progFd);
                     opts.set(JAVA_INT, LibBpf.TC_OPTS_FLAGS, replace ? LibBpf.BPF_TC_F_REPLACE : 0);
-                    rc = (int) LibBpf.BPF_TC_ATTACH.invokeExact(hook, opts);
+                    rc = (int) LibBpf.bpf_tc_attach.HANDLE.invokeExact(hook, opts);
                     if (rc < 0) {
                         throw new BpfException("bpf_tc_attach", what, rc);
                     }
@@ -94,7 +94,7 @@ public final class TcFilter implements AutoCloseable {
                 MemorySegment opts = opts(arena, handle, priority);
                 opts.set(JAVA_INT, LibBpf.TC_OPTS_PROG_FD, progFd);
                 opts.set(JAVA_INT, LibBpf.TC_OPTS_FLAGS, LibBpf.BPF_TC_F_REPLACE);
-                int rc = (int) LibBpf.BPF_TC_ATTACH.invokeExact(hook, opts);
+                int rc = (int) LibBpf.bpf_tc_attach.HANDLE.invokeExact(hook, opts);
                 if (rc < 0) {
                     throw new BpfException("bpf_tc_attach(BPF_TC_F_REPLACE)", description + " with " + program.describe(), rc);
                 }
@@ -112,7 +112,7 @@ public final class TcFilter implements AutoCloseable {
         return ns.call(() -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment opts = opts(arena, handle, priority);
-                int rc = (int) LibBpf.BPF_TC_QUERY.invokeExact(hook(arena, ifindex, direction.attachPoint()), opts);
+                int rc = (int) LibBpf.bpf_tc_query.HANDLE.invokeExact(hook(arena, ifindex, direction.attachPoint()), opts);
                 if (rc == -Errno.ENOENT) {
                     return OptionalInt.empty();
                 }
@@ -173,7 +173,7 @@ public final class TcFilter implements AutoCloseable {
         try {
             ns.run(() -> {
                 try (Arena arena = Arena.ofConfined()) {
-                    int rc = (int) LibBpf.BPF_TC_DETACH.invokeExact(hook(arena, ifindex, direction.attachPoint()),
+                    int rc = (int) LibBpf.bpf_tc_detach.HANDLE.invokeExact(hook(arena, ifindex, direction.attachPoint()),
                             opts(arena, handle, priority));
                     if (rc < 0 && rc != -Errno.ENOENT) {
                         throw new BpfException("bpf_tc_detach", description, rc);
