@@ -41,6 +41,24 @@ class ChronicleIdentityStoreTest {
     }
 
     @Test
+    void aFreshStoreLoadsNothingAndThenWhatWasPut() {
+        try (ChronicleIdentityStore store = ChronicleIdentityStore.open(file())) {
+            assertThat(store.loadAll()).isEmpty();
+            store.put("identity:a", 256);
+            assertThat(store.loadAll()).containsExactlyEntriesOf(Map.of("identity:a", 256));
+            store.remove("identity:a");
+            assertThat(store.loadAll()).isEmpty();
+        }
+        try (ChronicleIdentityStore store = ChronicleIdentityStore.open(file())) {
+            assertThat(store.loadAll()).isEmpty();
+            store.put("endpoint:shop/web-0", 3);
+        }
+        try (ChronicleIdentityStore store = ChronicleIdentityStore.open(file())) {
+            assertThat(store.loadAll()).containsExactlyEntriesOf(Map.of("endpoint:shop/web-0", 3));
+        }
+    }
+
+    @Test
     void aRestartedEngineGivesTheSamePodTheSameIdentityAndEndpointId() {
         int identity;
         int endpointId;
