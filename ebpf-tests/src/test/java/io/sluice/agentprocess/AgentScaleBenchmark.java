@@ -59,7 +59,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *   <li>{@link #theAgentProcessProgramsTenThousandServices}: the real launcher on a manifest folder of 10,000 files:
  *       time from start to ready (maps fully programmed), split into JVM and start-up work versus the first sync
  *       and flush (the agent's own sync histogram), and the agent's resident memory (VmRSS) once synced and after a
- *       30 s of manifest churn (1,000 file writes per second).</li>
+ *       30 s of manifest churn (1,000 file writes per second); all without an AOT cache (a fresh node's first start).
+ *       Then the same start with the launcher's AOT cache, trained first when this build has none
+ *       ({@code -Dsluice.bench.aotDir}, {@code off} to skip): what every later start makes.</li>
  *   <li>{@link #anEndpointSliceChangeReachesThePinnedMapsWithinMilliseconds}: the agent's pipeline (event queue,
  *       writer thread, store, service reconciler) on the real, pinned BPF maps, fed by a source that publishes
  *       1,000 endpoint changes per second evenly; a second thread reads the pinned maps (its own descriptors) until
@@ -85,15 +87,16 @@ class AgentScaleBenchmark {
 
     @Test
     void theAgentProcessProgramsTenThousandServices() throws Exception {
+        String javaOpts = System.getProperty("sluice.bench.agentJavaOpts", "");
+        Path launcher = Path.of(System.getProperty("sluice.bench.launcher", AgentNode.ROOT.resolve("bin/sluice").toString()));
         try (AgentNode net = new AgentNode()) {
             for (int s = 0; s < SERVICES; s++) {
                 Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
             }
             long start = System.nanoTime();
-            String javaOpts = System.getProperty("sluice.bench.agentJavaOpts", "");
-            Path launcher = Path.of(System.getProperty("sluice.bench.launcher", AgentNode.ROOT.resolve("bin/sluice").toString()));
-            Process agent = net.startAgent(launcher, java.time.Duration.ofMinutes(3), Map.of("SLUICE_JAVA_OPTS", javaOpts),
-                    "--manifests", net.manifests.toString());
+            // No AOT cache here whatever the environment says: a fresh node's first start (the cached start follows).
+            Process agent = net.startAgent(launcher, java.time.Duration.ofMinutes(3),
+                    Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR", "off"), "--manifests", net.manifests.toString());
             double total = (System.nanoTime() - start) / 1e9;
             // CPU time is what the agent itself spent (all its threads, JIT and GC included): unlike wall time, other
             // builds sharing the machine's 2 cores inflate it only a little.
@@ -104,7 +107,7 @@ class AgentScaleBenchmark {
             assertThat(pinnedSize(net.pins, MapName.LB4_SERVICES, Lb4Key.CODEC, Lb4Service.CODEC)).isEqualTo(SERVICES);
             assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
             long rssSynced = vmRssKib(agent.pid());
-            System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s'), %d services x %d endpoints from %d manifest files:%n",
+            System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s', no AOT cache), %d services x %d endpoints from %d manifest files:%n",
                     launcher, javaOpts, SERVICES, ENDPOINTS, SERVICES);
             System.out.printf("  start to ready (maps fully programmed): %.2f s = JVM and start-up %.2f s + first sync and flush %.2f s;"
                     + " agent CPU time to ready %.2f s (load average %s)%n", total, total - sync, sync, cpuAtReady, loadAverage());
@@ -182,6 +185,70 @@ class AgentScaleBenchmark {
             }
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
         }
+        if (!AOT_DIR.equals("off")) {
+            startWithATrainedAotCache(launcher, Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR", AOT_DIR));
+        }
+    }
+
+    /**
+     * Where {@link #theAgentProcessProgramsTenThousandServices} keeps the launcher's AOT cache for its second start
+     * ({@code -Dsluice.bench.aotDir}; default {@code ebpf-tests/target/sluice-bench-aot}; {@code off}: no second start).
+     * The launcher names a cache after the build and JDK, so a rebuilt agent trains a new one there.
+     */
+    private static final String AOT_DIR = System.getProperty("sluice.bench.aotDir",
+            AgentNode.ROOT.resolve("ebpf-tests/target/sluice-bench-aot").toString());
+
+    /**
+     * The same start with the launcher's AOT cache (JEP 483/514) in {@code env}'s {@code SLUICE_AOT_DIR}, as every start
+     * after a node's first, and every node of an image whose cache is trained, makes it: start to ready, agent CPU by
+     * thread and VmRSS. When the launcher finds no cache for this build it trains one, as the DaemonSet's first pod
+     * does: that start is reported apart, stopped with SIGTERM (the JVM then writes the cache) and followed by a start
+     * on the cache, each on a fresh node.
+     */
+    static void startWithATrainedAotCache(Path launcher, Map<String, String> env) throws Exception {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try (AgentNode net = new AgentNode()) {
+                for (int s = 0; s < SERVICES; s++) {
+                    Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
+                }
+                long start = System.nanoTime();
+                Process agent = net.startAgent(launcher, java.time.Duration.ofMinutes(3), env, "--manifests", net.manifests.toString());
+                double total = (System.nanoTime() - start) / 1e9;
+                double cpu = cpuSeconds(agent.pid());
+                String byThread = cpuByThread(agent.pid());
+                String aot = aotMode(agent.pid());
+                assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
+                if (aot.equals("training")) {
+                    System.out.printf("  AOT training run (the launcher found no cache for this build in %s; a figure of neither"
+                            + " start): start to ready %.2f s, agent CPU %.2f s (load average %s)%n", env.get("SLUICE_AOT_DIR"),
+                            total, cpu, loadAverage());
+                    long stop = System.nanoTime();
+                    agent.destroy();
+                    if (!agent.waitFor(3, TimeUnit.MINUTES)) {
+                        AgentNode.kill9(agent);
+                        throw new AssertionError("the training agent did not stop within 3 minutes of SIGTERM");
+                    }
+                    System.out.printf("  the training agent stopped and wrote its cache in %.1f s%n", (System.nanoTime() - stop) / 1e9);
+                    continue;
+                }
+                assertThat(aot).as("the launcher's AOT mode (another agent may be training in %s)", env.get("SLUICE_AOT_DIR"))
+                        .isEqualTo("cache");
+                System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s', with the AOT cache in %s: every later start, and every"
+                        + " node of an image with a trained cache):%n", launcher, env.get("SLUICE_JAVA_OPTS"), env.get("SLUICE_AOT_DIR"));
+                System.out.printf("  start to ready (maps fully programmed): %.2f s; agent CPU time to ready %.2f s (load average %s)%n",
+                        total, cpu, loadAverage());
+                System.out.printf("  agent CPU to ready by thread (s; kernel s, page faults in brackets): %s%n", byThread);
+                System.out.printf("  VmRSS once synced: %d MiB (%s)%n", vmRssKib(agent.pid()) / 1024, rssParts(agent.pid()));
+                return;
+            }
+        }
+        throw new AssertionError("no start on a trained AOT cache after a training run in " + env.get("SLUICE_AOT_DIR"));
+    }
+
+    /** How the launcher started the agent's JVM: {@code training} (-XX:AOTCacheOutput), {@code cache} (-XX:AOTCache) or {@code none}. */
+    static String aotMode(long pid) throws java.io.IOException {
+        String commandLine = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
+        return commandLine.contains("-XX:AOTCacheOutput=") ? "training" : commandLine.contains("-XX:AOTCache=") ? "cache" : "none";
     }
 
     /**
@@ -209,6 +276,15 @@ class AgentScaleBenchmark {
         int runs = Integer.getInteger("sluice.bench.sideBySide.runs", 3);
         Map<String, List<double[]>> figures = new LinkedHashMap<>();
         settings.forEach((name, env) -> System.out.printf("side by side, setting %s: %s%n", name, env));
+        // A setting with an AOT cache folder starts on a trained cache in every run: trained (and checked) first.
+        for (Map<String, String> env : settings.values()) {
+            String aotDir = env.getOrDefault("SLUICE_AOT_DIR", "");
+            if (!aotDir.isEmpty() && !aotDir.equals("off")) {
+                Map<String, String> launcherEnv = new LinkedHashMap<>(env);
+                String launcher = launcherEnv.remove(LAUNCHER_SETTING);
+                startWithATrainedAotCache(launcher != null ? Path.of(launcher) : AgentNode.ROOT.resolve("bin/sluice"), launcherEnv);
+            }
+        }
         for (int run = 0; run < runs; run++) {
             for (Map.Entry<String, Map<String, String>> setting : settings.entrySet()) {
                 try (AgentNode net = new AgentNode()) {
@@ -226,9 +302,9 @@ class AgentScaleBenchmark {
                     double sync = metric(net.httpGet("/metrics"), "sluice_sync_duration_seconds_sum");
                     assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
                     long rss = vmRssKib(agent.pid());
-                    System.out.printf("  run %d, %s: start to ready %.2f s (JVM and start-up %.2f s), agent CPU %.2f s,"
+                    System.out.printf("  run %d, %s: start to ready %.2f s (JVM and start-up %.2f s), AOT %s, agent CPU %.2f s,"
                                     + " VmRSS synced %d MiB (%s), page faults %d, context switches %s, load %s%n    CPU by thread (s; kernel s, page faults in brackets): %s%n",
-                            run + 1, setting.getKey(), wall, wall - sync, cpu, rss / 1024, rssParts(agent.pid()),
+                            run + 1, setting.getKey(), wall, wall - sync, aotMode(agent.pid()), cpu, rss / 1024, rssParts(agent.pid()),
                             minorFaults(agent.pid()), contextSwitches(agent.pid()), loadAverage(), byThread);
                     figures.computeIfAbsent(setting.getKey(), k -> new ArrayList<>()).add(new double[] {wall, cpu, rss / 1024.0});
                 }
