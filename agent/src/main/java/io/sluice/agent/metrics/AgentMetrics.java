@@ -22,6 +22,7 @@ public final class AgentMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter eventsReceived;
     private final Histogram syncDuration;
+    private final Gauge firstSyncFlushed;
     private final Histogram eventToMapLatency;
     private final Counter mapOperations;
     private final Counter mapErrors;
@@ -40,6 +41,10 @@ public final class AgentMetrics {
                 .help("Time from the start of a full synchronisation (agent start, a source losing its watch, "
                         + "an event queue overflow) until the synchronised state was flushed to the maps")
                 .classicOnly().classicUpperBounds(SECONDS_BUCKETS).register(registry);
+        firstSyncFlushed = Gauge.builder().name("sluice_first_sync_flushed_timestamp_seconds").unit(Unit.SECONDS)
+                .help("When the flush that made every source's first synchronisation visible in the maps returned "
+                        + "(unix time; 0 before): the agent's start to maps fully programmed, against the process start")
+                .register(registry);
         eventToMapLatency = Histogram.builder().name("sluice_event_to_map_latency_seconds").unit(Unit.SECONDS)
                 .help("Time from an event's arrival in the agent until the flush that wrote its change succeeded")
                 .classicOnly().classicUpperBounds(SECONDS_BUCKETS).register(registry);
@@ -78,6 +83,14 @@ public final class AgentMetrics {
     /** Records one full synchronisation's duration. */
     public void syncCompleted(double seconds) {
         syncDuration.observe(seconds);
+    }
+
+    /**
+     * Records when the first synchronisation was flushed (seconds since the epoch). The writer calls it once; the
+     * gauge reads 0 until then.
+     */
+    public void firstSyncFlushed(double epochSeconds) {
+        firstSyncFlushed.set(epochSeconds);
     }
 
     /** Records one event's latency from arrival to its successful flush. */

@@ -8,6 +8,7 @@ import io.sluice.agent.event.ResourceEvent;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ResourceKind;
 import io.sluice.agent.source.ResourceSource;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -77,6 +78,7 @@ public final class StateWriter implements Agent {
     private boolean storeSyncedToNotify;
     private boolean flushedSinceSynced;
     private boolean syncInProgress = true;
+    private boolean firstSyncFlushed;
     private long syncStartNanos = System.nanoTime();
     private boolean flushPending = true;
     private boolean lastFlushOk = true;
@@ -371,6 +373,12 @@ public final class StateWriter implements Agent {
             if (syncInProgress) {
                 syncInProgress = false;
                 metrics.syncCompleted((done - syncStartNanos) / 1e9);
+            }
+            if (!firstSyncFlushed) {
+                // Wall-clock, unlike the histogram: so a benchmark can set it against when it launched the process.
+                firstSyncFlushed = true;
+                Instant flushed = Instant.now();
+                metrics.firstSyncFlushed(flushed.getEpochSecond() + flushed.getNano() / 1e9);
             }
         }
         return 1 + operations;

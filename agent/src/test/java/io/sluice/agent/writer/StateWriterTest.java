@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.metrics.AgentMetrics;
@@ -16,6 +17,7 @@ import io.sluice.agent.model.ResourceKind;
 import io.sluice.agent.testsupport.Await;
 import io.sluice.agent.testsupport.FakeSource;
 import io.sluice.agent.testsupport.RecordingReconciler;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -277,6 +279,63 @@ class StateWriterTest {
             return writer.status().ready();
         }, () -> "a successful flush; status " + writer.status());
         assertThat(writer.status()).isEqualTo(WriterStatus.READY);
+    }
+
+    @Test
+    void theFirstSyncFlushedTimestampIsZeroUntilTheFlushThatMakesTheFirstSyncVisibleAndNeverMovesAfter() {
+        StateWriter writer = writer();
+        source.put(service("default", "web", "1", 80));
+        writer.doWork();
+        assertThat(reconciler.flushes).as("a flush before the sources synced").hasPositiveValue();
+        assertThat(firstSyncFlushed()).isZero();
+
+        reconciler.failFlushWith = new IllegalStateException("map services is full");
+        source.setSynced(true);
+        writer.doWork();
+        assertThat(firstSyncFlushed()).as("after a failed flush of the synced state").isZero();
+
+        reconciler.failFlushWith = null;
+        double before = epochSeconds();
+        Await.until(() -> {
+            writer.doWork();
+            return writer.status().ready();
+        }, () -> "a successful flush; status " + writer.status());
+        double after = epochSeconds();
+        double flushed = firstSyncFlushed();
+        assertThat(flushed).isBetween(before, after);
+        assertThat(syncsCompleted()).as("the sync histogram observed the same flush").isEqualTo(1);
+
+        // Later flushes, and a second full sync after the source lost its watch, leave it where it was.
+        source.put(service("default", "web", "2", 81));
+        writer.doWork();
+        source.setSynced(false);
+        writer.doWork();
+        source.setSynced(true);
+        writer.doWork();
+        assertThat(writer.status().ready()).isTrue();
+        assertThat(syncsCompleted()).isEqualTo(2);
+        assertThat(firstSyncFlushed()).isEqualTo(flushed);
+    }
+
+    private double firstSyncFlushed() {
+        return metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("sluice_first_sync_flushed_timestamp_seconds"))
+                .flatMap(s -> s.getDataPoints().stream())
+                .mapToDouble(p -> ((GaugeDataPointSnapshot) p).getValue())
+                .sum();
+    }
+
+    private long syncsCompleted() {
+        return metrics.registry().scrape().stream()
+                .filter(s -> s.getMetadata().getName().equals("sluice_sync_duration_seconds"))
+                .flatMap(s -> s.getDataPoints().stream())
+                .mapToLong(p -> ((HistogramDataPointSnapshot) p).getCount())
+                .sum();
+    }
+
+    private static double epochSeconds() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() + now.getNano() / 1e9;
     }
 
     @Test
