@@ -16,6 +16,7 @@ import io.sluice.agent.writer.StateWriter;
 import io.sluice.bpf.BpfObjectFile;
 import io.sluice.loader.BpfMap;
 import io.sluice.loader.BpfObject;
+import io.sluice.loader.NetworkNamespace;
 import io.sluice.maps.Codec;
 import io.sluice.maps.IpProtocol;
 import io.sluice.maps.Ipv4;
@@ -30,20 +31,28 @@ import io.sluice.maps.TypedMap;
 import io.sluice.servicelb.NodeContext;
 import io.sluice.servicelb.ServiceLbConfig;
 import io.sluice.servicelb.ServiceTranslator;
+import io.sluice.testnet.Netns;
 import io.sluice.testnet.Topology;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.junit.jupiter.api.Test;
@@ -93,27 +102,32 @@ class AgentScaleBenchmark {
             for (int s = 0; s < SERVICES; s++) {
                 Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
             }
-            long start = System.nanoTime();
             // No AOT cache here whatever the environment says: a fresh node's first start (the cached start follows).
-            Process agent = net.startAgent(launcher, java.time.Duration.ofMinutes(3),
-                    Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR", "off"), "--manifests", net.manifests.toString());
-            double total = (System.nanoTime() - start) / 1e9;
-            // CPU time is what the agent itself spent (all its threads, JIT and GC included): unlike wall time, other
-            // builds sharing the machine's 2 cores inflate it only a little.
-            double cpuAtReady = cpuSeconds(agent.pid());
-            String byThread = cpuByThread(agent.pid());
+            TimedStart started = TimedStart.of(net, launcher, Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR", "off"),
+                    READY_POLL_MILLIS);
+            Process agent = started.agent();
+            double total = started.readySeconds();
             String metrics = net.httpGet("/metrics");
             double sync = metric(metrics, "sluice_sync_duration_seconds_sum");
+            double programmed = started.programmedSeconds(metrics);
             assertThat(pinnedSize(net.pins, MapName.LB4_SERVICES, Lb4Key.CODEC, Lb4Service.CODEC)).isEqualTo(SERVICES);
             assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
+            if (!Double.isNaN(programmed)) { // NaN: a build without the stamp (-Dsluice.bench.launcher)
+                // The maps were full at ready; the flush the agent stamped came before it (StateWriterTest: right after it).
+                assertThat(programmed).as("launch to the agent's first sync flushed, against launch to ready").isBetween(0.0, total);
+            }
             long rssSynced = vmRssKib(agent.pid());
             System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s', no AOT cache), %d services x %d endpoints from %d manifest files:%n",
                     launcher, javaOpts, SERVICES, ENDPOINTS, SERVICES);
-            System.out.printf("  start to ready (maps fully programmed): %.2f s = JVM and start-up %.2f s + first sync and flush %.2f s;"
-                    + " agent CPU time to ready %.2f s (load average %s)%n", total, total - sync, sync, cpuAtReady, loadAverage());
-            System.out.printf("  agent CPU to ready by thread (s; kernel s, page faults in brackets): %s%n", byThread);
+            System.out.printf("  start to maps fully programmed (the agent's first-sync flush, sluice_first_sync_flushed_timestamp_seconds,"
+                    + " against the launch): %.2f s; ready %.2f s after that%n", programmed, total - programmed);
+            System.out.printf("  start to ready (/readyz 200, polled every %d ms: the flush, then HeapTrim's first full collection):"
+                    + " %.2f s = JVM and start-up %.2f s + first sync and flush %.2f s; agent CPU time to ready %.2f s (load average %s)%n",
+                    started.readyPollMillis(), total, total - sync, sync, started.cpuAtReady(), loadAverage());
+            System.out.printf("  agent CPU to ready by thread (s; kernel s, page faults in brackets): %s%n", started.byThreadAtReady());
             System.out.printf("  VmRSS once synced: %d MiB (%s); live heap after a full GC: %s%n", rssSynced / 1024,
                     rssParts(agent.pid()), liveHeap(agent.pid()));
+            System.out.printf("  timeline from the launch (s): %s%n", started.timeline(metrics));
             nativeMemory(agent.pid(), javaOpts);
 
             String atReady = net.httpGet("/metrics");
@@ -211,11 +225,11 @@ class AgentScaleBenchmark {
                 for (int s = 0; s < SERVICES; s++) {
                     Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
                 }
-                long start = System.nanoTime();
-                Process agent = net.startAgent(launcher, java.time.Duration.ofMinutes(3), env, "--manifests", net.manifests.toString());
-                double total = (System.nanoTime() - start) / 1e9;
-                double cpu = cpuSeconds(agent.pid());
-                String byThread = cpuByThread(agent.pid());
+                TimedStart started = TimedStart.of(net, launcher, env, READY_POLL_MILLIS);
+                Process agent = started.agent();
+                double total = started.readySeconds();
+                double cpu = started.cpuAtReady();
+                String byThread = started.byThreadAtReady();
                 String aot = aotMode(agent.pid());
                 assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
                 if (aot.equals("training")) {
@@ -235,14 +249,163 @@ class AgentScaleBenchmark {
                         .isEqualTo("cache");
                 System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s', with the AOT cache in %s: every later start, and every"
                         + " node of an image with a trained cache):%n", launcher, env.get("SLUICE_JAVA_OPTS"), env.get("SLUICE_AOT_DIR"));
-                System.out.printf("  start to ready (maps fully programmed): %.2f s; agent CPU time to ready %.2f s (load average %s)%n",
-                        total, cpu, loadAverage());
+                String metrics = net.httpGet("/metrics");
+                double programmed = started.programmedSeconds(metrics);
+                System.out.printf("  start to maps fully programmed (the agent's first-sync flush): %.2f s; ready %.2f s after that%n",
+                        programmed, total - programmed);
+                System.out.printf("  start to ready (/readyz 200, polled every %d ms): %.2f s; agent CPU time to ready %.2f s (load average %s)%n",
+                        started.readyPollMillis(), total, cpu, loadAverage());
                 System.out.printf("  agent CPU to ready by thread (s; kernel s, page faults in brackets): %s%n", byThread);
                 System.out.printf("  VmRSS once synced: %d MiB (%s)%n", vmRssKib(agent.pid()) / 1024, rssParts(agent.pid()));
+                System.out.printf("  timeline from the launch (s): %s%n", started.timeline(metrics));
                 return;
             }
         }
         throw new AssertionError("no start on a trained AOT cache after a training run in " + env.get("SLUICE_AOT_DIR"));
+    }
+
+    /**
+     * How often the benchmark asks /readyz while an agent starts ({@code -Dsluice.bench.readyPollMillis}, default 20).
+     * {@link AgentNode#awaitReady} polls every 200 ms on its own; a value of 200 or more leaves it at that.
+     */
+    static final int READY_POLL_MILLIS = Integer.getInteger("sluice.bench.readyPollMillis", 20);
+    private static final int AGENT_NODE_POLL_MILLIS = 200;
+    /** The agent's stamp (unix time) of the flush that made every source's first sync visible in the maps. */
+    private static final String FIRST_SYNC_FLUSHED = "sluice_first_sync_flushed_timestamp_seconds";
+
+    /**
+     * One start of the agent on {@code net}'s manifest folder, timed on the wall clock from the moment the benchmark
+     * launched it. Ready is the first /readyz answering 200 (asked every {@code readyPollMillis}); the agent's CPU
+     * time, in all and by thread, is read right then. Maps fully programmed is the agent's own stamp of the flush that
+     * made its first sync visible ({@value #FIRST_SYNC_FLUSHED}); readiness follows it by HeapTrim's first full
+     * collection and the poll.
+     */
+    record TimedStart(Process agent, Instant launched, double readySeconds, double cpuAtReady, String byThreadAtReady,
+                      int readyPollMillis) {
+
+        static TimedStart of(AgentNode net, Path launcher, Map<String, String> env, int readyPollMillis) throws Exception {
+            Set<Long> earlierChildren = ProcessHandle.current().children().map(ProcessHandle::pid).collect(Collectors.toSet());
+            ReadyPoll poll = readyPollMillis < AGENT_NODE_POLL_MILLIS ? new ReadyPoll(net.node, earlierChildren, readyPollMillis) : null;
+            Instant launched = Instant.now();
+            Process agent;
+            try {
+                agent = net.startAgent(launcher, java.time.Duration.ofMinutes(3), env, "--manifests", net.manifests.toString());
+            } catch (Exception | Error e) {
+                if (poll != null) {
+                    poll.stopWithin(0);
+                }
+                throw e;
+            }
+            Instant returned = Instant.now();
+            ReadyPoll.Ready ready = poll == null ? null : poll.stopWithin(5_000);
+            if (ready == null) { // AgentNode's own wait
+                return new TimedStart(agent, launched, seconds(launched, returned), cpuSeconds(agent.pid()),
+                        cpuByThread(agent.pid()), AGENT_NODE_POLL_MILLIS);
+            }
+            assertThat(ready.pid()).as("the process that answered /readyz first").isEqualTo(agent.pid());
+            return new TimedStart(agent, launched, seconds(launched, ready.at()), ready.cpu(), ready.byThread(), readyPollMillis);
+        }
+
+        /** From the launch to the agent's first-sync flush; NaN for a build that does not export the stamp. */
+        double programmedSeconds(String metrics) {
+            double flushed = metric(metrics, FIRST_SYNC_FLUSHED);
+            return flushed > 0 ? flushed - epochSeconds(launched) : Double.NaN;
+        }
+
+        /**
+         * Seconds from the launch to the JVM's creation (after the launcher script and exec) and the end of its
+         * initialisation (its perf counters, read through jcmd), the first sync flushed and ready; then the JVM's
+         * uptime at that flush. Run after the figures taken at ready: jcmd's attach starts a thread in the agent.
+         */
+        String timeline(String metrics) throws Exception {
+            double launchedAt = epochSeconds(launched);
+            double flushed = metric(metrics, FIRST_SYNC_FLUSHED);
+            String counters = jcmd(agent.pid(), "PerfCounter.print");
+            double vmBegin = perfCounterMillis(counters, "sun.rt.createVmBeginTime") / 1e3;
+            double vmEnd = perfCounterMillis(counters, "sun.rt.createVmEndTime") / 1e3;
+            String programmed = flushed > 0 ? "%.2f".formatted(flushed - launchedAt) : "n/a";
+            if (vmBegin <= 0) {
+                return "JVM n/a (no perf data), maps fully programmed %s, ready %.2f".formatted(programmed, readySeconds);
+            }
+            return "JVM created %.2f, initialised %.2f, maps fully programmed %s, ready %.2f; JVM uptime at maps programmed %s"
+                    .formatted(vmBegin - launchedAt, vmEnd - launchedAt, programmed, readySeconds,
+                            flushed > 0 ? "%.2f s".formatted(flushed - vmBegin) : "n/a");
+        }
+
+        private static double perfCounterMillis(String counters, String name) {
+            return counters.lines().filter(l -> l.startsWith(name + "=")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                    .findFirst().orElse(0);
+        }
+
+        private static double seconds(Instant from, Instant to) {
+            return epochSeconds(to) - epochSeconds(from);
+        }
+
+        private static double epochSeconds(Instant t) {
+            return t.getEpochSecond() + t.getNano() / 1e9;
+        }
+    }
+
+    /**
+     * Asks /readyz of the agent in {@code node} every {@code pollMillis} from one thread inside the node's namespace
+     * (the agent's HTTP server answers from ~2.5 s into its start: before, a connect is refused by the kernel). When it
+     * first answers 200 it reads the CPU time of the benchmark's new {@code java} child, the agent.
+     */
+    private static final class ReadyPoll {
+        record Ready(Instant at, long pid, double cpu, String byThread) {
+        }
+
+        private final Thread thread;
+        private volatile boolean stopped;
+        private volatile Ready ready;
+
+        ReadyPoll(Netns node, Set<Long> earlierChildren, int pollMillis) {
+            thread = Thread.ofPlatform().name("bench-ready-poll").start(() -> {
+                try (NetworkNamespace ns = NetworkNamespace.named(node.name())) {
+                    ns.call(() -> {
+                        poll(earlierChildren, pollMillis);
+                        return null;
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException("polling /readyz", e);
+                }
+            });
+        }
+
+        private void poll(Set<Long> earlierChildren, int pollMillis) throws Exception {
+            while (!stopped) {
+                if (readyzAnswers200()) {
+                    Instant at = Instant.now();
+                    ProcessHandle agent = ProcessHandle.current().children()
+                            .filter(p -> !earlierChildren.contains(p.pid()))
+                            .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                            .findFirst().orElseThrow(() -> new IllegalStateException("/readyz answered, but no new java child"));
+                    ready = new Ready(at, agent.pid(), cpuSeconds(agent.pid()), cpuByThread(agent.pid()));
+                    return;
+                }
+                Thread.sleep(pollMillis);
+            }
+        }
+
+        private static boolean readyzAnswers200() {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", AgentNode.METRICS_PORT), 1000);
+                socket.setSoTimeout(5000);
+                socket.getOutputStream().write("GET /readyz HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        /** Waits up to {@code millis} for the poll to see 200, then stops it; what it saw, or null. */
+        Ready stopWithin(long millis) throws InterruptedException {
+            thread.join(Math.max(1, millis));
+            stopped = true;
+            thread.join();
+            return ready;
+        }
     }
 
     /** How the launcher started the agent's JVM: {@code training} (-XX:AOTCacheOutput), {@code cache} (-XX:AOTCache) or {@code none}. */
@@ -260,7 +423,9 @@ class AgentScaleBenchmark {
      * -Dsluice.bench.sideBySide.a='SLUICE_AOT_DIR=off' -Dsluice.bench.sideBySide.b='SLUICE_AOT_DIR=/tmp/aot'
      * -Dsluice.bench.sideBySide.runs=3
      * -Dsluice.bench.sideBySide.b='launcher=/work/wt-base8/bin/sluice;SLUICE_JAVA_OPTS=-Xlog:gc:file=/tmp/b-%p.log'
+     * -Dsluice.bench.sideBySide.a='readyPoll=200' -Dsluice.bench.sideBySide.b='readyPoll=20'
      * </pre>
+     * A build without {@code sluice_first_sync_flushed_timestamp_seconds} reports its maps-programmed time as NaN.
      */
     @Test
     @EnabledIfSystemProperty(named = "sluice.bench.sideBySide.b", matches = ".+")
@@ -282,6 +447,7 @@ class AgentScaleBenchmark {
             if (!aotDir.isEmpty() && !aotDir.equals("off")) {
                 Map<String, String> launcherEnv = new LinkedHashMap<>(env);
                 String launcher = launcherEnv.remove(LAUNCHER_SETTING);
+                launcherEnv.remove(READY_POLL_SETTING);
                 startWithATrainedAotCache(launcher != null ? Path.of(launcher) : AgentNode.ROOT.resolve("bin/sluice"), launcherEnv);
             }
         }
@@ -293,33 +459,41 @@ class AgentScaleBenchmark {
                     }
                     Map<String, String> env = new LinkedHashMap<>(setting.getValue());
                     String launcher = env.remove(LAUNCHER_SETTING);
-                    long start = System.nanoTime();
-                    Process agent = net.startAgent(launcher != null ? Path.of(launcher) : AgentNode.ROOT.resolve("bin/sluice"),
-                            java.time.Duration.ofMinutes(3), env, "--manifests", net.manifests.toString());
-                    double wall = (System.nanoTime() - start) / 1e9;
-                    double cpu = cpuSeconds(agent.pid());
-                    String byThread = cpuByThread(agent.pid());
-                    double sync = metric(net.httpGet("/metrics"), "sluice_sync_duration_seconds_sum");
+                    String readyPoll = env.remove(READY_POLL_SETTING);
+                    TimedStart started = TimedStart.of(net, launcher != null ? Path.of(launcher) : AgentNode.ROOT.resolve("bin/sluice"),
+                            env, readyPoll != null ? Integer.parseInt(readyPoll.strip()) : READY_POLL_MILLIS);
+                    Process agent = started.agent();
+                    double wall = started.readySeconds();
+                    double cpu = started.cpuAtReady();
+                    String metrics = net.httpGet("/metrics");
+                    double sync = metric(metrics, "sluice_sync_duration_seconds_sum");
+                    double programmed = started.programmedSeconds(metrics);
                     assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
                     long rss = vmRssKib(agent.pid());
-                    System.out.printf("  run %d, %s: start to ready %.2f s (JVM and start-up %.2f s), AOT %s, agent CPU %.2f s,"
-                                    + " VmRSS synced %d MiB (%s), page faults %d, context switches %s, load %s%n    CPU by thread (s; kernel s, page faults in brackets): %s%n",
-                            run + 1, setting.getKey(), wall, wall - sync, aotMode(agent.pid()), cpu, rss / 1024, rssParts(agent.pid()),
-                            minorFaults(agent.pid()), contextSwitches(agent.pid()), loadAverage(), byThread);
-                    figures.computeIfAbsent(setting.getKey(), k -> new ArrayList<>()).add(new double[] {wall, cpu, rss / 1024.0});
+                    System.out.printf("  run %d, %s: maps fully programmed %.2f s, start to ready %.2f s (/readyz every %d ms; JVM and start-up"
+                                    + " %.2f s), AOT %s, agent CPU %.2f s, VmRSS synced %d MiB (%s), page faults %d, context switches %s,"
+                                    + " load %s%n    CPU by thread (s; kernel s, page faults in brackets): %s%n    timeline from the launch (s): %s%n",
+                            run + 1, setting.getKey(), programmed, wall, started.readyPollMillis(), wall - sync, aotMode(agent.pid()), cpu,
+                            rss / 1024, rssParts(agent.pid()), minorFaults(agent.pid()), contextSwitches(agent.pid()), loadAverage(),
+                            started.byThreadAtReady(), started.timeline(metrics));
+                    figures.computeIfAbsent(setting.getKey(), k -> new ArrayList<>())
+                            .add(new double[] {wall, cpu, rss / 1024.0, programmed, wall - programmed});
                 }
             }
         }
         double[] a = medians(figures.get("A"));
         figures.forEach((name, rows) -> {
             double[] m = medians(rows);
-            System.out.printf("side by side, medians of %d runs, %s: start to ready %.2f s (%s/A %.2f), agent CPU %.2f s (%.2f),"
-                    + " VmRSS synced %.0f MiB (%.2f)%n", runs, name, m[0], name, m[0] / a[0], m[1], m[1] / a[1], m[2], m[2] / a[2]);
+            System.out.printf("side by side, medians of %d runs, %s: maps fully programmed %.2f s (%s/A %.2f), start to ready %.2f s (%.2f),"
+                    + " ready after programmed %.2f s, agent CPU %.2f s (%.2f), VmRSS synced %.0f MiB (%.2f)%n", runs, name, m[3], name,
+                    m[3] / a[3], m[0], m[0] / a[0], m[4], m[1], m[1] / a[1], m[2], m[2] / a[2]);
         });
     }
 
     /** The side-by-side assignment that names a launcher rather than an environment variable. */
     private static final String LAUNCHER_SETTING = "launcher";
+    /** The side-by-side assignment that sets how often /readyz is polled (ms) rather than an environment variable. */
+    private static final String READY_POLL_SETTING = "readyPoll";
 
     /**
      * CPU time of the process's threads so far, by name with digits folded ("VM Thread" is the serial collector's
@@ -688,12 +862,21 @@ class AgentScaleBenchmark {
         System.out.printf("  JVM committed memory by area (MiB, NMT): %s%n", String.join(", ", areas));
     }
 
+    /** What {@code jcmd PID COMMAND...} prints (standard output and error). */
+    static String jcmd(long pid, String... command) throws Exception {
+        List<String> line = new ArrayList<>(List.of(
+                Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd").toString(), Long.toString(pid)));
+        line.addAll(List.of(command));
+        Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes());
+        p.waitFor(60, TimeUnit.SECONDS);
+        return text;
+    }
+
     /** The heap in use right after a full collection (jcmd GC.run, then GC.heap_info): what the agent really holds. */
     static String liveHeap(long pid) throws Exception {
-        String jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd").toString();
-        new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor(60, TimeUnit.SECONDS);
-        Process info = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
-        String text = new String(info.getInputStream().readAllBytes());
+        jcmd(pid, "GC.run");
+        String text = jcmd(pid, "GC.heap_info");
         // G1 prints one heap line, Serial and Parallel one line per generation; metaspace lines also say "used".
         long usedKib = 0;
         boolean found = false;
