@@ -37,6 +37,7 @@ import org.snakeyaml.engine.v2.events.StreamStartEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.resolver.ScalarResolver;
+import org.snakeyaml.engine.v2.schema.JsonSchema;
 import org.snakeyaml.engine.v2.schema.Schema;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.io.IOContext;
@@ -355,38 +356,18 @@ final class LibYamlParser extends YAMLParser {
     }
 
     /**
-     * A schema whose scalar resolver remembers the type it gave the latest value in each of {@value #SLOTS} slots
-     * (by hash). Jackson asks it the type of every plain scalar, and it answers with up to three regular expressions
-     * (a fifth of the allocation of a manifest's parse: a {@code Matcher} each); manifests repeat most values
-     * ({@code true}, {@code TCP}, port numbers). The answer depends on the value alone, so remembering changes none.
-     * Thread-safe: a slot holds an immutable entry, replaced whole.
+     * snakeyaml-engine's JSON schema (its default) with a scalar resolver that types a plain scalar by hand, exactly as
+     * the schema's regular expressions would: Jackson asks it the type of every plain scalar, and the schema's resolver
+     * answers with a map look-up by first character (boxing it) and up to four regular expressions (a {@code Matcher}
+     * each; every string ran at least the two of empty and null). Names, addresses, labels need one character's look
+     * here; numbers one pass over their characters. Only a value starting with {@code $} (the schema's environment
+     * variable syntax) still goes to the schema's resolver. LibYamlParserTest compares the two over generated values.
+     * Thread-safe (stateless).
      */
-    static final class RememberingSchema implements Schema {
-        private static final int SLOTS = 1024;
-        private final Schema schema;
-        private final ScalarResolver resolver;
-        private final ResolvedScalar[] slots = new ResolvedScalar[SLOTS];
-
-        private record ResolvedScalar(String value, Tag tag) {
-        }
-
-        RememberingSchema(Schema schema) {
-            this.schema = schema;
-            ScalarResolver typed = schema.getScalarResolver();
-            this.resolver = (value, implicit) -> {
-                if (!implicit) {
-                    return typed.resolve(value, false);
-                }
-                int slot = value.hashCode() & (SLOTS - 1);
-                ResolvedScalar known = slots[slot];
-                if (known != null && known.value().equals(value)) {
-                    return known.tag();
-                }
-                Tag tag = typed.resolve(value, true);
-                slots[slot] = new ResolvedScalar(value, tag);
-                return tag;
-            };
-        }
+    static final class JsonTypesSchema implements Schema {
+        private final Schema schema = new JsonSchema();
+        private final ScalarResolver regexResolver = schema.getScalarResolver();
+        private final ScalarResolver resolver = (value, implicit) -> implicit ? typeOf(value) : Tag.STR;
 
         @Override
         public ScalarResolver getScalarResolver() {
@@ -396,6 +377,69 @@ final class LibYamlParser extends YAMLParser {
         @Override
         public Map<Tag, ConstructNode> getSchemaTagConstructors() {
             return schema.getSchemaTagConstructors();
+        }
+
+        /**
+         * The JSON schema's type of a plain scalar: null for {@code ""} and {@code null}, bool for {@code true} and
+         * {@code false}, int for {@code -?(0|[1-9][0-9]*)}, float for
+         * {@code -?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?}, {@code -?.inf} and {@code .nan}, else a string.
+         */
+        private Tag typeOf(String value) {
+            if (value.isEmpty()) {
+                return Tag.NULL;
+            }
+            return switch (value.charAt(0)) {
+                case 't' -> value.equals("true") ? Tag.BOOL : Tag.STR;
+                case 'f' -> value.equals("false") ? Tag.BOOL : Tag.STR;
+                case 'n' -> value.equals("null") ? Tag.NULL : Tag.STR;
+                case '-', '.', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9' -> numberType(value);
+                case '$' -> regexResolver.resolve(value, true);
+                default -> Tag.STR;
+            };
+        }
+
+        private static Tag numberType(String value) {
+            int n = value.length();
+            int i = value.charAt(0) == '-' ? 1 : 0;
+            if (i < n && value.charAt(i) == '.') {
+                return value.regionMatches(i, ".inf", 0, 4) && i + 4 == n || value.equals(".nan") ? Tag.FLOAT : Tag.STR;
+            }
+            // the integer part: 0, or a digit 1-9 and more digits
+            if (i >= n || !isDigit(value.charAt(i))) {
+                return Tag.STR;
+            }
+            if (value.charAt(i++) != '0') {
+                while (i < n && isDigit(value.charAt(i))) {
+                    i++;
+                }
+            }
+            if (i == n) {
+                return Tag.INT;
+            }
+            if (value.charAt(i) == '.') {
+                i++;
+                while (i < n && isDigit(value.charAt(i))) {
+                    i++;
+                }
+            }
+            if (i < n && (value.charAt(i) == 'e' || value.charAt(i) == 'E')) {
+                i++;
+                if (i < n && (value.charAt(i) == '-' || value.charAt(i) == '+')) {
+                    i++;
+                }
+                int digits = i;
+                while (i < n && isDigit(value.charAt(i))) {
+                    i++;
+                }
+                if (i == digits) {
+                    return Tag.STR;
+                }
+            }
+            return i == n ? Tag.FLOAT : Tag.STR;
+        }
+
+        private static boolean isDigit(char c) {
+            return c >= '0' && c <= '9';
         }
     }
 
@@ -412,7 +456,7 @@ final class LibYamlParser extends YAMLParser {
          */
         Factory(YAMLFactoryBuilder builder) {
             super(builder.loadSettings(LoadSettings.builder().setUseMarks(false).setBufferSize(1)
-                    .setSchema(new RememberingSchema(LoadSettings.builder().build().getSchema())).build()));
+                    .setSchema(new JsonTypesSchema()).build()));
             if (!available()) {
                 throw new IllegalStateException("LibYAML is not available: " + UNAVAILABLE);
             }

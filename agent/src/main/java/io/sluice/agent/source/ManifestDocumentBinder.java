@@ -12,6 +12,7 @@ import tools.jackson.core.JsonToken;
 import tools.jackson.core.util.JsonParserSequence;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.util.TokenBuffer;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -47,6 +48,11 @@ final class ManifestDocumentBinder {
     private final ModelSerialization serialization = new ModelSerialization();
     /** {@link #libYaml} configured as fabric8 configures its mapper: binds LibYAML's events to the model, or null. */
     private final ObjectMapper libYamlModel;
+    /**
+     * Per kind (by ordinal), {@link #libYamlModel}'s reader for its model class, made at first use: it holds the root
+     * deserializer, which the mapper would look up by type for every document. Racy but safe: readers are immutable.
+     */
+    private final ObjectReader[] readers = new ObjectReader[ResourceKind.values().length];
 
     /** A binder that parses with LibYAML when the library is there. */
     ManifestDocumentBinder() {
@@ -133,11 +139,20 @@ final class ManifestDocumentBinder {
             }
             JsonParser whole = JsonParserSequence.createFlattened(false,
                     header.asParser(parser.objectReadContext()), parser);
-            Object bound = libYamlModel.readValue(whole, kind.type());
+            Object bound = readerOf(kind).readValue(whole);
             return parser.nextToken() == null ? List.of(bound) : null;
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    private ObjectReader readerOf(ResourceKind kind) {
+        ObjectReader reader = readers[kind.ordinal()];
+        if (reader == null) {
+            reader = libYamlModel.readerFor(kind.type());
+            readers[kind.ordinal()] = reader;
+        }
+        return reader;
     }
 
     /** fabric8's serialization, lending its mapper configuration (modules, features) to another mapper. */

@@ -21,7 +21,10 @@ import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.statistics.StatisticsCollector;
 import org.junit.jupiter.api.Assumptions;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.resolver.JsonScalarResolver;
 import org.snakeyaml.engine.v2.resolver.ScalarResolver;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -118,6 +121,26 @@ class LibYamlParserTest {
     }
 
     @Example
+    void documentsOfEverySizeReadAlikeOneAfterAnotherAndWhileAnotherIsOpen() {
+        // A thread's parsers share native memory: larger documents grow it, one beyond its cap gets its own buffer,
+        // and a parser opened while another is open gets a workspace of its own.
+        YAMLMapper libYaml = libYaml();
+        List<String> documents = List.of("a: 1\n", "big: " + "x".repeat(5_000) + "\n", "a: [1, 2]\n",
+                "huge: " + "y".repeat(200_000) + "\nthen: z\n", "b: {c: d}\n");
+        for (String document : documents) {
+            assertThat(libYaml.readTree(utf8(document))).isEqualTo(SNAKEYAML.readTree(document));
+        }
+        try (JsonParser outer = libYaml.createParser(utf8("outer: [1, 2, 3]\n"))) {
+            assertThat(outer.nextToken()).isEqualTo(JsonToken.START_OBJECT);
+            for (String document : documents) {
+                assertThat(libYaml.readTree(utf8(document))).isEqualTo(SNAKEYAML.readTree(document));
+            }
+            assertThat(libYaml.readTree(outer)).isEqualTo(SNAKEYAML.readTree("outer: [1, 2, 3]\n"));
+        }
+        assertThat(libYaml.readTree(utf8("last: true\n"))).isEqualTo(SNAKEYAML.readTree("last: true\n"));
+    }
+
+    @Example
     void aDocumentLibYamlRefusesIsBoundBySnakeyaml() {
         String document = """
                 %YAML 1.3
@@ -165,16 +188,14 @@ class LibYamlParserTest {
     }
 
     @Property(tries = 50)
-    void theRememberingResolverTypesEveryValueAsTheSchemaDoes(@ForAll("resolverInputs") List<String> values) {
+    void theHandWrittenResolverTypesEveryValueAsTheSchemasRegexesDo(@ForAll("resolverInputs") List<String> values) {
         ScalarResolver schema = LoadSettings.builder().build().getSchema().getScalarResolver();
-        ScalarResolver remembering = new LibYamlParser.RememberingSchema(LoadSettings.builder().build().getSchema())
-                .getScalarResolver();
-        for (int pass = 0; pass < 2; pass++) { // the second pass finds most answers remembered, some slots reused
-            for (String value : values) {
-                for (boolean implicit : new boolean[] {true, false}) {
-                    assertThat(remembering.resolve(value, implicit)).as("%s, implicit %s", value, implicit)
-                            .isEqualTo(schema.resolve(value, implicit));
-                }
+        assertThat(schema).as("snakeyaml-engine's default schema").isInstanceOf(JsonScalarResolver.class);
+        ScalarResolver handWritten = new LibYamlParser.JsonTypesSchema().getScalarResolver();
+        for (String value : values) {
+            for (boolean implicit : new boolean[] {true, false}) {
+                assertThat(handWritten.resolve(value, implicit)).as("%s, implicit %s", value, implicit)
+                        .isEqualTo(schema.resolve(value, implicit));
             }
         }
     }
@@ -182,7 +203,15 @@ class LibYamlParserTest {
     @Provide
     Arbitrary<List<String>> resolverInputs() {
         Arbitrary<String> numeric = Arbitraries.strings().withChars("0123456789.-+_:eExXoOabcdefinINF").ofMaxLength(8);
-        return Arbitraries.oneOf(Arbitraries.of(SCALARS), numeric).list().ofMinSize(500).ofMaxSize(3000);
+        Arbitrary<String> numberLike = Arbitraries.strings().withChars("0123456789.-+eE").ofMaxLength(12);
+        Arbitrary<String> words = Arbitraries.strings().withChars("truefalsnTRUEFALSN.$-{}:_ 0\n\u00e9")
+                .ofMaxLength(7);
+        Arbitrary<String> near = Arbitraries.of("true", "false", "null", ".inf", "-.inf", ".nan", "-.nan", "+.inf",
+                        ".Inf", "${X}", "${X:-y}", "$x", "-", ".", "-0", "-01", "0.", "-0.e-1", "1e+", "1E-9", "9.9.9")
+                .flatMap(base -> Arbitraries.of("", " ", "\n", "0", "x", "e1").map(suffix -> base + suffix));
+        Arbitrary<String> any = Arbitraries.strings().ofMaxLength(10);
+        return Arbitraries.oneOf(Arbitraries.of(SCALARS), numeric, numberLike, words, near, any).list()
+                .ofMinSize(500).ofMaxSize(3000);
     }
 
     private static byte[] utf8(String text) {
