@@ -267,7 +267,7 @@ class AgentScaleBenchmark {
     /**
      * How often the benchmark asks /readyz while an agent starts ({@code -Dsluice.bench.readyPollMillis}, default 200:
      * {@link AgentNode#awaitReady}'s own poll alone). Every 20 ms cost the agent's HTTP thread 0.1-0.2 s more CPU to
-     * ready (a connection per request, 4 + 4 runs), so finer polls are opt-in.
+     * ready (4 + 4 runs; with one kept-alive connection and HEAD as well), so finer polls are opt-in.
      */
     static final int READY_POLL_MILLIS = Integer.getInteger("sluice.bench.readyPollMillis", 200);
     private static final int AGENT_NODE_POLL_MILLIS = 200;
