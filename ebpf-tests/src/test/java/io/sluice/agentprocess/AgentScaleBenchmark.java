@@ -66,8 +66,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * </pre>
  * <ul>
  *   <li>{@link #theAgentProcessProgramsTenThousandServices}: the real launcher on a manifest folder of 10,000 files:
- *       time from start to ready (maps fully programmed), split into JVM and start-up work versus the first sync
- *       and flush (the agent's own sync histogram), and the agent's resident memory (VmRSS) once synced and after a
+ *       time from start to maps fully programmed (the agent's stamp of its first-sync flush) and to ready
+ *       (/readyz, after HeapTrim's first full collection), the latter split into JVM and start-up work versus the
+ *       first sync and flush (the agent's own sync histogram), a timeline from the launch, and the agent's resident memory (VmRSS) once synced and after a
  *       30 s of manifest churn (1,000 file writes per second); all without an AOT cache (a fresh node's first start).
  *       Then the same start with the launcher's AOT cache, trained first when this build has none
  *       ({@code -Dsluice.bench.aotDir}, {@code off} to skip): what every later start makes.</li>
