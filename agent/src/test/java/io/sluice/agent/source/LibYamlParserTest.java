@@ -122,8 +122,8 @@ class LibYamlParserTest {
 
     @Example
     void documentsOfEverySizeReadAlikeOneAfterAnotherAndWhileAnotherIsOpen() {
-        // A thread's parsers share native memory: larger documents grow it, one beyond its cap gets its own buffer,
-        // and a parser opened while another is open gets a workspace of its own.
+        // Each parser owns its native memory: small and large documents in turn, and parsers open at the same time on
+        // one thread, read as snakeyaml-engine reads them.
         YAMLMapper libYaml = libYaml();
         List<String> documents = List.of("a: 1\n", "big: " + "x".repeat(5_000) + "\n", "a: [1, 2]\n",
                 "huge: " + "y".repeat(200_000) + "\nthen: z\n", "b: {c: d}\n");
