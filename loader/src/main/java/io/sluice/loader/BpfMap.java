@@ -188,6 +188,11 @@ public final class BpfMap implements AutoCloseable {
         return valueBufferSize;
     }
 
+    /** libbpf's {@code struct bpf_map *} of an object's map; NULL for a map that belongs to no object. */
+    MemorySegment handle() {
+        return handle;
+    }
+
     /** Maximum number of entries. */
     public int maxEntries() {
         return maxEntries;

@@ -212,30 +212,17 @@ public final class BpfObject implements AutoCloseable {
             throw new IllegalArgumentException("BPF object '" + name + "', map '" + mapName + "': max_entries "
                     + entries + " is not positive");
         }
-        map(mapName); // names the object's maps when there is no such map
+        MemorySegment libbpfMap = map(mapName).handle(); // names the object's maps when there is no such map
         try {
-            MemorySegment handle = libbpfMap(mapName);
-            int rc = (int) LibBpf.bpf_map__set_max_entries.HANDLE.invokeExact(handle, entries);
+            int rc = (int) LibBpf.bpf_map__set_max_entries.HANDLE.invokeExact(libbpfMap, entries);
             if (rc < 0) {
                 throw new BpfException("bpf_map__set_max_entries", "map '" + mapName + "' of BPF object '" + name
                         + "' (" + entries + " entries)", rc);
             }
-            maps.put(mapName, BpfMap.ofObject(this, handle)); // the wrapper holds the sizes it was made with
+            maps.put(mapName, BpfMap.ofObject(this, libbpfMap)); // the wrapper holds the sizes it was made with
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
-    }
-
-    /** libbpf's {@code struct bpf_map *} of this object's map named {@code mapName}. */
-    private MemorySegment libbpfMap(String mapName) throws Throwable {
-        MemorySegment map = (MemorySegment) LibBpf.bpf_object__next_map.HANDLE.invokeExact(handle, MemorySegment.NULL);
-        while (!map.equals(MemorySegment.NULL)) {
-            if (mapName.equals(Native.string((MemorySegment) LibBpf.bpf_map__name.HANDLE.invokeExact(map)))) {
-                return map;
-            }
-            map = (MemorySegment) LibBpf.bpf_object__next_map.HANDLE.invokeExact(handle, map);
-        }
-        throw new IllegalStateException("libbpf lists no map '" + mapName + "' in BPF object '" + name + "'");
     }
 
     /**
