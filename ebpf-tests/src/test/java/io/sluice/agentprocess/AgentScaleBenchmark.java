@@ -100,9 +100,7 @@ class AgentScaleBenchmark {
         String javaOpts = System.getProperty("sluice.bench.agentJavaOpts", "");
         Path launcher = Path.of(System.getProperty("sluice.bench.launcher", AgentNode.ROOT.resolve("bin/sluice").toString()));
         try (AgentNode net = new AgentNode()) {
-            for (int s = 0; s < SERVICES; s++) {
-                Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
-            }
+            writeManifests(net);
             // No AOT cache here whatever the environment says: a fresh node's first start (the cached start follows).
             TimedStart started = TimedStart.of(net, launcher, Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR", "off"),
                     READY_POLL_MILLIS);
@@ -223,9 +221,7 @@ class AgentScaleBenchmark {
     static void startWithATrainedAotCache(Path launcher, Map<String, String> env) throws Exception {
         for (int attempt = 0; attempt < 2; attempt++) {
             try (AgentNode net = new AgentNode()) {
-                for (int s = 0; s < SERVICES; s++) {
-                    Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
-                }
+                writeManifests(net);
                 TimedStart started = TimedStart.of(net, launcher, env, READY_POLL_MILLIS);
                 Process agent = started.agent();
                 double total = started.readySeconds();
@@ -456,9 +452,7 @@ class AgentScaleBenchmark {
         for (int run = 0; run < runs; run++) {
             for (Map.Entry<String, Map<String, String>> setting : settings.entrySet()) {
                 try (AgentNode net = new AgentNode()) {
-                    for (int s = 0; s < SERVICES; s++) {
-                        Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
-                    }
+                    writeManifests(net);
                     Map<String, String> env = new LinkedHashMap<>(setting.getValue());
                     String launcher = env.remove(LAUNCHER_SETTING);
                     String readyPoll = env.remove(READY_POLL_SETTING);
@@ -589,6 +583,13 @@ class AgentScaleBenchmark {
                     : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
         }
         return medians;
+    }
+
+    /** The start's manifest folder: one file per Service, holding the Service and its slice of endpoints. */
+    private static void writeManifests(AgentNode net) throws IOException {
+        for (int s = 0; s < SERVICES; s++) {
+            Files.writeString(net.manifests.resolve(fileOf(s)), yaml(s, 0));
+        }
     }
 
     private static String fileOf(int s) {
