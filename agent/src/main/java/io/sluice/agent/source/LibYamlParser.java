@@ -141,13 +141,13 @@ final class LibYamlParser extends YAMLParser {
     private static final ImplicitTuple TAGGED = new ImplicitTuple(false, false);
 
     /** All of memory, to read the strings LibYAML's events point to by their address. */
-    private static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
-    private static final MethodHandle INITIALIZE;
-    private static final MethodHandle SET_INPUT_STRING;
-    private static final MethodHandle PARSE;
-    private static final MethodHandle EVENT_DELETE;
-    private static final MethodHandle DELETE;
+    static final MethodHandle INITIALIZE;
+    static final MethodHandle SET_INPUT_STRING;
+    static final MethodHandle PARSE;
+    static final MethodHandle EVENT_DELETE;
+    static final MethodHandle DELETE;
     /** Why LibYAML cannot be used (library not found), or null. */
     private static final String UNAVAILABLE;
 
@@ -367,7 +367,12 @@ final class LibYamlParser extends YAMLParser {
     static final class JsonTypesSchema implements Schema {
         private final Schema schema = new JsonSchema();
         private final ScalarResolver regexResolver = schema.getScalarResolver();
-        private final ScalarResolver resolver = (value, implicit) -> implicit ? typeOf(value) : Tag.STR;
+        private final ScalarResolver resolver = (value, implicit) -> implicit ? plainType(value) : Tag.STR;
+
+        private Tag plainType(String value) {
+            Tag type = typeOf(value);
+            return type != null ? type : regexResolver.resolve(value, true);
+        }
 
         @Override
         public ScalarResolver getScalarResolver() {
@@ -382,9 +387,10 @@ final class LibYamlParser extends YAMLParser {
         /**
          * The JSON schema's type of a plain scalar: null for {@code ""} and {@code null}, bool for {@code true} and
          * {@code false}, int for {@code -?(0|[1-9][0-9]*)}, float for
-         * {@code -?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?}, {@code -?.inf} and {@code .nan}, else a string.
+         * {@code -?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?}, {@code -?.inf} and {@code .nan}, else a string;
+         * null for a value starting with {@code $}, which only the schema's resolver types.
          */
-        private Tag typeOf(String value) {
+        static Tag typeOf(String value) {
             if (value.isEmpty()) {
                 return Tag.NULL;
             }
@@ -393,7 +399,7 @@ final class LibYamlParser extends YAMLParser {
                 case 'f' -> value.equals("false") ? Tag.BOOL : Tag.STR;
                 case 'n' -> value.equals("null") ? Tag.NULL : Tag.STR;
                 case '-', '.', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9' -> numberType(value);
-                case '$' -> regexResolver.resolve(value, true);
+                case '$' -> null;
                 default -> Tag.STR;
             };
         }

@@ -814,9 +814,11 @@ public final class ManifestDirectorySource implements ResourceSource {
      * its objects; returns its problem, if any.
      */
     private ManifestProblem parseDocument(Path path, String document, int firstLine, int contentLine, List<Parsed> out) {
+        // Services and EndpointSlices of the usual shape come bound and compact already; the rest take the binder.
+        HasMetadata compact = CompactServiceBinder.bind(document);
         List<?> items;
         try {
-            items = binder.objectsOf(document);
+            items = compact != null ? List.of(compact) : binder.objectsOf(document);
         } catch (RuntimeException e) {
             return problemOf(path, document, firstLine, contentLine, e);
         }
@@ -836,7 +838,7 @@ public final class ManifestDirectorySource implements ResourceSource {
             }
             if (kind.namespaced()) {
                 if (meta.getNamespace() == null || meta.getNamespace().isBlank()) {
-                    meta.setNamespace("default");
+                    meta.setNamespace(ModelCompactor.sharedString("default"));
                 }
             } else {
                 meta.setNamespace(null);
@@ -845,7 +847,7 @@ public final class ManifestDirectorySource implements ResourceSource {
             // so what this parse made for them dies young. current is only read here: the scanner publishes between
             // reads.
             HasMetadata published = current.get(ObjectKey.of(kind, object));
-            ModelCompactor.shareUnchanged(ModelCompactor.compact(object), published);
+            ModelCompactor.shareUnchanged(object == compact ? object : ModelCompactor.compact(object), published);
             // The kept key is built again, from the shared name and namespace: the lookup's held this parse's copies.
             out.add(new Parsed(path, contentLine, ObjectKey.of(kind, object), object));
         }

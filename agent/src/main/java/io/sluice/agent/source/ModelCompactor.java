@@ -68,6 +68,28 @@ final class ModelCompactor {
     }
 
     /**
+     * The instance {@link #compact} leaves in a field whose values repeat (see {@link #REPEATED_STRINGS}) or as a
+     * one-entry map's key, for binders that build objects already compact; null stays null.
+     */
+    static String sharedString(String value) {
+        return value == null ? null : shared(SHARED_STRINGS, value);
+    }
+
+    /**
+     * The instance {@link #compact} leaves for {@code leaf}, an already compact object of one of the
+     * {@link #REPEATED_LEAVES} classes (an EndpointSlice's port, an endpoint's conditions), for binders that build
+     * objects already compact.
+     */
+    static <T> T sharedLeafOf(T leaf) {
+        if (!REPEATED_LEAVES.contains(leaf.getClass().getName())) {
+            throw new IllegalArgumentException(leaf.getClass().getName() + " is not a shared leaf class");
+        }
+        @SuppressWarnings("unchecked") // an equal instance of the same class: equals of fabric8's model checks it
+        T known = (T) shared(SHARED_LEAVES, leaf);
+        return known;
+    }
+
+    /**
      * Makes {@code fresh}, a new version of {@code previous} that nobody else holds yet (just parsed and compacted),
      * refer to {@code previous}'s instances wherever a value is equal: strings, lists, maps and model objects, list
      * elements matched by equality wherever they are in the list. An EndpointSlice whose one endpoint moved then

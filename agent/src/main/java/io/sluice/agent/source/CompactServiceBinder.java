@@ -1,0 +1,956 @@
+package io.sluice.agent.source;
+
+import static io.sluice.agent.source.LibYamlParser.DOCUMENT_END;
+import static io.sluice.agent.source.LibYamlParser.DOCUMENT_START;
+import static io.sluice.agent.source.LibYamlParser.MAPPING_END;
+import static io.sluice.agent.source.LibYamlParser.MAPPING_START;
+import static io.sluice.agent.source.LibYamlParser.PLAIN;
+import static io.sluice.agent.source.LibYamlParser.SCALAR;
+import static io.sluice.agent.source.LibYamlParser.SEQUENCE_END;
+import static io.sluice.agent.source.LibYamlParser.SEQUENCE_START;
+import static io.sluice.agent.source.LibYamlParser.STREAM_END;
+import static io.sluice.agent.source.LibYamlParser.STREAM_START;
+import static io.sluice.agent.source.ModelCompactor.sharedLeafOf;
+import static io.sluice.agent.source.ModelCompactor.sharedString;
+
+import io.fabric8.kubernetes.api.model.ClientIPConfig;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
+import io.fabric8.kubernetes.api.model.LoadBalancerStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PortStatus;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.ServiceStatus;
+import io.fabric8.kubernetes.api.model.SessionAffinityConfig;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointHints;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+/**
+ * Binds a manifest document holding a v1 {@code Service} or a {@code discovery.k8s.io/v1} {@code EndpointSlice}
+ * straight from LibYAML's events ({@link LibYamlEvents}) to fabric8's model, already compact as
+ * {@link ModelCompactor#compact} leaves it (its shared strings and leaves, immutable lists, {@code Map.of} for
+ * one-entry maps, shared empty collections), or says it is not its to bind (null).
+ *
+ * <p>Why: a manifest folder holds these two kinds by the thousand, and going through snakeyaml-engine's event
+ * objects, Jackson's tokens, fabric8's bean deserializers and the compactor's reflective walk was most of the
+ * agent's start, run by code still cold then (C1 or the interpreter). This is small code that allocates little
+ * more than the result.
+ *
+ * <p>Not its to bind, on any doubt, so the document takes {@link ManifestDocumentBinder}'s path and its problems
+ * are reported as always: another kind or apiVersion, a field it does not know (fabric8 would keep it among the
+ * object's additional properties), a duplicate key, an anchor, alias or tag, a {@code null} where a collection or
+ * an object is expected, a scalar whose YAML type (the JSON schema's, as Jackson reads it) is not the field's own
+ * ({@code port: "80"}, {@code name: 123}, {@code ready: yes}: Jackson would coerce or refuse them), a negative or
+ * very long number, a status condition, managed fields, a document LibYAML refuses or may read otherwise than
+ * snakeyaml-engine ({@link ManifestDocumentBinder#libYamlReadsAlike}). A {@code null} scalar where a string, number
+ * or boolean is expected leaves the field unset, as Jackson does. ManifestDocumentBinder's path followed by the
+ * compactor gives an equal object for every document bound here (CompactServiceBinderTest).
+ *
+ * <p>Thread-safe: each document gets its own instance and its own LibYAML parser.
+ */
+final class CompactServiceBinder {
+    /** Not this binder's document: thrown from anywhere below, without a stack. */
+    private static final class NotMine extends RuntimeException {
+        NotMine() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final NotMine NOT_MINE = new NotMine();
+    private static final int BIG_INT_DIGITS = 9;
+    private static final int BIG_LONG_DIGITS = 18;
+
+    private final LibYamlEvents events;
+
+    private CompactServiceBinder(LibYamlEvents events) {
+        this.events = events;
+    }
+
+    /** The Service or EndpointSlice of {@code document}, compact, or null when it is not this binder's to bind. */
+    static HasMetadata bind(String document) {
+        if (!LibYamlParser.available() || !ManifestDocumentBinder.libYamlReadsAlike(document)) {
+            return null;
+        }
+        try (LibYamlEvents events = new LibYamlEvents(document.getBytes(StandardCharsets.UTF_8))) {
+            return new CompactServiceBinder(events).document();
+        } catch (RuntimeException notMine) {
+            return null; // the usual path reads it and reports any problem
+        }
+    }
+
+    private HasMetadata document() {
+        expect(STREAM_START);
+        expect(DOCUMENT_START);
+        startMapping();
+        String apiVersion = null;
+        String kind = null;
+        ObjectMeta metadata = null;
+        ServiceSpec spec = null;
+        ServiceStatus status = null;
+        String addressType = null;
+        List<EndpointPort> ports = List.of();
+        List<Endpoint> endpoints = List.of();
+        int seen = 0;
+        int sliceFields = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "apiVersion" -> {
+                    seen = once(seen, 0);
+                    apiVersion = requiredString();
+                }
+                case "kind" -> {
+                    seen = once(seen, 1);
+                    kind = requiredString();
+                }
+                case "metadata" -> {
+                    seen = once(seen, 2);
+                    metadata = objectMeta();
+                }
+                case "spec" -> {
+                    seen = once(seen, 3);
+                    spec = serviceSpec();
+                }
+                case "status" -> {
+                    seen = once(seen, 4);
+                    status = serviceStatus();
+                }
+                case "addressType" -> {
+                    seen = once(seen, 5);
+                    sliceFields++;
+                    addressType = sharedString(string());
+                }
+                case "ports" -> {
+                    seen = once(seen, 6);
+                    sliceFields++;
+                    ports = list(this::endpointPort);
+                }
+                case "endpoints" -> {
+                    seen = once(seen, 7);
+                    sliceFields++;
+                    endpoints = list(this::endpoint);
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        expect(DOCUMENT_END);
+        expect(STREAM_END);
+        if ("v1".equals(apiVersion) && "Service".equals(kind) && sliceFields == 0) {
+            Service service = new Service();
+            service.setApiVersion(sharedString(apiVersion));
+            service.setKind(sharedString(kind));
+            service.setMetadata(metadata);
+            service.setSpec(spec);
+            service.setStatus(status);
+            service.setAdditionalProperties(Map.of());
+            return service;
+        }
+        if ("discovery.k8s.io/v1".equals(apiVersion) && "EndpointSlice".equals(kind)
+                && (seen & (1 << 3 | 1 << 4)) == 0) { // no spec, no status
+            EndpointSlice slice = new EndpointSlice();
+            slice.setApiVersion(sharedString(apiVersion));
+            slice.setKind(sharedString(kind));
+            slice.setMetadata(metadata);
+            slice.setAddressType(addressType);
+            slice.setPorts(ports);
+            slice.setEndpoints(endpoints);
+            slice.setAdditionalProperties(Map.of());
+            return slice;
+        }
+        throw NOT_MINE;
+    }
+
+    private ObjectMeta objectMeta() {
+        startMapping();
+        ObjectMeta meta = new ObjectMeta();
+        Map<String, String> labels = Map.of();
+        Map<String, String> annotations = Map.of();
+        List<String> finalizers = List.of();
+        List<OwnerReference> owners = List.of();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "name" -> {
+                    seen = once(seen, 0);
+                    meta.setName(string());
+                }
+                case "namespace" -> {
+                    seen = once(seen, 1);
+                    meta.setNamespace(sharedString(string()));
+                }
+                case "labels" -> {
+                    seen = once(seen, 2);
+                    labels = stringMap();
+                }
+                case "annotations" -> {
+                    seen = once(seen, 3);
+                    annotations = stringMap();
+                }
+                case "uid" -> {
+                    seen = once(seen, 4);
+                    meta.setUid(string());
+                }
+                case "resourceVersion" -> {
+                    seen = once(seen, 5);
+                    meta.setResourceVersion(string());
+                }
+                case "generation" -> {
+                    seen = once(seen, 6);
+                    meta.setGeneration(longValue());
+                }
+                case "creationTimestamp" -> {
+                    seen = once(seen, 7);
+                    meta.setCreationTimestamp(string());
+                }
+                case "generateName" -> {
+                    seen = once(seen, 8);
+                    meta.setGenerateName(string());
+                }
+                case "ownerReferences" -> {
+                    seen = once(seen, 9);
+                    owners = list(this::ownerReference);
+                }
+                case "finalizers" -> {
+                    seen = once(seen, 10);
+                    finalizers = stringList();
+                }
+                case "selfLink" -> {
+                    seen = once(seen, 11);
+                    meta.setSelfLink(string());
+                }
+                case "deletionTimestamp" -> {
+                    seen = once(seen, 12);
+                    meta.setDeletionTimestamp(string());
+                }
+                case "deletionGracePeriodSeconds" -> {
+                    seen = once(seen, 13);
+                    meta.setDeletionGracePeriodSeconds(longValue());
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        meta.setLabels(labels);
+        meta.setAnnotations(annotations);
+        meta.setFinalizers(finalizers);
+        meta.setOwnerReferences(owners);
+        meta.setManagedFields(List.of());
+        meta.setAdditionalProperties(Map.of());
+        return meta;
+    }
+
+    private OwnerReference ownerReference() {
+        OwnerReference owner = new OwnerReference();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "apiVersion" -> {
+                    seen = once(seen, 0);
+                    owner.setApiVersion(sharedString(string()));
+                }
+                case "kind" -> {
+                    seen = once(seen, 1);
+                    owner.setKind(sharedString(string()));
+                }
+                case "name" -> {
+                    seen = once(seen, 2);
+                    owner.setName(string());
+                }
+                case "uid" -> {
+                    seen = once(seen, 3);
+                    owner.setUid(string());
+                }
+                case "controller" -> {
+                    seen = once(seen, 4);
+                    owner.setController(bool());
+                }
+                case "blockOwnerDeletion" -> {
+                    seen = once(seen, 5);
+                    owner.setBlockOwnerDeletion(bool());
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        owner.setAdditionalProperties(Map.of());
+        return owner;
+    }
+
+    private ServiceSpec serviceSpec() {
+        startMapping();
+        ServiceSpec spec = new ServiceSpec();
+        List<String> clusterIps = List.of();
+        List<String> externalIps = List.of();
+        List<String> ipFamilies = List.of();
+        List<String> sourceRanges = List.of();
+        List<ServicePort> ports = List.of();
+        Map<String, String> selector = Map.of();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "clusterIP" -> {
+                    seen = once(seen, 0);
+                    spec.setClusterIP(string());
+                }
+                case "clusterIPs" -> {
+                    seen = once(seen, 1);
+                    clusterIps = stringList();
+                }
+                case "type" -> {
+                    seen = once(seen, 2);
+                    spec.setType(sharedString(string()));
+                }
+                case "ports" -> {
+                    seen = once(seen, 3);
+                    ports = list(this::servicePort);
+                }
+                case "selector" -> {
+                    seen = once(seen, 4);
+                    selector = stringMap();
+                }
+                case "sessionAffinity" -> {
+                    seen = once(seen, 5);
+                    spec.setSessionAffinity(sharedString(string()));
+                }
+                case "sessionAffinityConfig" -> {
+                    seen = once(seen, 6);
+                    spec.setSessionAffinityConfig(sessionAffinityConfig());
+                }
+                case "externalIPs" -> {
+                    seen = once(seen, 7);
+                    externalIps = stringList();
+                }
+                case "externalTrafficPolicy" -> {
+                    seen = once(seen, 8);
+                    spec.setExternalTrafficPolicy(sharedString(string()));
+                }
+                case "internalTrafficPolicy" -> {
+                    seen = once(seen, 9);
+                    spec.setInternalTrafficPolicy(sharedString(string()));
+                }
+                case "ipFamilies" -> {
+                    seen = once(seen, 10);
+                    ipFamilies = stringList();
+                }
+                case "ipFamilyPolicy" -> {
+                    seen = once(seen, 11);
+                    spec.setIpFamilyPolicy(sharedString(string()));
+                }
+                case "loadBalancerIP" -> {
+                    seen = once(seen, 12);
+                    spec.setLoadBalancerIP(string());
+                }
+                case "healthCheckNodePort" -> {
+                    seen = once(seen, 13);
+                    spec.setHealthCheckNodePort(integer());
+                }
+                case "publishNotReadyAddresses" -> {
+                    seen = once(seen, 14);
+                    spec.setPublishNotReadyAddresses(bool());
+                }
+                case "trafficDistribution" -> {
+                    seen = once(seen, 15);
+                    spec.setTrafficDistribution(string());
+                }
+                case "allocateLoadBalancerNodePorts" -> {
+                    seen = once(seen, 16);
+                    spec.setAllocateLoadBalancerNodePorts(bool());
+                }
+                case "externalName" -> {
+                    seen = once(seen, 17);
+                    spec.setExternalName(string());
+                }
+                case "loadBalancerClass" -> {
+                    seen = once(seen, 18);
+                    spec.setLoadBalancerClass(string());
+                }
+                case "loadBalancerSourceRanges" -> {
+                    seen = once(seen, 19);
+                    sourceRanges = stringList();
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        spec.setClusterIPs(clusterIps);
+        spec.setExternalIPs(externalIps);
+        spec.setIpFamilies(ipFamilies);
+        spec.setLoadBalancerSourceRanges(sourceRanges);
+        spec.setPorts(ports);
+        spec.setSelector(selector);
+        spec.setAdditionalProperties(Map.of());
+        return spec;
+    }
+
+    private ServicePort servicePort() {
+        ServicePort port = new ServicePort();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "name" -> {
+                    seen = once(seen, 0);
+                    port.setName(string());
+                }
+                case "port" -> {
+                    seen = once(seen, 1);
+                    port.setPort(integer());
+                }
+                case "targetPort" -> {
+                    seen = once(seen, 2);
+                    port.setTargetPort(intOrString());
+                }
+                case "protocol" -> {
+                    seen = once(seen, 3);
+                    port.setProtocol(sharedString(string()));
+                }
+                case "nodePort" -> {
+                    seen = once(seen, 4);
+                    port.setNodePort(integer());
+                }
+                case "appProtocol" -> {
+                    seen = once(seen, 5);
+                    port.setAppProtocol(sharedString(string()));
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        port.setAdditionalProperties(Map.of());
+        return port;
+    }
+
+    private SessionAffinityConfig sessionAffinityConfig() {
+        startMapping();
+        SessionAffinityConfig config = new SessionAffinityConfig();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            if (!key.equals("clientIP")) {
+                throw NOT_MINE;
+            }
+            seen = once(seen, 0);
+            startMapping();
+            ClientIPConfig clientIp = new ClientIPConfig();
+            int clientSeen = 0;
+            for (String field; (field = key()) != null; ) {
+                if (!field.equals("timeoutSeconds")) {
+                    throw NOT_MINE;
+                }
+                clientSeen = once(clientSeen, 0);
+                clientIp.setTimeoutSeconds(integer());
+            }
+            clientIp.setAdditionalProperties(Map.of());
+            config.setClientIP(clientIp);
+        }
+        config.setAdditionalProperties(Map.of());
+        return config;
+    }
+
+    private ServiceStatus serviceStatus() {
+        startMapping();
+        ServiceStatus status = new ServiceStatus();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "loadBalancer" -> {
+                    seen = once(seen, 0);
+                    status.setLoadBalancer(loadBalancerStatus());
+                }
+                case "conditions" -> {
+                    seen = once(seen, 1);
+                    startSequence();
+                    expect(SEQUENCE_END); // conditions themselves are left to the usual path
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        status.setConditions(List.of());
+        status.setAdditionalProperties(Map.of());
+        return status;
+    }
+
+    private LoadBalancerStatus loadBalancerStatus() {
+        startMapping();
+        LoadBalancerStatus loadBalancer = new LoadBalancerStatus();
+        List<LoadBalancerIngress> ingress = List.of();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            if (!key.equals("ingress")) {
+                throw NOT_MINE;
+            }
+            seen = once(seen, 0);
+            ingress = list(this::loadBalancerIngress);
+        }
+        loadBalancer.setIngress(ingress);
+        loadBalancer.setAdditionalProperties(Map.of());
+        return loadBalancer;
+    }
+
+    private LoadBalancerIngress loadBalancerIngress() {
+        LoadBalancerIngress ingress = new LoadBalancerIngress();
+        List<PortStatus> ports = List.of();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "ip" -> {
+                    seen = once(seen, 0);
+                    ingress.setIp(string());
+                }
+                case "hostname" -> {
+                    seen = once(seen, 1);
+                    ingress.setHostname(string());
+                }
+                case "ipMode" -> {
+                    seen = once(seen, 2);
+                    ingress.setIpMode(string());
+                }
+                case "ports" -> {
+                    seen = once(seen, 3);
+                    ports = list(this::portStatus);
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        ingress.setPorts(ports);
+        ingress.setAdditionalProperties(Map.of());
+        return ingress;
+    }
+
+    private PortStatus portStatus() {
+        PortStatus status = new PortStatus();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "port" -> {
+                    seen = once(seen, 0);
+                    status.setPort(integer());
+                }
+                case "protocol" -> {
+                    seen = once(seen, 1);
+                    status.setProtocol(sharedString(string()));
+                }
+                case "error" -> {
+                    seen = once(seen, 2);
+                    status.setError(string());
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        status.setAdditionalProperties(Map.of());
+        return status;
+    }
+
+    private EndpointPort endpointPort() {
+        EndpointPort port = new EndpointPort();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "name" -> {
+                    seen = once(seen, 0);
+                    port.setName(string());
+                }
+                case "port" -> {
+                    seen = once(seen, 1);
+                    port.setPort(integer());
+                }
+                case "protocol" -> {
+                    seen = once(seen, 2);
+                    port.setProtocol(sharedString(string()));
+                }
+                case "appProtocol" -> {
+                    seen = once(seen, 3);
+                    port.setAppProtocol(sharedString(string()));
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        port.setAdditionalProperties(Map.of());
+        return sharedLeafOf(port);
+    }
+
+    private Endpoint endpoint() {
+        Endpoint endpoint = new Endpoint();
+        List<String> addresses = List.of();
+        Map<String, String> topology = Map.of();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "addresses" -> {
+                    seen = once(seen, 0);
+                    addresses = stringList();
+                }
+                case "conditions" -> {
+                    seen = once(seen, 1);
+                    endpoint.setConditions(endpointConditions());
+                }
+                case "nodeName" -> {
+                    seen = once(seen, 2);
+                    endpoint.setNodeName(sharedString(string()));
+                }
+                case "zone" -> {
+                    seen = once(seen, 3);
+                    endpoint.setZone(sharedString(string()));
+                }
+                case "hostname" -> {
+                    seen = once(seen, 4);
+                    endpoint.setHostname(string());
+                }
+                case "hints" -> {
+                    seen = once(seen, 5);
+                    endpoint.setHints(endpointHints());
+                }
+                case "targetRef" -> {
+                    seen = once(seen, 6);
+                    endpoint.setTargetRef(objectReference());
+                }
+                case "deprecatedTopology" -> {
+                    seen = once(seen, 7);
+                    topology = stringMap();
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        endpoint.setAddresses(addresses);
+        endpoint.setDeprecatedTopology(topology);
+        endpoint.setAdditionalProperties(Map.of());
+        return endpoint;
+    }
+
+    private EndpointConditions endpointConditions() {
+        startMapping();
+        EndpointConditions conditions = new EndpointConditions();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "ready" -> {
+                    seen = once(seen, 0);
+                    conditions.setReady(bool());
+                }
+                case "serving" -> {
+                    seen = once(seen, 1);
+                    conditions.setServing(bool());
+                }
+                case "terminating" -> {
+                    seen = once(seen, 2);
+                    conditions.setTerminating(bool());
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        conditions.setAdditionalProperties(Map.of());
+        return sharedLeafOf(conditions);
+    }
+
+    private EndpointHints endpointHints() {
+        startMapping();
+        EndpointHints hints = new EndpointHints();
+        List<ForZone> zones = List.of();
+        List<ForNode> nodes = List.of();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "forZones" -> {
+                    seen = once(seen, 0);
+                    zones = list(() -> {
+                        ForZone zone = new ForZone(onlyName());
+                        zone.setAdditionalProperties(Map.of());
+                        return zone;
+                    });
+                }
+                case "forNodes" -> {
+                    seen = once(seen, 1);
+                    nodes = list(() -> {
+                        ForNode node = new ForNode(onlyName());
+                        node.setAdditionalProperties(Map.of());
+                        return node;
+                    });
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        hints.setForZones(zones);
+        hints.setForNodes(nodes);
+        hints.setAdditionalProperties(Map.of());
+        return hints;
+    }
+
+    /** The {@code name} of a mapping that may hold only that (a zone or node hint). */
+    private String onlyName() {
+        String name = null;
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            if (!key.equals("name")) {
+                throw NOT_MINE;
+            }
+            seen = once(seen, 0);
+            name = string();
+        }
+        return name;
+    }
+
+    private ObjectReference objectReference() {
+        startMapping();
+        ObjectReference ref = new ObjectReference();
+        int seen = 0;
+        for (String key; (key = key()) != null; ) {
+            switch (key) {
+                case "kind" -> {
+                    seen = once(seen, 0);
+                    ref.setKind(sharedString(string()));
+                }
+                case "name" -> {
+                    seen = once(seen, 1);
+                    ref.setName(string());
+                }
+                case "namespace" -> {
+                    seen = once(seen, 2);
+                    ref.setNamespace(sharedString(string()));
+                }
+                case "uid" -> {
+                    seen = once(seen, 3);
+                    ref.setUid(string());
+                }
+                case "apiVersion" -> {
+                    seen = once(seen, 4);
+                    ref.setApiVersion(sharedString(string()));
+                }
+                case "resourceVersion" -> {
+                    seen = once(seen, 5);
+                    ref.setResourceVersion(string());
+                }
+                case "fieldPath" -> {
+                    seen = once(seen, 6);
+                    ref.setFieldPath(string());
+                }
+                default -> throw NOT_MINE;
+            }
+        }
+        ref.setAdditionalProperties(Map.of());
+        return ref;
+    }
+
+    // ---- events ------------------------------------------------------------------------------------------------
+
+    private static int once(int seen, int bit) {
+        if ((seen & 1 << bit) != 0) {
+            throw NOT_MINE; // a duplicate key
+        }
+        return seen | 1 << bit;
+    }
+
+    private void expect(int type) {
+        if (events.next() != type) {
+            throw NOT_MINE;
+        }
+    }
+
+    private void startMapping() {
+        if (events.next() != MAPPING_START || events.decorated()) {
+            throw NOT_MINE;
+        }
+    }
+
+    private void startSequence() {
+        if (events.next() != SEQUENCE_START || events.decorated()) {
+            throw NOT_MINE;
+        }
+    }
+
+    /** The next key of the mapping being read, or null at its end. */
+    private String key() {
+        int type = events.next();
+        if (type == MAPPING_END) {
+            return null;
+        }
+        if (type != SCALAR || events.decorated()) {
+            throw NOT_MINE;
+        }
+        String key = events.scalar();
+        if (events.scalarStyle() == PLAIN && LibYamlParser.JsonTypesSchema.typeOf(key) != Tag.STR) {
+            throw NOT_MINE;
+        }
+        return key;
+    }
+
+    /** The text of the next event, which must be a scalar without anchor or tag. */
+    private String nextScalar() {
+        if (events.next() != SCALAR || events.decorated()) {
+            throw NOT_MINE;
+        }
+        return events.scalar();
+    }
+
+    /** A string field's value: a quoted scalar or a plain one the JSON schema types as a string; null for null. */
+    private String string() {
+        if (events.next() != SCALAR || events.decorated()) {
+            throw NOT_MINE;
+        }
+        return currentString();
+    }
+
+    private String currentString() {
+        String text = events.scalar();
+        if (events.scalarStyle() != PLAIN) {
+            return text;
+        }
+        Tag type = LibYamlParser.JsonTypesSchema.typeOf(text);
+        if (type == Tag.STR) {
+            return text;
+        }
+        if (type == Tag.NULL) {
+            return null;
+        }
+        throw NOT_MINE;
+    }
+
+    private String requiredString() {
+        String text = string();
+        if (text == null) {
+            throw NOT_MINE;
+        }
+        return text;
+    }
+
+    /** A plain non-negative integer of at most {@code digits} digits as text, or null for null. */
+    private String digits(int digits) {
+        String text = nextScalar();
+        if (events.scalarStyle() != PLAIN) {
+            throw NOT_MINE;
+        }
+        Tag type = LibYamlParser.JsonTypesSchema.typeOf(text);
+        if (type == Tag.NULL) {
+            return null;
+        }
+        if (type != Tag.INT || text.charAt(0) == '-' || text.length() > digits) {
+            throw NOT_MINE;
+        }
+        return text;
+    }
+
+    private Integer integer() {
+        String text = digits(BIG_INT_DIGITS);
+        return text == null ? null : Integer.valueOf(text);
+    }
+
+    private Long longValue() {
+        String text = digits(BIG_LONG_DIGITS);
+        return text == null ? null : Long.valueOf(text);
+    }
+
+    private Boolean bool() {
+        String text = nextScalar();
+        if (events.scalarStyle() != PLAIN) {
+            throw NOT_MINE;
+        }
+        Tag type = LibYamlParser.JsonTypesSchema.typeOf(text);
+        if (type == Tag.NULL) {
+            return null;
+        }
+        if (type != Tag.BOOL) {
+            throw NOT_MINE;
+        }
+        return text.equals("true") ? Boolean.TRUE : Boolean.FALSE;
+    }
+
+    /** A port number (a plain integer) or name (a string), as fabric8's {@code IntOrString} creator takes them. */
+    private IntOrString intOrString() {
+        String text = nextScalar();
+        if (events.scalarStyle() != PLAIN) {
+            return new IntOrString(text);
+        }
+        Tag type = LibYamlParser.JsonTypesSchema.typeOf(text);
+        if (type == Tag.STR) {
+            return new IntOrString(text);
+        }
+        if (type != Tag.INT || text.charAt(0) == '-' || text.length() > BIG_INT_DIGITS) {
+            throw NOT_MINE;
+        }
+        return new IntOrString(Integer.valueOf(text));
+    }
+
+    private List<String> stringList() {
+        startSequence();
+        ArrayList<String> values = null;
+        String first = null;
+        for (int type; (type = events.next()) != SEQUENCE_END; ) {
+            if (type != SCALAR || events.decorated()) {
+                throw NOT_MINE;
+            }
+            String value = currentString();
+            if (value == null) {
+                throw NOT_MINE; // List.of holds no null: the compactor would keep fabric8's list
+            }
+            if (first == null) {
+                first = value;
+            } else {
+                if (values == null) {
+                    values = new ArrayList<>();
+                    values.add(first);
+                }
+                values.add(value);
+            }
+        }
+        return first == null ? List.of() : values == null ? List.of(first) : List.copyOf(values);
+    }
+
+    /** A sequence of mappings, each read (after its start) by {@code element}, as an immutable list. */
+    private <T> List<T> list(Supplier<T> element) {
+        startSequence();
+        ArrayList<T> values = null;
+        T first = null;
+        for (int type; (type = events.next()) != SEQUENCE_END; ) {
+            if (type != MAPPING_START || events.decorated()) {
+                throw NOT_MINE;
+            }
+            T value = element.get();
+            if (first == null) {
+                first = value;
+            } else {
+                if (values == null) {
+                    values = new ArrayList<>();
+                    values.add(first);
+                }
+                values.add(value);
+            }
+        }
+        return first == null ? List.of() : values == null ? List.of(first) : List.copyOf(values);
+    }
+
+    /** A map of strings to strings, compact: {@code Map.of()}, {@code Map.of(shared key, value)}, or in order. */
+    private Map<String, String> stringMap() {
+        startMapping();
+        String firstKey = null;
+        String firstValue = null;
+        LinkedHashMap<String, String> more = null;
+        for (String key; (key = key()) != null; ) {
+            String value = string();
+            if (value == null) {
+                throw NOT_MINE;
+            }
+            if (firstKey == null) {
+                firstKey = key;
+                firstValue = value;
+            } else {
+                if (more == null) {
+                    more = new LinkedHashMap<>();
+                    more.put(firstKey, firstValue);
+                }
+                if (more.put(key, value) != null) {
+                    throw NOT_MINE;
+                }
+            }
+        }
+        return firstKey == null ? Map.of() : more == null ? Map.of(sharedString(firstKey), firstValue) : more;
+    }
+}

@@ -1,0 +1,116 @@
+package io.sluice.agent.source;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * LibYAML's events for one document, read one at a time straight from LibYAML's {@code yaml_event_t} (the handles,
+ * layouts and constants of {@link LibYamlParser}): its type, whether it carries an anchor or a tag, a scalar's style
+ * and text. No event objects: a binder that knows the shape it wants reads only what it needs, and a String is made
+ * only for a scalar it keeps.
+ *
+ * <p>Not thread-safe: one cursor per document, used by one thread (its native memory is a confined arena). Close it.
+ */
+final class LibYamlEvents implements AutoCloseable {
+    /** LibYAML refused the document; whoever reads it the usual way reports why. */
+    static final class Refused extends RuntimeException {
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment parser;
+    private final MemorySegment event;
+    private boolean holdsEvent;
+    private boolean freed;
+    private byte[] scratch = new byte[64];
+
+    /** A cursor before the first event of {@code utf8} (LibYAML must be {@linkplain LibYamlParser#available() available}). */
+    LibYamlEvents(byte[] utf8) {
+        parser = arena.allocate(LibYamlParser.PARSER_SIZE, 8);
+        event = arena.allocate(LibYamlParser.EVENT_SIZE, 8);
+        MemorySegment input = arena.allocate(utf8.length + 1L);
+        MemorySegment.copy(utf8, 0, input, JAVA_BYTE, 0, utf8.length);
+        try {
+            if ((int) LibYamlParser.INITIALIZE.invokeExact(parser) == 0) {
+                arena.close();
+                freed = true;
+                throw new Refused("yaml_parser_initialize failed (out of memory)");
+            }
+            LibYamlParser.SET_INPUT_STRING.invokeExact(parser, input, (long) utf8.length);
+        } catch (Refused e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("libyaml", t);
+        }
+    }
+
+    /** Moves to the next event and returns its type ({@link LibYamlParser#SCALAR}, ...). */
+    int next() {
+        try {
+            release();
+            if ((int) LibYamlParser.PARSE.invokeExact(parser, event) == 0) {
+                throw new Refused("libyaml: not valid YAML");
+            }
+            holdsEvent = true;
+            return event.get(JAVA_INT, LibYamlParser.EVENT_TYPE);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("libyaml", t);
+        }
+    }
+
+    /** Whether the current event (a scalar or a collection's start) has an anchor or a tag. */
+    boolean decorated() {
+        return event.get(JAVA_LONG, LibYamlParser.EVENT_ANCHOR) != 0 || event.get(JAVA_LONG, LibYamlParser.EVENT_TAG) != 0;
+    }
+
+    /** The current scalar's style: {@link LibYamlParser#PLAIN}, {@link LibYamlParser#SINGLE_QUOTED}, ... */
+    int scalarStyle() {
+        return event.get(JAVA_INT, LibYamlParser.SCALAR_STYLE);
+    }
+
+    /** The current scalar's text. */
+    String scalar() {
+        int n = Math.toIntExact(event.get(JAVA_LONG, LibYamlParser.SCALAR_LENGTH));
+        if (n == 0) {
+            return "";
+        }
+        if (scratch.length < n) {
+            scratch = new byte[Math.max(n, 2 * scratch.length)];
+        }
+        MemorySegment.copy(LibYamlParser.NATIVE, JAVA_BYTE, event.get(JAVA_LONG, LibYamlParser.SCALAR_VALUE), scratch, 0, n);
+        return new String(scratch, 0, n, StandardCharsets.UTF_8);
+    }
+
+    private void release() throws Throwable {
+        if (holdsEvent) {
+            holdsEvent = false;
+            LibYamlParser.EVENT_DELETE.invokeExact(event);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!freed) {
+            freed = true;
+            try {
+                release();
+                LibYamlParser.DELETE.invokeExact(parser);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException("libyaml", t);
+            } finally {
+                arena.close();
+            }
+        }
+    }
+}
