@@ -17,13 +17,6 @@ import java.nio.charset.StandardCharsets;
  * <p>Not thread-safe: one cursor per document, used by one thread (its native memory is a confined arena). Close it.
  */
 final class LibYamlEvents implements AutoCloseable {
-    /** LibYAML refused the document; whoever reads it the usual way reports why. */
-    static final class Refused extends RuntimeException {
-        Refused(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment parser;
     private final MemorySegment event;
@@ -41,10 +34,10 @@ final class LibYamlEvents implements AutoCloseable {
             if ((int) LibYamlParser.INITIALIZE.invokeExact(parser) == 0) {
                 arena.close();
                 freed = true;
-                throw new Refused("yaml_parser_initialize failed (out of memory)");
+                throw new LibYamlParser.LibYamlException("yaml_parser_initialize failed (out of memory)");
             }
             LibYamlParser.SET_INPUT_STRING.invokeExact(parser, input, (long) utf8.length);
-        } catch (Refused e) {
+        } catch (LibYamlParser.LibYamlException e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("libyaml", t);
@@ -56,7 +49,7 @@ final class LibYamlEvents implements AutoCloseable {
         try {
             release();
             if ((int) LibYamlParser.PARSE.invokeExact(parser, event) == 0) {
-                throw new Refused("libyaml: not valid YAML");
+                throw new LibYamlParser.LibYamlException("libyaml: not valid YAML");
             }
             holdsEvent = true;
             return event.get(JAVA_INT, LibYamlParser.EVENT_TYPE);
