@@ -85,7 +85,7 @@ final class CompactServiceBinder {
 
     /** The Service or EndpointSlice of {@code document}, compact, or null when it is not this binder's to bind. */
     static HasMetadata bind(String document) {
-        if (!LibYamlParser.available() || !ManifestDocumentBinder.libYamlReadsAlike(document)) {
+        if (!LibYaml.available() || !ManifestDocumentBinder.libYamlReadsAlike(document)) {
             return null;
         }
         try (LibYamlEvents events = new LibYamlEvents(document.getBytes(StandardCharsets.UTF_8))) {

@@ -31,12 +31,12 @@ final class LibYamlEvents implements AutoCloseable {
         MemorySegment input = arena.allocate(utf8.length + 1L);
         MemorySegment.copy(utf8, 0, input, JAVA_BYTE, 0, utf8.length);
         try {
-            if ((int) LibYamlParser.INITIALIZE.invokeExact(parser) == 0) {
+            if ((int) LibYaml.INITIALIZE.invokeExact(parser) == 0) {
                 arena.close();
                 freed = true;
                 throw new LibYamlParser.LibYamlException("yaml_parser_initialize failed (out of memory)");
             }
-            LibYamlParser.SET_INPUT_STRING.invokeExact(parser, input, (long) utf8.length);
+            LibYaml.SET_INPUT_STRING.invokeExact(parser, input, (long) utf8.length);
         } catch (LibYamlParser.LibYamlException e) {
             throw e;
         } catch (Throwable t) {
@@ -48,7 +48,7 @@ final class LibYamlEvents implements AutoCloseable {
     int next() {
         try {
             release();
-            if ((int) LibYamlParser.PARSE.invokeExact(parser, event) == 0) {
+            if ((int) LibYaml.PARSE.invokeExact(parser, event) == 0) {
                 throw new LibYamlParser.LibYamlException("libyaml: not valid YAML");
             }
             holdsEvent = true;
@@ -79,14 +79,14 @@ final class LibYamlEvents implements AutoCloseable {
         if (scratch.length < n) {
             scratch = new byte[Math.max(n, 2 * scratch.length)];
         }
-        MemorySegment.copy(LibYamlParser.NATIVE, JAVA_BYTE, event.get(JAVA_LONG, LibYamlParser.SCALAR_VALUE), scratch, 0, n);
+        MemorySegment.copy(LibYaml.NATIVE, JAVA_BYTE, event.get(JAVA_LONG, LibYamlParser.SCALAR_VALUE), scratch, 0, n);
         return new String(scratch, 0, n, StandardCharsets.UTF_8);
     }
 
     private void release() throws Throwable {
         if (holdsEvent) {
             holdsEvent = false;
-            LibYamlParser.EVENT_DELETE.invokeExact(event);
+            LibYaml.EVENT_DELETE.invokeExact(event);
         }
     }
 
@@ -96,7 +96,7 @@ final class LibYamlEvents implements AutoCloseable {
             freed = true;
             try {
                 release();
-                LibYamlParser.DELETE.invokeExact(parser);
+                LibYaml.DELETE.invokeExact(parser);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {

@@ -1,22 +1,15 @@
 package io.sluice.agent.source;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.Reader;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.snakeyaml.engine.v2.api.ConstructNode;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.common.Anchor;
@@ -78,8 +71,6 @@ import tools.jackson.dataformat.yaml.YAMLParser;
  * <p>Not thread-safe: one parser per document, used by one thread (its native memory is a confined arena).
  */
 final class LibYamlParser extends YAMLParser {
-    private static final Logger LOG = LoggerFactory.getLogger(LibYamlParser.class);
-
     static final long PARSER_SIZE = 480;
     static final long EVENT_SIZE = 104;
     static final long PARSER_PROBLEM = 8;
@@ -140,55 +131,6 @@ final class LibYamlParser extends YAMLParser {
     private static final ImplicitTuple QUOTED_IMPLICIT = new ImplicitTuple(false, true);
     private static final ImplicitTuple TAGGED = new ImplicitTuple(false, false);
 
-    /** All of memory, to read the strings LibYAML's events point to by their address. */
-    static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-
-    static final MethodHandle INITIALIZE;
-    static final MethodHandle SET_INPUT_STRING;
-    static final MethodHandle PARSE;
-    static final MethodHandle EVENT_DELETE;
-    static final MethodHandle DELETE;
-    /** Why LibYAML cannot be used (library not found), or null. */
-    private static final String UNAVAILABLE;
-
-    static {
-        MethodHandle initialize = null;
-        MethodHandle setInput = null;
-        MethodHandle parse = null;
-        MethodHandle eventDelete = null;
-        MethodHandle delete = null;
-        String unavailable = null;
-        try {
-            SymbolLookup lib = SymbolLookup.libraryLookup("libyaml-0.so.2", Arena.global());
-            Linker linker = Linker.nativeLinker();
-            // Short calls that never block or call back: no thread-state transition.
-            Linker.Option critical = Linker.Option.critical(false);
-            initialize = linker.downcallHandle(lib.findOrThrow("yaml_parser_initialize"),
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS), critical);
-            setInput = linker.downcallHandle(lib.findOrThrow("yaml_parser_set_input_string"),
-                    FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG), critical);
-            parse = linker.downcallHandle(lib.findOrThrow("yaml_parser_parse"),
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), critical);
-            eventDelete = linker.downcallHandle(lib.findOrThrow("yaml_event_delete"),
-                    FunctionDescriptor.ofVoid(ADDRESS), critical);
-            delete = linker.downcallHandle(lib.findOrThrow("yaml_parser_delete"),
-                    FunctionDescriptor.ofVoid(ADDRESS), critical);
-        } catch (IllegalArgumentException | java.util.NoSuchElementException | UnsupportedOperationException
-                 | IllegalCallerException e) {
-            unavailable = e.toString();
-        }
-        INITIALIZE = initialize;
-        SET_INPUT_STRING = setInput;
-        PARSE = parse;
-        EVENT_DELETE = eventDelete;
-        DELETE = delete;
-        UNAVAILABLE = unavailable;
-        if (unavailable != null) {
-            LOG.info("LibYAML (libyaml-0.so.2) not usable ({}); manifests are parsed with snakeyaml-engine alone",
-                    unavailable);
-        }
-    }
-
     /** LibYAML rejected a document (or could not start): parse it with snakeyaml-engine for the verdict. */
     static final class LibYamlException extends RuntimeException {
         LibYamlException(String message) {
@@ -211,12 +153,12 @@ final class LibYamlParser extends YAMLParser {
         MemorySegment input = arena.allocate(len + 1L);
         MemorySegment.copy(data, offset, input, JAVA_BYTE, 0, len);
         try {
-            if ((int) INITIALIZE.invokeExact(parser) == 0) {
+            if ((int) LibYaml.INITIALIZE.invokeExact(parser) == 0) {
                 arena.close();
                 freed = true;
                 throw new LibYamlException("yaml_parser_initialize failed (out of memory)");
             }
-            SET_INPUT_STRING.invokeExact(parser, input, (long) len);
+            LibYaml.SET_INPUT_STRING.invokeExact(parser, input, (long) len);
         } catch (LibYamlException e) {
             throw e;
         } catch (Throwable t) {
@@ -226,7 +168,7 @@ final class LibYamlParser extends YAMLParser {
 
     /** Whether LibYAML was found; without it the manifest source parses with snakeyaml-engine alone. */
     static boolean available() {
-        return UNAVAILABLE == null;
+        return LibYaml.available();
     }
 
     @Override
@@ -235,14 +177,14 @@ final class LibYamlParser extends YAMLParser {
             return null;
         }
         try {
-            if ((int) PARSE.invokeExact(parser, event) == 0) {
+            if ((int) LibYaml.PARSE.invokeExact(parser, event) == 0) {
                 long problem = parser.get(JAVA_LONG, PARSER_PROBLEM);
                 throw new LibYamlException(problem == 0 ? "libyaml: not valid YAML" : "libyaml: " + cString(problem));
             }
             try {
                 return toEvent();
             } finally {
-                EVENT_DELETE.invokeExact(event);
+                LibYaml.EVENT_DELETE.invokeExact(event);
             }
         } catch (RuntimeException | Error e) {
             throw e;
@@ -325,12 +267,12 @@ final class LibYamlParser extends YAMLParser {
         if (scratch.length < n) {
             scratch = new byte[Math.max(n, 2 * scratch.length)];
         }
-        MemorySegment.copy(NATIVE, JAVA_BYTE, at, scratch, 0, n);
+        MemorySegment.copy(LibYaml.NATIVE, JAVA_BYTE, at, scratch, 0, n);
         return new String(scratch, 0, n, StandardCharsets.UTF_8);
     }
 
     private static String cString(long at) {
-        return NATIVE.getString(at);
+        return LibYaml.NATIVE.getString(at);
     }
 
     @Override
@@ -346,7 +288,7 @@ final class LibYamlParser extends YAMLParser {
         if (!freed) {
             freed = true;
             try {
-                DELETE.invokeExact(parser);
+                LibYaml.DELETE.invokeExact(parser);
             } catch (Throwable t) {
                 throw new IllegalStateException("libyaml", t);
             } finally {
@@ -464,7 +406,7 @@ final class LibYamlParser extends YAMLParser {
             super(builder.loadSettings(LoadSettings.builder().setUseMarks(false).setBufferSize(1)
                     .setSchema(new JsonTypesSchema()).build()));
             if (!available()) {
-                throw new IllegalStateException("LibYAML is not available: " + UNAVAILABLE);
+                throw new IllegalStateException("LibYAML is not available: " + LibYaml.whyUnavailable());
             }
         }
 

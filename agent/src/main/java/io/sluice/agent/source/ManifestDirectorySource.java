@@ -118,8 +118,14 @@ public final class ManifestDirectorySource implements ResourceSource {
      */
     private enum Parallel { NO, BELOW_WRITER, AT_WRITER }
 
-    /** Jackson's YAML parser, for locating problems in a document that did not bind. */
-    private static final YAMLMapper YAML = new YAMLMapper();
+    /**
+     * Jackson's YAML parser, for locating problems in a document that did not bind; made at its first use (a holder
+     * class): Jackson's first mapper costs a start ~0.2 s of CPU on its critical path, and a folder of well-formed
+     * Services and EndpointSlices ({@link CompactServiceBinder}) never needs it.
+     */
+    private static final class Yaml {
+        static final YAMLMapper MAPPER = new YAMLMapper();
+    }
 
     /** One object as read from a file. */
     private record Parsed(Path file, int line, ObjectKey key, HasMetadata object) {
@@ -149,7 +155,9 @@ public final class ManifestDirectorySource implements ResourceSource {
     private final boolean watch;
     private final AgentMetrics metrics;
     private final Set<ResourceKind> kinds = Collections.unmodifiableSet(EnumSet.allOf(ResourceKind.class));
-    private final ManifestDocumentBinder binder = new ManifestDocumentBinder();
+    /** The binder of documents {@link CompactServiceBinder} leaves, made at the first of them (see {@link Yaml}). */
+    private volatile ManifestDocumentBinder binder;
+    private final Object binderLock = new Object();
 
     /** Each file's state: written by the scanner thread only, read by it and by the sweep thread. */
     private final Map<Path, FileState> files = new ConcurrentHashMap<>();
@@ -818,7 +826,7 @@ public final class ManifestDirectorySource implements ResourceSource {
         HasMetadata compact = CompactServiceBinder.bind(document);
         List<?> items;
         try {
-            items = compact != null ? List.of(compact) : binder.objectsOf(document);
+            items = compact != null ? List.of(compact) : binder().objectsOf(document);
         } catch (RuntimeException e) {
             return problemOf(path, document, firstLine, contentLine, e);
         }
@@ -854,6 +862,20 @@ public final class ManifestDirectorySource implements ResourceSource {
         return null;
     }
 
+    private ManifestDocumentBinder binder() {
+        ManifestDocumentBinder made = binder;
+        if (made == null) {
+            synchronized (binderLock) {
+                made = binder;
+                if (made == null) {
+                    made = new ManifestDocumentBinder();
+                    binder = made;
+                }
+            }
+        }
+        return made;
+    }
+
     /** Where and why {@code document} (starting at {@code firstLine}) did not parse. */
     private static ManifestProblem problemOf(Path path, String document, int firstLine, int contentLine,
                                              RuntimeException e) {
@@ -867,7 +889,7 @@ public final class ManifestDirectorySource implements ResourceSource {
         }
         // A syntax error: fabric8's YAML parser does not say where; Jackson's does.
         try {
-            YAML.readTree(document);
+            Yaml.MAPPER.readTree(document);
         } catch (JacksonException syntax) {
             TokenStreamLocation at = syntax.getLocation();
             int line = at != null && at.getLineNr() > 0 ? firstLine + at.getLineNr() - 1 : contentLine;
@@ -901,7 +923,7 @@ public final class ManifestDirectorySource implements ResourceSource {
 
     /** The 1-based line of the value at {@code refs} in {@code document}, or of its deepest ancestor found. */
     private static int lineOfPath(String document, List<JacksonException.Reference> refs) {
-        try (JsonParser parser = YAML.createParser(document)) {
+        try (JsonParser parser = Yaml.MAPPER.createParser(document)) {
             if (parser.nextToken() == null) {
                 return -1;
             }
