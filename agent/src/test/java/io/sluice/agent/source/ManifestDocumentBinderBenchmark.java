@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -17,7 +18,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * agent's start) and warm (later rounds over the same documents, as under churn). Figures are printed, never
  * asserted, with the bytes allocated per document when warm. Run alone in its own JVM:
  * {@code -Dsluice.bench=true -Dtest=ManifestDocumentBinderBenchmark}; size with {@code -Dsluice.bench.documents=N},
- * warm rounds with {@code -Dsluice.bench.rounds=N}, {@code -Dsluice.bench.libyaml=false} for snakeyaml-engine alone.
+ * warm rounds with {@code -Dsluice.bench.rounds=N}, {@code -Dsluice.bench.libyaml=false} for snakeyaml-engine alone;
+ * {@code -Dsluice.bench.binder=compact} times {@link CompactServiceBinder} instead, {@code usual+compact} the binder
+ * followed by {@link ModelCompactor#compact} (what the manifest source did before it).
  */
 @EnabledIfSystemProperty(named = "sluice.bench", matches = "true")
 class ManifestDocumentBinderBenchmark {
@@ -29,9 +32,19 @@ class ManifestDocumentBinderBenchmark {
 
         boolean libYaml = LibYamlParser.available()
                 && Boolean.parseBoolean(System.getProperty("sluice.bench.libyaml", "true"));
+        String mode = System.getProperty("sluice.bench.binder", "usual");
         long start = System.nanoTime();
-        ManifestDocumentBinder binder = new ManifestDocumentBinder(libYaml);
-        int objects = bindAll(binder, texts);
+        ManifestDocumentBinder binder = mode.equals("compact") ? null : new ManifestDocumentBinder(libYaml);
+        ToIntFunction<String> bind = switch (mode) {
+            case "compact" -> text -> CompactServiceBinder.bind(text) == null ? 0 : 1;
+            case "usual+compact" -> text -> {
+                List<?> bound = binder.objectsOf(text);
+                bound.forEach(ModelCompactor::compact);
+                return bound.size();
+            };
+            default -> text -> binder.objectsOf(text).size();
+        };
+        int objects = bindAll(bind, texts);
         double coldMillis = (System.nanoTime() - start) / 1e6;
         assertThat(objects).as("every document holds one watched object").isEqualTo(documents);
 
@@ -42,22 +55,22 @@ class ManifestDocumentBinderBenchmark {
         for (int r = 0; r < rounds; r++) {
             long bytes = threads.getThreadAllocatedBytes(thread);
             long t = System.nanoTime();
-            bindAll(binder, texts);
+            bindAll(bind, texts);
             warmMicros[r] = (System.nanoTime() - t) / 1e3 / documents;
             allocated = threads.getThreadAllocatedBytes(thread) - bytes;
         }
         Arrays.sort(warmMicros);
-        System.out.printf("binder bench (%s): %d documents, cold %.0f ms (%.1f us/doc), warm median %.1f us/doc"
+        System.out.printf("binder bench (%s, %s): %d documents, cold %.0f ms (%.1f us/doc), warm median %.1f us/doc"
                         + " (min %.1f, max %.1f) over %d rounds, %.0f bytes/doc allocated; loadavg %s%n",
-                libYaml ? "LibYAML" : "snakeyaml-engine", documents, coldMillis, coldMillis * 1e3 / documents,
+                mode, libYaml ? "LibYAML" : "snakeyaml-engine", documents, coldMillis, coldMillis * 1e3 / documents,
                 warmMicros[rounds / 2], warmMicros[0], warmMicros[rounds - 1], rounds, (double) allocated / documents,
                 Files.readString(Path.of("/proc/loadavg")).strip());
     }
 
-    private static int bindAll(ManifestDocumentBinder binder, List<String> texts) {
+    private static int bindAll(ToIntFunction<String> bind, List<String> texts) {
         int objects = 0;
         for (String text : texts) {
-            objects += binder.objectsOf(text).size();
+            objects += bind.applyAsInt(text);
         }
         return objects;
     }
