@@ -5,7 +5,8 @@
 #   3. the manifests, the Prometheus job and the Grafana dashboard parse (Debian package python3-yaml),
 #      and keep the properties deploy/README.md promises: read-only RBAC on exactly the watched kinds, an
 #      unprivileged DaemonSet with exactly the documented capabilities, probes and metrics on one port,
-#      a ConfigMap with only the agent's known settings, a dashboard panel for every agent metric.
+#      a ConfigMap with only the agent's known settings, a dashboard panel for every agent metric, and an image whose
+#      runtime stage trains the shipped AOT cache last (`sluice aot-train`).
 # Outside CI a missing tool is reported and its step skipped; with CI=true it fails the check.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -202,6 +203,19 @@ for name in ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"):
 dockerfile = open("deploy/Dockerfile").read()
 check(c.get("image", "") in dockerfile, f"{path}: image {c.get('image')} is not the name deploy/Dockerfile documents")
 check(f'ENTRYPOINT ["{(c.get("command") or ["?"])[0]}"]' in dockerfile, f"{path}: command[0] must be the image's ENTRYPOINT in deploy/Dockerfile")
+
+# --- the image's shipped AOT cache: trained last in the runtime stage, by its runtime, on the files as they ship ---
+runtime_stage = re.split(r"(?m)^FROM\b", dockerfile)[-1]
+steps = [line.strip() for line in re.sub(r"\\\n", " ", runtime_stage).splitlines() if line.strip() and not line.strip().startswith("#")]
+train = [i for i, step in enumerate(steps) if step == "RUN /opt/sluice/bin/sluice aot-train"]
+if check(len(train) == 1, "deploy/Dockerfile: the runtime stage must run `RUN /opt/sluice/bin/sluice aot-train` once (the shipped AOT cache)"):
+    copies = [i for i, step in enumerate(steps) if re.match(r"(COPY|ADD)\b", step)]
+    check(any(i < train[0] and "/opt/sluice" in steps[i] for i in copies), "deploy/Dockerfile: aot-train must come after the agent is copied to /opt/sluice")
+    check(not any(i > train[0] for i in copies), "deploy/Dockerfile: nothing may be copied after aot-train (the JVM refuses a cache whose jar files changed)")
+    check(any(i < train[0] and step.startswith("ENV") and "JAVA_HOME=/opt/sluice/jre" in step for i, step in enumerate(steps)),
+          "deploy/Dockerfile: JAVA_HOME=/opt/sluice/jre must be set before aot-train (the cache is made by the runtime that uses it)")
+    check(not any(i > train[0] and step.startswith("ENV") and "JAVA_HOME" in step for i, step in enumerate(steps)),
+          "deploy/Dockerfile: JAVA_HOME may not change after aot-train")
 
 # --- Prometheus ---
 path = "deploy/prometheus/scrape-config.yaml"

@@ -43,15 +43,19 @@ public final class SluiceCli {
         if (args.length > 0 && args[0].equals("agent")) {
             return new CommandLine(new AgentOnly()).addSubcommand("agent", agentCommand());
         }
+        if (args.length > 0 && args[0].equals("aot-train")) {
+            // The training start (bin/sluice aot-train) loads what the agent's start loads: the same small tree.
+            return new CommandLine(new AgentOnly()).addSubcommand("aot-train", new AotTrainingCommand());
+        }
         return new CommandLine(new SluiceCli()).addSubcommand("agent", agentCommand());
     }
 
     /**
-     * Whether {@code args} run an agent rather than ask for its help or version (whose output stays free of what
-     * Chronicle logs while it loads).
+     * Whether {@code args} run an agent (or {@code aot-train}'s training agent) rather than ask for its help or version
+     * (whose output stays free of what Chronicle logs while it loads).
      */
     static boolean startsAnAgent(String... args) {
-        if (args.length == 0 || !args[0].equals("agent")) {
+        if (args.length == 0 || !(args[0].equals("agent") || args[0].equals("aot-train"))) {
             return false;
         }
         for (String arg : args) {

@@ -13,10 +13,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launcher's AOT cache ({@code bin/sluice} with {@code $SLUICE_AOT_DIR} set): the first agent is a training run
- * that leaves a cache when it stops, the next agent runs with that cache (the JVM's own log says so), a corrupt or
- * missing cache never keeps an agent from starting and programming its services, and without the setting the
- * launcher uses no cache. Prints start to ready and agent CPU time of each start.
+ * The launcher's node-trained AOT cache ({@code bin/sluice} with {@code $SLUICE_AOT_DIR} set, and no shipped cache:
+ * {@code SLUICE_AOT_SHIPPED=off}): the first agent is a training run that leaves a cache when it stops, the next agent
+ * runs with that cache (the JVM's own log says so), a corrupt or missing cache never keeps an agent from starting and
+ * programming its services, and without the setting the launcher uses no cache. Prints start to ready and agent CPU
+ * time of each start. The shipped cache: {@link AgentShippedAotCacheTest}.
  */
 @KernelTest
 class AgentAotCacheTest {
@@ -27,7 +28,8 @@ class AgentAotCacheTest {
         try (AgentNode net = new AgentNode()) {
             net.startNameListeners();
             net.manifest("web.yaml", AgentServiceTrafficTest.service() + AgentServiceTrafficTest.slice(AgentNode.BACKEND_A));
-            Map<String, String> env = Map.of("SLUICE_AOT_DIR", aotDir.toString(), "SLUICE_JAVA_OPTS", "-Xlog:aot=info");
+            Map<String, String> env = Map.of("SLUICE_AOT_DIR", aotDir.toString(), "SLUICE_JAVA_OPTS", "-Xlog:aot=info",
+                    "SLUICE_AOT_SHIPPED", "off");
 
             // No cache yet: the agent starts as a training run and writes the cache once stopped with SIGTERM.
             long start = System.nanoTime();
@@ -60,9 +62,9 @@ class AgentAotCacheTest {
             assertAnswers(net);
             stopAndAwait(afterCorruption);
 
-            // SLUICE_AOT_DIR empty (or unset, the default): the agent neither trains nor uses a cache.
+            // SLUICE_AOT_DIR empty (or unset, the default), no shipped cache: the agent neither trains nor uses a cache.
             start = System.nanoTime();
-            Process off = net.startAgent(Map.of("SLUICE_AOT_DIR", "", "SLUICE_JAVA_OPTS", "-Xlog:aot=info"),
+            Process off = net.startAgent(Map.of("SLUICE_AOT_DIR", "", "SLUICE_JAVA_OPTS", "-Xlog:aot=info", "SLUICE_AOT_SHIPPED", "off"),
                     "--manifests", net.manifests.toString());
             double offStart = (System.nanoTime() - start) / 1e9;
             double offCpu = cpuSeconds(off);

@@ -70,8 +70,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *       (/readyz, after HeapTrim's first full collection), the latter split into JVM and start-up work versus the
  *       first sync and flush (the agent's own sync histogram), a timeline from the launch, and the agent's resident memory (VmRSS) once synced and after a
  *       30 s of manifest churn (1,000 file writes per second); all without an AOT cache (a fresh node's first start).
- *       Then the same start with the launcher's AOT cache, trained first when this build has none
- *       ({@code -Dsluice.bench.aotDir}, {@code off} to skip): what every later start makes.</li>
+ *       Then the same start with the launcher's node-trained AOT cache, trained first when this build has none
+ *       ({@code -Dsluice.bench.aotDir}, {@code off} to skip): what every later start makes; and on the shipped cache,
+ *       which {@code bin/sluice aot-train} writes without kernel access, as an image build does
+ *       ({@code -Dsluice.bench.shippedAotDir}, {@code off} to skip): what a fresh node's first start makes.</li>
  *   <li>{@link #anEndpointSliceChangeReachesThePinnedMapsWithinMilliseconds}: the agent's pipeline (event queue,
  *       writer thread, store, service reconciler) on the real, pinned BPF maps, fed by a source that publishes
  *       1,000 endpoint changes per second evenly; a second thread reads the pinned maps (its own descriptors) until
@@ -199,8 +201,66 @@ class AgentScaleBenchmark {
             assertThat(net.logOf(agent)).doesNotContain("flush failed");
         }
         if (!AOT_DIR.equals("off")) {
-            startWithATrainedAotCache(launcher, Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR", AOT_DIR));
+            startWithATrainedAotCache(launcher, Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR", AOT_DIR,
+                    "SLUICE_AOT_SHIPPED", "off"));
         }
+        if (!SHIPPED_AOT_DIR.equals("off")) {
+            trainShippedCache(launcher, SHIPPED_AOT_DIR);
+            try (AgentNode net = new AgentNode()) {
+                writeManifests(net);
+                // A node folder of its own, empty: the launcher takes the shipped cache.
+                Path nodeDir = Files.createTempDirectory("sluice-bench-aot-node-");
+                TimedStart started = TimedStart.of(net, launcher, Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR",
+                        nodeDir.toString(), "SLUICE_AOT_SHIPPED", SHIPPED_AOT_DIR), READY_POLL_MILLIS);
+                Process agent = started.agent();
+                double total = started.readySeconds();
+                double cpu = started.cpuAtReady();
+                String byThread = started.byThreadAtReady();
+                assertThat(aotMode(agent.pid())).as("the launcher's AOT mode").isEqualTo("shipped cache");
+                assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
+                String metrics = net.httpGet("/metrics");
+                double programmed = started.programmedSeconds(metrics);
+                System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s', with the shipped AOT cache in %s: a fresh node's first"
+                        + " start from an image with the cache):%n", launcher, javaOpts, SHIPPED_AOT_DIR);
+                System.out.printf("  start to maps fully programmed (the agent's first-sync flush): %.2f s; ready %.2f s after that%n",
+                        programmed, total - programmed);
+                System.out.printf("  start to ready (/readyz 200, polled every %d ms): %.2f s; agent CPU time to ready %.2f s (load average %s)%n",
+                        started.readyPollMillis(), total, cpu, loadAverage());
+                System.out.printf("  agent CPU to ready by thread (s; kernel s, page faults in brackets): %s%n", byThread);
+                System.out.printf("  VmRSS once synced: %d MiB (%s)%n", vmRssKib(agent.pid()) / 1024, rssParts(agent.pid()));
+                Files.deleteIfExists(nodeDir);
+            }
+        }
+    }
+
+    /**
+     * Where {@link #theAgentProcessProgramsTenThousandServices} has {@code bin/sluice aot-train} write the shipped AOT
+     * cache for its third start ({@code -Dsluice.bench.shippedAotDir}; default
+     * {@code ebpf-tests/target/sluice-bench-aot-shipped}; {@code off}: no such start).
+     */
+    private static final String SHIPPED_AOT_DIR = System.getProperty("sluice.bench.shippedAotDir",
+            AgentNode.ROOT.resolve("ebpf-tests/target/sluice-bench-aot-shipped").toString());
+
+    /**
+     * Runs {@code launcher aot-train} with {@code SLUICE_AOT_SHIPPED=dir}: the kernel-free training start that writes
+     * the shipped cache, as an image build does. Prints how long it took and the cache's size.
+     */
+    static void trainShippedCache(Path launcher, String dir) throws Exception {
+        Path log = Files.createTempFile("sluice-bench-aot-train-", ".log");
+        ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "aot-train").redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().put("SLUICE_AOT_SHIPPED", dir);
+        long start = System.nanoTime();
+        Process training = builder.start();
+        assertThat(training.waitFor(10, TimeUnit.MINUTES)).as("aot-train ends").isTrue();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String output = Files.readString(log);
+        assertThat(training.exitValue()).as("aot-train's exit code; its output:%n%s", output).isZero();
+        String wrote = output.lines().filter(l -> l.startsWith("sluice aot-train:")).collect(Collectors.joining("; "));
+        System.out.printf("shipped AOT cache (%s aot-train, no kernel access): %.1f s including the cache's assembly, agent CPU %.1f s"
+                + " (load average %s): %s%n", launcher, seconds,
+                training.toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN), loadAverage(), wrote);
+        Files.deleteIfExists(log);
     }
 
     /**
@@ -242,7 +302,8 @@ class AgentScaleBenchmark {
                     System.out.printf("  the training agent stopped and wrote its cache in %.1f s%n", (System.nanoTime() - stop) / 1e9);
                     continue;
                 }
-                assertThat(aot).as("the launcher's AOT mode (another agent may be training in %s)", env.get("SLUICE_AOT_DIR"))
+                assertThat(aot).as("the launcher's AOT mode (another agent may be training in %s; a shipped cache is taken"
+                                + " before training: SLUICE_AOT_SHIPPED=off)", env.get("SLUICE_AOT_DIR"))
                         .isEqualTo("cache");
                 System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s', with the AOT cache in %s: every later start, and every"
                         + " node of an image with a trained cache):%n", launcher, env.get("SLUICE_JAVA_OPTS"), env.get("SLUICE_AOT_DIR"));
@@ -406,10 +467,31 @@ class AgentScaleBenchmark {
         }
     }
 
-    /** How the launcher started the agent's JVM: {@code training} (-XX:AOTCacheOutput), {@code cache} (-XX:AOTCache) or {@code none}. */
+    /**
+     * How the launcher started the agent's JVM: {@code training} (-XX:AOTCacheOutput), {@code shipped cache}
+     * (-XX:AOTCache in {@code $SLUICE_AOT_SHIPPED}, by default {@code aot-shipped/} next to the jar), {@code cache} (the
+     * node's own) or {@code none}.
+     */
     static String aotMode(long pid) throws java.io.IOException {
-        String commandLine = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
-        return commandLine.contains("-XX:AOTCacheOutput=") ? "training" : commandLine.contains("-XX:AOTCache=") ? "cache" : "none";
+        List<String> args = List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0"));
+        if (args.stream().anyMatch(a -> a.startsWith("-XX:AOTCacheOutput="))) {
+            return "training";
+        }
+        String cache = args.stream().filter(a -> a.startsWith("-XX:AOTCache=")).findFirst().orElse(null);
+        if (cache == null) {
+            return "none";
+        }
+        String shipped = null;
+        for (String variable : Files.readString(Path.of("/proc", Long.toString(pid), "environ")).split("\0")) {
+            if (variable.startsWith("SLUICE_AOT_SHIPPED=")) {
+                shipped = variable.substring("SLUICE_AOT_SHIPPED=".length());
+            }
+        }
+        if (shipped == null) {
+            shipped = Path.of(args.get(args.indexOf("-jar") + 1)).resolveSibling("aot-shipped").toString();
+        }
+        Path folder = Path.of(cache.substring("-XX:AOTCache=".length())).getParent();
+        return folder.equals(Path.of(shipped)) ? "shipped cache" : "cache";
     }
 
     /**
@@ -418,7 +500,8 @@ class AgentScaleBenchmark {
      * brackets) and VmRSS once synced, then medians and their ratios to A. A setting is environment assignments for
      * the launcher separated by {@code ;}; {@code launcher=PATH} instead picks another build's {@code bin/sluice}:
      * <pre>
-     * -Dsluice.bench.sideBySide.a='SLUICE_AOT_DIR=off' -Dsluice.bench.sideBySide.b='SLUICE_AOT_DIR=/tmp/aot'
+     * -Dsluice.bench.sideBySide.a='SLUICE_AOT_DIR=off' -Dsluice.bench.sideBySide.b='SLUICE_AOT_DIR=/tmp/aot;SLUICE_AOT_SHIPPED=off'
+     * -Dsluice.bench.sideBySide.c='SLUICE_AOT_DIR=/tmp/aot-c;SLUICE_AOT_SHIPPED=/tmp/aot-shipped'   (aot-train writes it first)
      * -Dsluice.bench.sideBySide.runs=3
      * -Dsluice.bench.sideBySide.b='launcher=/work/wt-base8/bin/sluice;SLUICE_JAVA_OPTS=-Xlog:gc:file=/tmp/b-%p.log'
      * -Dsluice.bench.sideBySide.a='readyPoll=200' -Dsluice.bench.sideBySide.b='readyPoll=20'
@@ -439,12 +522,17 @@ class AgentScaleBenchmark {
         int runs = Integer.getInteger("sluice.bench.sideBySide.runs", 3);
         Map<String, List<double[]>> figures = new LinkedHashMap<>();
         settings.forEach((name, env) -> System.out.printf("side by side, setting %s: %s%n", name, env));
-        // A setting with an AOT cache folder starts on a trained cache in every run: trained (and checked) first.
+        // A setting with a shipped cache folder has it written first by its launcher's aot-train (timed). One with an
+        // AOT cache folder and no shipped cache starts on a node-trained cache in every run: trained (and checked) first.
         for (Map<String, String> env : settings.values()) {
             String aotDir = env.getOrDefault("SLUICE_AOT_DIR", "");
-            if (!aotDir.isEmpty() && !aotDir.equals("off")) {
+            String shippedDir = env.getOrDefault("SLUICE_AOT_SHIPPED", "");
+            String launcher = env.get(LAUNCHER_SETTING);
+            if (!shippedDir.isEmpty() && !shippedDir.equals("off") && !aotDir.equals("off")) {
+                trainShippedCache(launcher != null ? Path.of(launcher) : AgentNode.ROOT.resolve("bin/sluice"), shippedDir);
+            } else if (!aotDir.isEmpty() && !aotDir.equals("off")) {
                 Map<String, String> launcherEnv = new LinkedHashMap<>(env);
-                String launcher = launcherEnv.remove(LAUNCHER_SETTING);
+                launcherEnv.remove(LAUNCHER_SETTING);
                 launcherEnv.remove(READY_POLL_SETTING);
                 startWithATrainedAotCache(launcher != null ? Path.of(launcher) : AgentNode.ROOT.resolve("bin/sluice"), launcherEnv);
             }

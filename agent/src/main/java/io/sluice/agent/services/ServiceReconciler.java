@@ -824,7 +824,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         return labels == null ? null : labels.get(Store.SERVICE_NAME_LABEL);
     }
 
-    private static Lb4Key lb4Key(ServiceFrontend frontend, TrafficScope scope) {
+    static Lb4Key lb4Key(ServiceFrontend frontend, TrafficScope scope) {
         return new Lb4Key(new Ipv4(frontend.address().ip().ipv4Bits()), frontend.address().port(),
                 protocolOf(frontend.address().protocol()), scope == TrafficScope.EXTERNAL ? LbScope.EXTERNAL : LbScope.INTERNAL);
     }
@@ -899,7 +899,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      * A frontend as the maps want it: flags, affinity, its distinct backends and, for Maglev, the table as indices
      * into them (null otherwise: then the backends are the slots, in order).
      */
-    private record DesiredEntry(int flags, int affinityTimeout, List<Lb4Backend> backends, int[] maglevTable) {
+    record DesiredEntry(int flags, int affinityTimeout, List<Lb4Backend> backends, int[] maglevTable) {
         static DesiredEntry of(DesiredFrontend desired) {
             ServiceFrontend frontend = desired.frontend();
             int flags = 0;
