@@ -69,6 +69,14 @@ class SluiceCliTest {
     }
 
     @Test
+    void aotTrainingRunsInTheAgentsSmallTreeHiddenFromHelp() {
+        assertThat(SluiceCli.startsAnAgent("aot-train", "--services", "10")).isTrue();
+        assertThat(SluiceCli.startsAnAgent("aot-train", "--help")).isFalse();
+        assertThat(SluiceCli.commandLine("aot-train").getSubcommands().keySet()).containsExactly("aot-train");
+        assertThat(run(SluiceCli.commandLine("--help"), "--help").out()).doesNotContain("aot-train");
+    }
+
+    @Test
     void everyOtherCommandIsInTheTreeOfAnythingButTheAgent() {
         for (String first : List.of("service", "--help", "lab", "agentx")) {
             assertThat(SluiceCli.commandLine(first).getSubcommands().keySet())

@@ -103,9 +103,12 @@ class AgentScaleBenchmark {
         Path launcher = Path.of(System.getProperty("sluice.bench.launcher", AgentNode.ROOT.resolve("bin/sluice").toString()));
         try (AgentNode net = new AgentNode()) {
             writeManifests(net);
-            // No AOT cache here whatever the environment says: a fresh node's first start (the cached start follows).
-            TimedStart started = TimedStart.of(net, launcher, Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR", "off"),
-                    READY_POLL_MILLIS);
+            // No AOT cache here whatever the environment says: a fresh node's first start (the cached starts follow),
+            // unless -Dsluice.bench.agentEnv (side-by-side syntax, e.g. 'SLUICE_AOT_DIR=DIR;SLUICE_AOT_SHIPPED=off') says
+            // otherwise, for the churn figures of a cached start.
+            Map<String, String> agentEnv = new LinkedHashMap<>(Map.of("SLUICE_JAVA_OPTS", javaOpts, "SLUICE_AOT_DIR", "off"));
+            agentEnv.putAll(environment(System.getProperty("sluice.bench.agentEnv", "")));
+            TimedStart started = TimedStart.of(net, launcher, agentEnv, READY_POLL_MILLIS);
             Process agent = started.agent();
             double total = started.readySeconds();
             String metrics = net.httpGet("/metrics");
@@ -118,8 +121,8 @@ class AgentScaleBenchmark {
                 assertThat(programmed).as("launch to the agent's first sync flushed, against launch to ready").isBetween(0.0, total);
             }
             long rssSynced = vmRssKib(agent.pid());
-            System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s', no AOT cache), %d services x %d endpoints from %d manifest files:%n",
-                    launcher, javaOpts, SERVICES, ENDPOINTS, SERVICES);
+            System.out.printf("agent process (%s, SLUICE_JAVA_OPTS='%s', AOT %s), %d services x %d endpoints from %d manifest files:%n",
+                    launcher, javaOpts, aotMode(agent.pid()), SERVICES, ENDPOINTS, SERVICES);
             System.out.printf("  start to maps fully programmed (the agent's first-sync flush, sluice_first_sync_flushed_timestamp_seconds,"
                     + " against the launch): %.2f s; ready %.2f s after that%n", programmed, total - programmed);
             System.out.printf("  start to ready (/readyz 200, polled every %d ms: the flush, then HeapTrim's first full collection):"
