@@ -42,6 +42,7 @@ class AgentShippedAotCacheTest {
             assertThat(training.waitFor(5, TimeUnit.MINUTES)).as("aot-train ends").isTrue();
             double trainingSeconds = (System.nanoTime() - start) / 1e9;
             String log = Files.readString(trainingLog);
+            Files.delete(trainingLog);
             assertThat(training.exitValue()).as("aot-train's exit code; its log:%n%s", log).isZero();
             List<Path> caches = caches(shipped);
             assertThat(caches).as("one cache in %s; the log:%n%s", shipped, log).hasSize(1);
