@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
  * overridden by flags; everything is validated once by {@link AgentConfig#conclude()}, and an invalid setting ends
  * the command with exit code 2 and a message naming it.
  */
-@Command(name = "agent", mixinStandardHelpOptions = true,
+@Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = SluiceCli.Version.class,
         description = "Run the node agent: watch Kubernetes (or a manifest directory) and program the BPF maps.")
 public final class AgentCommand implements Callable<Integer> {
 

@@ -43,6 +43,17 @@ class SluiceCliTest {
     }
 
     @Test
+    void agentVersionPrintsTheVersionAsTheRootDoes() {
+        String root = run(fullTree(), "--version").out();
+        assertThat(root).startsWith("sluice ");
+        for (String[] argv : new String[][] {{"agent", "--version"}, {"agent", "-V"}}) {
+            Outcome agent = run(SluiceCli.commandLine(argv), argv);
+            assertThat(agent.out()).as("sluice %s", String.join(" ", argv)).isEqualTo(root);
+            assertThat(agent.exitCode()).isZero();
+        }
+    }
+
+    @Test
     void anInvalidAgentSettingEndsWithTheSameMessageAndExitCodeAsInTheFullTree() {
         String[][] invalid = {
                 {"agent", "--no-such-flag"},
