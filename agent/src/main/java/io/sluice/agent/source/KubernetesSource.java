@@ -105,7 +105,7 @@ public final class KubernetesSource implements ResourceSource {
 
     /**
      * The informer's cache, holding each object compacted ({@link ModelCompactor}: shared empty collections and
-     * repeated strings) before the informer notifies anyone of it: fabric8 hands its handlers the instance it
+     * repeated strings) and without its {@code managedFields} ({@link #withoutManagedFields}) before the informer notifies anyone of it: fabric8 hands its handlers the instance it
      * stored, so the writer's store and the informer share one compact copy. Compaction is in place, before the
      * object is visible to any other thread.
      *
@@ -137,13 +137,29 @@ public final class KubernetesSource implements ResourceSource {
             if (held != null && Objects.equals(held.getMetadata().getResourceVersion(), object.getMetadata().getResourceVersion())) {
                 return super.put(key, held);
             }
-            return super.put(key, ModelCompactor.shareUnchanged(freezeStringMaps(ModelCompactor.compact(object)), held));
+            return super.put(key, ModelCompactor.shareUnchanged(
+                    freezeStringMaps(ModelCompactor.compact(withoutManagedFields(object))), held));
         }
 
         @Override
         public boolean isFullState() {
             return false;
         }
+    }
+
+    /**
+     * Drops {@code object}'s {@code metadata.managedFields} (server-side apply's record of which manager set which
+     * field), as client-go's informers do with {@code TransformStripManagedFields}: a real API server sends it with
+     * every object, per manager a tree of {@code FieldsV1} maps naming each field it set, parsed into nested
+     * {@code LinkedHashMap}s that the cache would hold for as long as the object; nothing in the agent reads it. The
+     * manifest path drops it too ({@code CompactServiceBinder}).
+     */
+    static <T extends HasMetadata> T withoutManagedFields(T object) {
+        ObjectMeta meta = object.getMetadata();
+        if (meta != null) {
+            meta.setManagedFields(List.of());
+        }
+        return object;
     }
 
     /**
