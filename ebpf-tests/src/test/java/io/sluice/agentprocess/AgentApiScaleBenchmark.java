@@ -15,6 +15,7 @@ import static io.sluice.agentprocess.AgentScaleBenchmark.rssParts;
 import static io.sluice.agentprocess.AgentScaleBenchmark.vmRssKib;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -30,6 +31,7 @@ import io.sluice.maps.Lb4Key;
 import io.sluice.maps.Lb4Service;
 import io.sluice.maps.MapName;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +40,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +62,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *   [-Dsluice.bench.churnSeconds=10] [-Dsluice.bench.runs=1] [-Dsluice.bench.launcher=OTHER/bin/sluice]
  *   [-Dsluice.bench.compareLauncher=OTHER/bin/sluice[,THIRD/bin/sluice]] (alternated with A, medians and ratios)
  *   [-Dsluice.bench.agentJavaOpts='-XX:StartFlightRecording=filename=/tmp/agent.jfr'] (SLUICE_JAVA_OPTS of the agent)
+ *   [-Dsluice.bench.managedFields=true] (objects with the managedFields a real API server sends with them)
  * </pre>
  * The API server is {@link ListWatchApiServer} (objects serialized once, lists and watch streams of those bytes) in
  * the test's JVM, whose CPU time over the churn is printed too; fabric8's CRUD mock server does not keep up at this
@@ -76,6 +80,12 @@ class AgentApiScaleBenchmark {
     /** How long the churn waits for the agent's EndpointSlice watch to open (the server replays nothing). */
     private static final Duration WATCH_OPEN_WITHIN = Duration.ofSeconds(30);
     private static final List<ServiceManifests.Port> PORTS = List.of(new ServiceManifests.Port("http", 80, 8080, "TCP"));
+
+    /**
+     * {@code -Dsluice.bench.managedFields=true}: each Service and EndpointSlice carries the {@code managedFields} entry a
+     * real API server sends with it (kubectl's client-side apply for a Service, kube-controller-manager for a slice).
+     */
+    private static final boolean MANAGED_FIELDS = Boolean.getBoolean("sluice.bench.managedFields");
 
     static final String SERVICES_PATH = "/api/v1/services";
     static final String SLICES_PATH = "/apis/discovery.k8s.io/v1/endpointslices";
@@ -290,7 +300,15 @@ class AgentApiScaleBenchmark {
     }
 
     private Service service(int s) {
-        return serialization.unmarshal(ServiceManifests.service("svc-" + s, clusterIp(s), PORTS), Service.class);
+        Service service = serialization.unmarshal(ServiceManifests.service("svc-" + s, clusterIp(s), PORTS), Service.class);
+        if (MANAGED_FIELDS) {
+            service.getMetadata().setManagedFields(List.of(serialization.unmarshal("""
+                    {"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"v1","time":"2026-11-30T06:00:00Z",
+                     "fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:clusterIP":{},"f:internalTrafficPolicy":{},"f:ports":{".":{},
+                     "k:{\\"port\\":80,\\"protocol\\":\\"TCP\\"}":{".":{},"f:name":{},"f:port":{},"f:protocol":{},"f:targetPort":{}}},
+                     "f:sessionAffinity":{},"f:type":{}}}}""", ManagedFieldsEntry.class)));
+        }
+        return service;
     }
 
     /** Service {@code s}'s slice at generation {@code g}: generation g moved endpoint {@code (g - 1) % ENDPOINTS}. */
@@ -299,7 +317,17 @@ class AgentApiScaleBenchmark {
         for (int k = 0; k < ENDPOINTS; k++) {
             addresses[k] = endpointIp(s, k, g);
         }
-        return serialization.unmarshal(ServiceManifests.endpointSlice("svc-" + s, PORTS, addresses), EndpointSlice.class);
+        EndpointSlice slice = serialization.unmarshal(ServiceManifests.endpointSlice("svc-" + s, PORTS, addresses), EndpointSlice.class);
+        if (MANAGED_FIELDS) {
+            slice.getMetadata().setManagedFields(List.of(serialization.unmarshal("""
+                    {"manager":"kube-controller-manager","operation":"Update","apiVersion":"discovery.k8s.io/v1",
+                     "time":"2026-11-30T06:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:addressType":{},"f:endpoints":{},
+                     "f:metadata":{"f:generateName":{},"f:labels":{".":{},"f:endpointslice.kubernetes.io/managed-by":{},
+                     "f:kubernetes.io/service-name":{}},"f:ownerReferences":{".":{},"k:{\\"uid\\":\\"%s\\"}":{}}},
+                     "f:ports":{}}}""".formatted(UUID.nameUUIDFromBytes(("svc-" + s).getBytes(StandardCharsets.UTF_8))),
+                    ManagedFieldsEntry.class)));
+        }
+        return slice;
     }
 
     /**
