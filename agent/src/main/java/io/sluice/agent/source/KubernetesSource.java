@@ -1,5 +1,6 @@
 package io.sluice.agent.source;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
@@ -105,9 +106,9 @@ public final class KubernetesSource implements ResourceSource {
 
     /**
      * The informer's cache, holding each object compacted ({@link ModelCompactor}: shared empty collections and
-     * repeated strings) and without its {@code managedFields} ({@link #withoutManagedFields}) before the informer notifies anyone of it: fabric8 hands its handlers the instance it
-     * stored, so the writer's store and the informer share one compact copy. Compaction is in place, before the
-     * object is visible to any other thread.
+     * repeated strings) and without its {@code managedFields} ({@link #withoutManagedFields}) before the informer
+     * notifies anyone of it: fabric8 hands its handlers the instance it stored, so the writer's store and the
+     * informer share one compact copy. Compaction is in place, before the object is visible to any other thread.
      *
      * <p>Not "full state" to fabric8, the only thing it asks the flag for: with a full-state store an informer holds
      * back the adds of its first list until the last page is in and then hands out all of them at once; with this
@@ -330,13 +331,21 @@ public final class KubernetesSource implements ResourceSource {
      */
     public static KubernetesSerialization serialization() {
         KubernetesSerialization serialization = new KubernetesSerialization(JsonMapper.builderWithJackson2Defaults()
-                .addModule(new Jackson2JdkTypesModule()).build(), false);
+                .addModule(new Jackson2JdkTypesModule()).addMixIn(ObjectMeta.class, ManagedFieldsSkipped.class).build(), false);
         for (ResourceKind kind : ResourceKind.values()) {
             serialization.registerKubernetesResource(kind.type());
         }
         // A watch's ERROR event carries a Status: fabric8 relists on its 410 (history compacted) only when it is typed.
         serialization.registerKubernetesResource(Status.class);
         return serialization;
+    }
+
+    /**
+     * Makes the parse read past {@code metadata.managedFields} without building it: a real API server sends it with
+     * every object and every watch event, and nothing reads it ({@link #withoutManagedFields}).
+     */
+    @JsonIgnoreProperties("managedFields")
+    private abstract static class ManagedFieldsSkipped {
     }
 
     @Override

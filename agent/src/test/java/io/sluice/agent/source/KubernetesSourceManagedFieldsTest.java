@@ -14,12 +14,25 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * The informers' cache ({@link KubernetesSource.CompactingItemStore}) holds objects without the {@code managedFields}
- * a real API server sends with each of them (server-side apply's per-field record, which nothing in the agent reads),
- * and otherwise as parsed: what the writer reads of a Service or an EndpointSlice is the same with or without it.
+ * The {@code managedFields} a real API server sends with each object (server-side apply's per-field record, which
+ * nothing in the agent reads): the agent's parse ({@link KubernetesSource#serialization()}) reads past it, and the
+ * informers' cache ({@link KubernetesSource.CompactingItemStore}) holds objects without it, parsed by any other
+ * serialization too; otherwise each object is as parsed.
  */
 class KubernetesSourceManagedFieldsTest {
-    private final KubernetesSerialization fabric8 = KubernetesSource.serialization();
+    /** fabric8's default serialization, which builds {@code managedFields}. */
+    private final KubernetesSerialization fabric8 = new KubernetesSerialization();
+
+    @Property(tries = 50)
+    void theAgentsParseSkipsManagedFieldsAndReadsTheRestAsFabric8Does(@ForAll @IntRange(min = 1, max = 20) int endpoints,
+                                                                      @ForAll @IntRange(min = 1, max = 3) int managers) {
+        String json = sliceJson("1", endpoints, managers);
+
+        EndpointSlice parsed = KubernetesSource.serialization().unmarshal(json, EndpointSlice.class);
+
+        assertThat(parsed.getMetadata().getManagedFields()).isEmpty();
+        assertThat(parsed).isEqualTo(withoutManagedFields(fabric8.unmarshal(json, EndpointSlice.class)));
+    }
 
     @Property(tries = 50)
     void aListedOrWatchedSliceIsHeldWithoutManagedFieldsAndOtherwiseAsParsed(@ForAll @IntRange(min = 1, max = 20) int endpoints,
