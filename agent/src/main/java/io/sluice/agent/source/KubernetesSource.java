@@ -327,11 +327,12 @@ public final class KubernetesSource implements ResourceSource {
      * informer here watches), and so does the {@code Status} of a watch's ERROR event. The mapper is built as
      * fabric8's default one is. In-cluster this saves the whole
      * lookup; with a kubeconfig file fabric8's own parse of that file has already done it once (its static
-     * {@code Serialization}), and only the second lookup is saved.
+     * {@code Serialization}), and only the second lookup is saved. Watch events of those kinds are read in one pass
+     * ({@link WatchEventSerialization}).
      */
     public static KubernetesSerialization serialization() {
-        KubernetesSerialization serialization = new KubernetesSerialization(JsonMapper.builderWithJackson2Defaults()
-                .addModule(new Jackson2JdkTypesModule()).addMixIn(ObjectMeta.class, ManagedFieldsSkipped.class).build(), false);
+        KubernetesSerialization serialization = new WatchEventSerialization(JsonMapper.builderWithJackson2Defaults()
+                .addModule(new Jackson2JdkTypesModule()).addMixIn(ObjectMeta.class, ManagedFieldsSkipped.class).build());
         for (ResourceKind kind : ResourceKind.values()) {
             serialization.registerKubernetesResource(kind.type());
         }

@@ -81,7 +81,7 @@ class KubernetesSourceManagedFieldsTest {
     }
 
     /** An EndpointSlice with {@code managers} managedFields entries, each a tree of fieldsV1 keys (one per endpoint). */
-    private static String sliceJson(String resourceVersion, int endpoints, int managers) {
+    static String sliceJson(String resourceVersion, int endpoints, int managers) {
         StringBuilder addresses = new StringBuilder();
         StringBuilder fields = new StringBuilder();
         for (int e = 0; e < endpoints; e++) {

@@ -1,0 +1,119 @@
+package io.sluice.agent.source;
+
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.WatchEvent;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.sluice.agent.model.ResourceKind;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.util.JsonParserSequence;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.util.TokenBuffer;
+
+/**
+ * fabric8's serialization, reading a watch event of a kind the agent watches in one pass.
+ *
+ * <p>Why: fabric8 reads each watch event's {@code object} as a JSON tree, finds its class by {@code apiVersion} and
+ * {@code kind}, then binds the tree. A real API server's objects carry {@code metadata.managedFields}, a tree as large
+ * as the object (one key per endpoint of a slice): at 1,000 EndpointSlice updates a second those trees were most of
+ * the agent's allocation, and the collector's pauses held the watch behind by 80-400 ms. Here the object's fields are
+ * read until {@code apiVersion} and {@code kind} are known (the API server writes them first), then those fields,
+ * replayed, and the rest of the same parser are bound to the model class by fabric8's own configured mapper, which
+ * reads past {@code managedFields} ({@link KubernetesSource#serialization()}). Anything else - another kind, an ERROR
+ * event's {@code Status}, a field other than {@code type} and {@code object}, a document that fails here - is left to
+ * fabric8's own parse, so what it accepts, refuses and reports is unchanged.
+ *
+ * <p>Thread-safe: mappers and readers are.
+ */
+final class WatchEventSerialization extends KubernetesSerialization {
+    /**
+     * fabric8's configured mapper, captured while the superclass constructor configures it. Deliberately without an
+     * initializer: one would run after that constructor and erase it.
+     */
+    private ObjectMapper configured;
+    private final ObjectReader[] readers = new ObjectReader[ResourceKind.values().length];
+
+    WatchEventSerialization(ObjectMapper base) {
+        super(base, false);
+        for (ResourceKind kind : ResourceKind.values()) {
+            readers[kind.ordinal()] = configured.readerFor(kind.type());
+        }
+    }
+
+    @Override
+    protected ObjectMapper configureMapper(ObjectMapper base) {
+        ObjectMapper mapper = super.configureMapper(base);
+        configured = mapper;
+        return mapper;
+    }
+
+    @Override
+    public <T> T unmarshal(String str, Class<T> type) {
+        if (type == WatchEvent.class) {
+            WatchEvent event = watchEventOf(str);
+            if (event != null) {
+                return type.cast(event);
+            }
+        }
+        return super.unmarshal(str, type);
+    }
+
+    /** The watch event in {@code message} when it is {@code type} and an object of a watched kind, else null. */
+    WatchEvent watchEventOf(String message) {
+        try (JsonParser parser = configured.createParser(message)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String type = null;
+            KubernetesResource object = null;
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (name.equals("type") && value == JsonToken.VALUE_STRING && type == null) {
+                    type = parser.getString();
+                } else if (name.equals("object") && value == JsonToken.START_OBJECT && object == null) {
+                    object = objectOf(parser);
+                    if (object == null) {
+                        return null;
+                    }
+                } else {
+                    return null;
+                }
+            }
+            return type != null && object != null && parser.nextToken() == null ? new WatchEvent(object, type) : null;
+        } catch (JacksonException e) {
+            return null; // fabric8's parse decides and reports
+        }
+    }
+
+    /** The object that starts at {@code parser}'s current START_OBJECT, bound, or null when it is not a watched kind. */
+    private KubernetesResource objectOf(JsonParser parser) {
+        // The fields read so far, replayed in front of the rest of the object once the kind is known.
+        TokenBuffer header = TokenBuffer.forBuffering(parser, parser.objectReadContext());
+        header.copyCurrentEvent(parser);
+        String apiVersion = null;
+        String apiKind = null;
+        while ((apiVersion == null || apiKind == null) && parser.nextToken() == JsonToken.PROPERTY_NAME) {
+            String name = parser.currentName();
+            header.copyCurrentEvent(parser);
+            JsonToken value = parser.nextToken();
+            boolean identity = name.equals("apiVersion") || name.equals("kind");
+            if (identity && value != JsonToken.VALUE_STRING) {
+                return null;
+            } else if (name.equals("apiVersion")) {
+                apiVersion = parser.getString();
+            } else if (name.equals("kind")) {
+                apiKind = parser.getString();
+            }
+            header.copyCurrentStructure(parser);
+        }
+        ResourceKind kind = apiVersion == null || apiKind == null ? null : ResourceKind.of(apiVersion, apiKind);
+        if (kind == null) {
+            return null;
+        }
+        JsonParser whole = JsonParserSequence.createFlattened(false, header.asParser(parser.objectReadContext()), parser);
+        return (KubernetesResource) readers[kind.ordinal()].readValue(whole);
+    }
+}
