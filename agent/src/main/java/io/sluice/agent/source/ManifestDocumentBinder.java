@@ -9,11 +9,9 @@ import java.util.List;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.core.util.JsonParserSequence;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.util.TokenBuffer;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
@@ -107,29 +105,11 @@ final class ManifestDocumentBinder {
             if (first != JsonToken.START_OBJECT) {
                 return null;
             }
-            // The fields read so far, replayed in front of the rest of the document once the kind is known.
-            TokenBuffer header = TokenBuffer.forBuffering(parser, parser.objectReadContext());
-            header.copyCurrentEvent(parser);
-            String apiVersion = null;
-            String apiKind = null;
-            while ((apiVersion == null || apiKind == null) && parser.nextToken() == JsonToken.PROPERTY_NAME) {
-                String name = parser.currentName();
-                header.copyCurrentEvent(parser);
-                JsonToken value = parser.nextToken();
-                boolean identity = name.equals("apiVersion") || name.equals("kind");
-                if (identity && value != JsonToken.VALUE_STRING) {
-                    return null;
-                } else if (name.equals("apiVersion")) {
-                    apiVersion = parser.getString();
-                } else if (name.equals("kind")) {
-                    apiKind = parser.getString();
-                }
-                header.copyCurrentStructure(parser);
-            }
-            if (apiVersion == null || apiKind == null || apiKind.endsWith("List")) {
+            ObjectHeader header = ObjectHeader.read(parser);
+            if (header == null || header.kind().endsWith("List")) {
                 return null;
             }
-            ResourceKind kind = ResourceKind.of(apiVersion, apiKind);
+            ResourceKind kind = ResourceKind.of(header.apiVersion(), header.kind());
             if (kind == null) {
                 // A Deployment, a ConfigMap: nothing the agent reads, but a syntax error is still an error.
                 while (parser.nextToken() != JsonToken.END_OBJECT) {
@@ -137,9 +117,7 @@ final class ManifestDocumentBinder {
                 }
                 return parser.nextToken() == null ? List.of() : null;
             }
-            JsonParser whole = JsonParserSequence.createFlattened(false,
-                    header.asParser(parser.objectReadContext()), parser);
-            Object bound = readerOf(kind).readValue(whole);
+            Object bound = readerOf(kind).readValue(header.whole(parser));
             return parser.nextToken() == null ? List.of(bound) : null;
         } catch (RuntimeException e) {
             return null;

@@ -7,10 +7,8 @@ import io.sluice.agent.model.ResourceKind;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.core.util.JsonParserSequence;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.util.TokenBuffer;
 
 /**
  * fabric8's serialization, reading a watch event of a kind the agent watches in one pass.
@@ -90,30 +88,11 @@ final class WatchEventSerialization extends KubernetesSerialization {
 
     /** The object that starts at {@code parser}'s current START_OBJECT, bound, or null when it is not a watched kind. */
     private KubernetesResource objectOf(JsonParser parser) {
-        // The fields read so far, replayed in front of the rest of the object once the kind is known.
-        TokenBuffer header = TokenBuffer.forBuffering(parser, parser.objectReadContext());
-        header.copyCurrentEvent(parser);
-        String apiVersion = null;
-        String apiKind = null;
-        while ((apiVersion == null || apiKind == null) && parser.nextToken() == JsonToken.PROPERTY_NAME) {
-            String name = parser.currentName();
-            header.copyCurrentEvent(parser);
-            JsonToken value = parser.nextToken();
-            boolean identity = name.equals("apiVersion") || name.equals("kind");
-            if (identity && value != JsonToken.VALUE_STRING) {
-                return null;
-            } else if (name.equals("apiVersion")) {
-                apiVersion = parser.getString();
-            } else if (name.equals("kind")) {
-                apiKind = parser.getString();
-            }
-            header.copyCurrentStructure(parser);
-        }
-        ResourceKind kind = apiVersion == null || apiKind == null ? null : ResourceKind.of(apiVersion, apiKind);
+        ObjectHeader header = ObjectHeader.read(parser);
+        ResourceKind kind = header == null ? null : ResourceKind.of(header.apiVersion(), header.kind());
         if (kind == null) {
             return null;
         }
-        JsonParser whole = JsonParserSequence.createFlattened(false, header.asParser(parser.objectReadContext()), parser);
-        return (KubernetesResource) readers[kind.ordinal()].readValue(whole);
+        return (KubernetesResource) readers[kind.ordinal()].readValue(header.whole(parser));
     }
 }
