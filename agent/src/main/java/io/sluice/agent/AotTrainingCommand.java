@@ -11,6 +11,7 @@ import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ObjectKey;
 import io.sluice.agent.policy.ChronicleIdentityStore;
 import io.sluice.agent.policy.PolicyReconciler;
+import io.sluice.agent.services.DatapathReconcilerFactory;
 import io.sluice.agent.services.ServiceTranslationReconciler;
 import io.sluice.agent.writer.Reconciler;
 import io.sluice.agent.writer.Store;
@@ -21,8 +22,6 @@ import io.sluice.loader.BpfProgram;
 import io.sluice.policy.PodRef;
 import io.sluice.policy.PolicyEngine;
 import io.sluice.policy.PolicyRef;
-import io.sluice.servicelb.NodeContext;
-import io.sluice.servicelb.ServiceLbConfig;
 import io.sluice.servicelb.ServiceTranslator;
 import java.io.IOException;
 import java.io.InputStream;
@@ -150,10 +149,7 @@ public final class AotTrainingCommand implements Callable<Integer> {
         }
         StableIdAllocator frontendIds = ServiceIds.openFrontendIds(config.stateDir());
         StableIdAllocator backendIds = ServiceIds.openBackendIds(config.stateDir());
-        ServiceTranslator translator = new ServiceTranslator(
-                new ServiceLbConfig(config.maglevTableSize(), ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
-                NodeContext.parse(config.nodeName(), config.nodeAddresses(),
-                        config.nodePortAddresses().stream().map(Object::toString).toList()));
+        ServiceTranslator translator = DatapathReconcilerFactory.serviceTranslator(config);
         ChronicleIdentityStore identities = ChronicleIdentityStore.open(config.stateDir().resolve(PolicyReconciler.IDENTITY_FILE));
         return List.of(new ServiceTranslationReconciler(translator, frontendIds, backendIds),
                 new PolicyEngineReconciler(new PolicyEngine(config.nodeName(), identities), identities));

@@ -53,10 +53,7 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
             StableIdAllocator[] opened = await(ids);
             frontendIds = opened[0];
             backendIds = opened[1];
-            ServiceTranslator translator = new ServiceTranslator(
-                    new ServiceLbConfig(config.maglevTableSize(), ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
-                    NodeContext.parse(config.nodeName(), config.nodeAddresses(),
-                            config.nodePortAddresses().stream().map(Object::toString).toList()));
+            ServiceTranslator translator = serviceTranslator(config);
             ConntrackMaps conntrack = datapath.conntrackMaps();
             ServiceReconciler services = new ServiceReconciler(translator, maps, frontendIds, backendIds, metrics)
                     .flushingConntrack(conntrack)
@@ -125,5 +122,13 @@ public final class DatapathReconcilerFactory implements ReconcilerFactory {
     static Ipv4 firstIpv4(List<String> addresses) {
         return addresses.stream().map(String::trim).filter(a -> a.indexOf(':') < 0).findFirst().map(Ipv4::parse)
                 .orElse(new Ipv4(0));
+    }
+
+    /** The service translation {@code config} asks for: its Maglev table size, this node's name and addresses. */
+    public static ServiceTranslator serviceTranslator(AgentConfig config) {
+        return new ServiceTranslator(
+                new ServiceLbConfig(config.maglevTableSize(), ServiceLbConfig.DEFAULT_MAX_BACKENDS_PER_SERVICE),
+                NodeContext.parse(config.nodeName(), config.nodeAddresses(),
+                        config.nodePortAddresses().stream().map(Object::toString).toList()));
     }
 }

@@ -819,7 +819,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         }
     }
 
-    private static String serviceNameOf(EndpointSlice slice) {
+    /** The Service {@code slice} belongs to (its {@link Store#SERVICE_NAME_LABEL} label), or null. */
+    static String serviceNameOf(EndpointSlice slice) {
         Map<String, String> labels = slice.getMetadata() == null ? null : slice.getMetadata().getLabels();
         return labels == null ? null : labels.get(Store.SERVICE_NAME_LABEL);
     }

@@ -59,7 +59,7 @@ public final class ServiceTranslationReconciler implements Reconciler, AutoClose
             dirty.add(new ServiceKey(key.namespace(), key.name()));
         } else if (key.kind() == ResourceKind.ENDPOINT_SLICE) {
             EndpointSlice slice = store.get(key, EndpointSlice.class);
-            String service = slice == null ? null : slice.getMetadata().getLabels().get(Store.SERVICE_NAME_LABEL);
+            String service = slice == null ? null : ServiceReconciler.serviceNameOf(slice);
             if (service != null) {
                 dirty.add(new ServiceKey(key.namespace(), service));
             }
