@@ -83,12 +83,12 @@ class AgentAotCacheTest {
         }
     }
 
-    private static void assertAnswers(AgentNode net) {
+    static void assertAnswers(AgentNode net) {
         assertThat(AgentServiceTrafficTest.requests(net, 4, false)).as("the ClusterIP answers from the pod").containsOnlyKeys("backend-a");
     }
 
     /** SIGTERM, then waits for the exit, which for a training run includes writing the cache (seconds). */
-    private static void stopAndAwait(Process agent) throws Exception {
+    static void stopAndAwait(Process agent) throws Exception {
         agent.destroy();
         if (!agent.waitFor(90, TimeUnit.SECONDS)) {
             AgentNode.kill9(agent);
@@ -100,7 +100,7 @@ class AgentAotCacheTest {
         return agent.toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
-    private static List<Path> caches(Path dir) throws Exception {
+    static List<Path> caches(Path dir) throws Exception {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".aot")).toList();
         }

@@ -3,15 +3,14 @@ package io.sluice.agentprocess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testnet.KernelTest;
+import io.sluice.testnet.Topology;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,7 +43,7 @@ class AgentShippedAotCacheTest {
             String log = Files.readString(trainingLog);
             Files.delete(trainingLog);
             assertThat(training.exitValue()).as("aot-train's exit code; its log:%n%s", log).isZero();
-            List<Path> caches = caches(shipped);
+            List<Path> caches = AgentAotCacheTest.caches(shipped);
             assertThat(caches).as("one cache in %s; the log:%n%s", shipped, log).hasSize(1);
             Path cache = caches.getFirst();
             assertThat(cache.resolveSibling(cache.getFileName() + ".config")).as("the JVM's temporary training file").doesNotExist();
@@ -58,42 +57,19 @@ class AgentShippedAotCacheTest {
             Process agent = net.startAgent(env, "--manifests", net.manifests.toString());
             assertThat(AgentScaleBenchmark.aotMode(agent.pid())).isEqualTo("shipped cache");
             assertThat(net.logOf(agent)).contains("Opened AOT cache " + cache).contains("Using AOT-linked classes: true");
-            assertAnswers(net);
-            stopAndAwait(agent);
-            assertThat(caches(nodeDir)).as("no node cache trained while a shipped one is there").isEmpty();
+            AgentAotCacheTest.assertAnswers(net);
+            AgentAotCacheTest.stopAndAwait(agent);
+            assertThat(AgentAotCacheTest.caches(nodeDir)).as("no node cache trained while a shipped one is there").isEmpty();
 
             // A corrupt shipped cache (overwritten with zeros): the JVM reports it and loads classes as usual.
             Files.write(cache, new byte[(int) Math.min(Files.size(cache), 1 << 20)]);
             Process afterCorruption = net.startAgent(env, "--manifests", net.manifests.toString());
             assertThat(net.logOf(afterCorruption)).contains("Unable to map shared spaces").doesNotContain("Using AOT-linked classes: true");
-            assertAnswers(net);
-            stopAndAwait(afterCorruption);
+            AgentAotCacheTest.assertAnswers(net);
+            AgentAotCacheTest.stopAndAwait(afterCorruption);
         } finally {
-            for (Path dir : List.of(shipped, nodeDir)) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-            }
-        }
-    }
-
-    private static void assertAnswers(AgentNode net) {
-        assertThat(AgentServiceTrafficTest.requests(net, 4, false)).as("the ClusterIP answers from the pod").containsOnlyKeys("backend-a");
-    }
-
-    private static void stopAndAwait(Process agent) throws Exception {
-        agent.destroy();
-        if (!agent.waitFor(90, TimeUnit.SECONDS)) {
-            AgentNode.kill9(agent);
-            throw new AssertionError("the agent did not stop within 90 s of SIGTERM");
-        }
-    }
-
-    private static List<Path> caches(Path dir) throws Exception {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".aot")).toList();
+            Topology.deleteTree(shipped);
+            Topology.deleteTree(nodeDir);
         }
     }
 }
