@@ -3,9 +3,9 @@ package io.sluice.agentprocess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testnet.KernelTest;
+import io.sluice.testnet.Topology;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -75,11 +75,7 @@ class AgentAotCacheTest {
                     trainingStart, trainingCpu, cachedStart, cachedCpu, Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
             stopAndAwait(off);
         } finally {
-            try (Stream<Path> files = Files.walk(aotDir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            Topology.deleteTree(aotDir);
         }
     }
 
