@@ -127,6 +127,11 @@ public final class ManifestDirectorySource implements ResourceSource {
         static final YAMLMapper MAPPER = new YAMLMapper();
     }
 
+    /** The binder of the documents {@link CompactServiceBinder} leaves, made at the first of them, as {@link Yaml} is. */
+    private static final class Binder {
+        static final ManifestDocumentBinder INSTANCE = new ManifestDocumentBinder();
+    }
+
     /** One object as read from a file. */
     private record Parsed(Path file, int line, ObjectKey key, HasMetadata object) {
     }
@@ -155,9 +160,6 @@ public final class ManifestDirectorySource implements ResourceSource {
     private final boolean watch;
     private final AgentMetrics metrics;
     private final Set<ResourceKind> kinds = Collections.unmodifiableSet(EnumSet.allOf(ResourceKind.class));
-    /** The binder of documents {@link CompactServiceBinder} leaves, made at the first of them (see {@link Yaml}). */
-    private volatile ManifestDocumentBinder binder;
-    private final Object binderLock = new Object();
 
     /** Each file's state: written by the scanner thread only, read by it and by the sweep thread. */
     private final Map<Path, FileState> files = new ConcurrentHashMap<>();
@@ -826,7 +828,7 @@ public final class ManifestDirectorySource implements ResourceSource {
         HasMetadata compact = CompactServiceBinder.bind(document);
         List<?> items;
         try {
-            items = compact != null ? List.of(compact) : binder().objectsOf(document);
+            items = compact != null ? List.of(compact) : Binder.INSTANCE.objectsOf(document);
         } catch (RuntimeException e) {
             return problemOf(path, document, firstLine, contentLine, e);
         }
@@ -860,20 +862,6 @@ public final class ManifestDirectorySource implements ResourceSource {
             out.add(new Parsed(path, contentLine, ObjectKey.of(kind, object), object));
         }
         return null;
-    }
-
-    private ManifestDocumentBinder binder() {
-        ManifestDocumentBinder made = binder;
-        if (made == null) {
-            synchronized (binderLock) {
-                made = binder;
-                if (made == null) {
-                    made = new ManifestDocumentBinder();
-                    binder = made;
-                }
-            }
-        }
-        return made;
     }
 
     /** Where and why {@code document} (starting at {@code firstLine}) did not parse. */
