@@ -63,8 +63,13 @@ public final class StateWriter implements Agent {
     }
 
     private final EventQueue queue;
-    private final List<Binding> bindings = new ArrayList<>();
-    private final List<Reconciler> reconcilers;
+    /**
+     * Arrays, not lists: the writer loops over both every duty cycle, its idle strategy spins through a hundred
+     * cycles after each event, and a list's iterator is an allocation each time (with C1 only, nothing elides it):
+     * a fifth of the agent's allocation under a churn of 1,000 changes a second.
+     */
+    private final Binding[] bindings;
+    private final Reconciler[] reconcilers;
     private final AgentMetrics metrics;
     private final Store store = new Store();
     private final ArrayList<Store.Entry> dirty = new ArrayList<>();
@@ -101,17 +106,19 @@ public final class StateWriter implements Agent {
     public StateWriter(EventQueue queue, List<? extends ResourceSource> sources, List<? extends Reconciler> reconcilers,
                        AgentMetrics metrics) {
         this.queue = queue;
-        this.reconcilers = List.copyOf(reconcilers);
+        this.reconcilers = List.copyOf(reconcilers).toArray(new Reconciler[0]);
         this.metrics = metrics;
         Set<ResourceKind> seen = EnumSet.noneOf(ResourceKind.class);
+        List<Binding> bound = new ArrayList<>();
         for (ResourceSource source : sources) {
             for (ResourceKind kind : source.kinds()) {
                 if (!seen.add(kind)) {
                     throw new IllegalArgumentException("two sources deliver " + kind + "; the second is " + source.name());
                 }
             }
-            bindings.add(new Binding(source, queue.channel(source.name())));
+            bound.add(new Binding(source, queue.channel(source.name())));
         }
+        this.bindings = bound.toArray(new Binding[0]);
     }
 
     /** The channel {@code source} must publish into. Any thread. */
