@@ -19,9 +19,10 @@ import tools.jackson.databind.ObjectReader;
  * the agent's allocation, and the collector's pauses held the watch behind by 80-400 ms. Here the object's fields are
  * read until {@code apiVersion} and {@code kind} are known (the API server writes them first), then those fields,
  * replayed, and the rest of the same parser are bound to the model class by fabric8's own configured mapper, which
- * reads past {@code managedFields} ({@link KubernetesSource#serialization()}). Anything else - another kind, an ERROR
- * event's {@code Status}, a field other than {@code type} and {@code object}, a document that fails here - is left to
- * fabric8's own parse, so what it accepts, refuses and reports is unchanged.
+ * reads past {@code managedFields} ({@link KubernetesSource#serialization()}); in the API server's compact form they
+ * are cut out of the text before the parse even reads their names ({@link ManagedFieldsCut}). Anything else - another
+ * kind, an ERROR event's {@code Status}, a field other than {@code type} and {@code object}, a document that fails
+ * here - is left to fabric8's own parse, so what it accepts, refuses and reports is unchanged.
  *
  * <p>Thread-safe: mappers and readers are.
  */
@@ -60,7 +61,9 @@ final class WatchEventSerialization extends KubernetesSerialization {
 
     /** The watch event in {@code message} when it is {@code type} and an object of a watched kind, else null. */
     WatchEvent watchEventOf(String message) {
-        try (JsonParser parser = configured.createParser(message)) {
+        ManagedFieldsCut withoutManagedFields = ManagedFieldsCut.of(message);
+        try (JsonParser parser = withoutManagedFields == null ? configured.createParser(message)
+                : configured.createParser(withoutManagedFields)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
