@@ -10,11 +10,13 @@ import tools.jackson.databind.util.TokenBuffer;
  * bind needs to pick the model class without reading the object as a tree. The fields read are kept, to be replayed
  * in front of the rest of the same parser ({@link #whole}).
  *
- * @param apiVersion the object's {@code apiVersion}
- * @param kind       the object's {@code kind}
- * @param replay     the object's start and every field read so far
+ * @param apiVersion    the object's {@code apiVersion}
+ * @param kind          the object's {@code kind}
+ * @param replay        the object's start and every field read so far
+ * @param identityFirst whether {@code apiVersion} and {@code kind} were the object's first two fields (the API server
+ *                      writes them first), so that nothing else was read
  */
-record ObjectHeader(String apiVersion, String kind, TokenBuffer replay) {
+record ObjectHeader(String apiVersion, String kind, TokenBuffer replay, boolean identityFirst) {
     /**
      * Reads fields from {@code parser}, at an object's START_OBJECT, until {@code apiVersion} and {@code kind} are
      * both known; null when the object ends first or either is not a string.
@@ -24,7 +26,9 @@ record ObjectHeader(String apiVersion, String kind, TokenBuffer replay) {
         replay.copyCurrentEvent(parser);
         String apiVersion = null;
         String kind = null;
+        int fields = 0;
         while ((apiVersion == null || kind == null) && parser.nextToken() == JsonToken.PROPERTY_NAME) {
+            fields++;
             String name = parser.currentName();
             replay.copyCurrentEvent(parser);
             JsonToken value = parser.nextToken();
@@ -38,7 +42,7 @@ record ObjectHeader(String apiVersion, String kind, TokenBuffer replay) {
             }
             replay.copyCurrentStructure(parser);
         }
-        return apiVersion == null || kind == null ? null : new ObjectHeader(apiVersion, kind, replay);
+        return apiVersion == null || kind == null ? null : new ObjectHeader(apiVersion, kind, replay, fields == 2);
     }
 
     /** The whole object: the fields read, then the rest of {@code parser} (read up to the object's END_OBJECT). */

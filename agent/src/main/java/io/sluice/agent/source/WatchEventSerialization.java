@@ -1,5 +1,6 @@
 package io.sluice.agent.source;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -17,12 +18,13 @@ import tools.jackson.databind.ObjectReader;
  * {@code kind}, then binds the tree. A real API server's objects carry {@code metadata.managedFields}, a tree as large
  * as the object (one key per endpoint of a slice): at 1,000 EndpointSlice updates a second those trees were most of
  * the agent's allocation, and the collector's pauses held the watch behind by 80-400 ms. Here the object's fields are
- * read until {@code apiVersion} and {@code kind} are known (the API server writes them first), then those fields,
- * replayed, and the rest of the same parser are bound to the model class by fabric8's own configured mapper, which
- * reads past {@code managedFields} ({@link KubernetesSource#serialization()}); in the API server's compact form they
- * are cut out of the text before the parse even reads their names ({@link ManagedFieldsCut}). Anything else - another
- * kind, an ERROR event's {@code Status}, a field other than {@code type} and {@code object}, a document that fails
- * here - is left to fabric8's own parse, so what it accepts, refuses and reports is unchanged.
+ * read until {@code apiVersion} and {@code kind} are known (the API server writes them first), then the rest of the
+ * same parser is bound to the model class by fabric8's own configured mapper (with the fields read replayed in front
+ * of it when anything else came before those two), which reads past {@code managedFields}
+ * ({@link KubernetesSource#serialization()}); in the API server's compact form they are cut out of the text before
+ * the parse even reads their names ({@link ManagedFieldsCut}). Anything else - another kind, an ERROR event's
+ * {@code Status}, a field other than {@code type} and {@code object}, a document that fails here - is left to
+ * fabric8's own parse, so what it accepts, refuses and reports is unchanged.
  *
  * <p>Thread-safe: mappers and readers are.
  */
@@ -89,13 +91,28 @@ final class WatchEventSerialization extends KubernetesSerialization {
         }
     }
 
-    /** The object that starts at {@code parser}'s current START_OBJECT, bound, or null when it is not a watched kind. */
+    /**
+     * The object that starts at {@code parser}'s current START_OBJECT, bound, or null when it is not a watched kind or
+     * is left to fabric8's parse.
+     */
     private KubernetesResource objectOf(JsonParser parser) {
         ObjectHeader header = ObjectHeader.read(parser);
         ResourceKind kind = header == null ? null : ResourceKind.of(header.apiVersion(), header.kind());
         if (kind == null) {
             return null;
         }
-        return (KubernetesResource) readers[kind.ordinal()].readValue(header.whole(parser));
+        ObjectReader reader = readers[kind.ordinal()];
+        if (!header.identityFirst()) {
+            return (KubernetesResource) reader.readValue(header.whole(parser));
+        }
+        // The rest straight from the parser: a replay puts every token of the object through a delegating parser,
+        // which reads property names without the parser's own matching (a third of the parse's CPU, and code the
+        // list's parse has not compiled). The model's apiVersion and kind are its class's own, those read.
+        if (parser.nextToken() != JsonToken.PROPERTY_NAME) {
+            return null;
+        }
+        Object object = reader.readValue(parser);
+        return object instanceof HasMetadata bound && header.apiVersion().equals(bound.getApiVersion())
+                && header.kind().equals(bound.getKind()) ? bound : null;
     }
 }
