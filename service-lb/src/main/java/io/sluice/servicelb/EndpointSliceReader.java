@@ -9,6 +9,7 @@ import io.sluice.servicelb.ParsedSlice.SliceEndpoint;
 import io.sluice.servicelb.ParsedSlice.SlicePort;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -135,6 +136,9 @@ final class EndpointSliceReader {
 
     private static List<SliceEndpoint> readEndpoints(EndpointSlice slice, IpFamily family, ObjectRef ref,
                                                      Refusals refusals) {
+        if (slice instanceof PackedEndpointSlice packed && packed.isPacked() && family == IpFamily.IPV4) {
+            return readPacked(packed);
+        }
         List<Endpoint> endpoints = slice.getEndpoints() == null ? List.of() : slice.getEndpoints();
         List<SliceEndpoint> result = new ArrayList<>();
         for (int k = 0; k < endpoints.size(); k++) {
@@ -174,5 +178,19 @@ final class EndpointSliceReader {
                     ready, serving, terminating));
         }
         return result;
+    }
+
+    /** The endpoints of a packed slice: all valid (packing took valid IPv4 addresses only), no string parsed. */
+    private static List<SliceEndpoint> readPacked(PackedEndpointSlice slice) {
+        SliceEndpoint[] result = new SliceEndpoint[slice.endpointCount()];
+        for (int k = 0; k < result.length; k++) {
+            int conditions = slice.conditions(k);
+            String nodeName = slice.nodeName(k);
+            String zone = slice.zone(k);
+            result[k] = new SliceEndpoint(IpAddress.ipv4(slice.address(k)), nodeName == null ? "" : nodeName,
+                    zone == null ? "" : zone, PackedEndpointSlice.ready(conditions),
+                    PackedEndpointSlice.serving(conditions), PackedEndpointSlice.terminating(conditions));
+        }
+        return Arrays.asList(result);
     }
 }
