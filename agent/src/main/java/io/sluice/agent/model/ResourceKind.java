@@ -51,10 +51,13 @@ public enum ResourceKind {
         return namespaced;
     }
 
-    /** The kind whose model class is exactly {@code object}'s class, or null when the agent does not watch it. */
+    /**
+     * The kind whose model class {@code object} is an instance of (a {@code PackedEndpointSlice} is an
+     * EndpointSlice), or null when the agent does not watch it.
+     */
     public static ResourceKind of(HasMetadata object) {
         for (ResourceKind kind : VALUES) {
-            if (kind.type == object.getClass()) {
+            if (kind.type.isInstance(object)) {
                 return kind;
             }
         }

@@ -34,6 +34,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
+import io.sluice.servicelb.PackedEndpointSlice;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,6 +53,10 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * objects, Jackson's tokens, fabric8's bean deserializers and the compactor's reflective walk was most of the
  * agent's start, run by code still cold then (C1 or the interpreter). This is small code that allocates little
  * more than the result.
+ *
+ * <p>An IPv4 slice whose every endpoint has the common shape (one address, a plain dotted quad; conditions, nodeName
+ * and zone at most) comes as a {@link PackedEndpointSlice}: no objects per endpoint, equal to the slice of fabric8's
+ * endpoints it stands for.
  *
  * <p>Not its to bind, on any doubt, so the document takes {@link ManifestDocumentBinder}'s path and its problems
  * are reported as always: another kind or apiVersion, a field it does not know (fabric8 would keep it among the
@@ -78,6 +83,8 @@ final class CompactServiceBinder {
     private static final int BIG_LONG_DIGITS = 18;
 
     private final LibYamlEvents events;
+    /** The slice's endpoints when every one has the packed shape; then {@link #endpointList} returned null. */
+    private PackedEndpointSlice.Packer packedEndpoints;
 
     private CompactServiceBinder(LibYamlEvents events) {
         this.events = events;
@@ -144,7 +151,7 @@ final class CompactServiceBinder {
                 case "endpoints" -> {
                     seen = once(seen, 7);
                     sliceFields++;
-                    endpoints = list(this::endpoint);
+                    endpoints = endpointList();
                 }
                 default -> throw NOT_MINE;
             }
@@ -163,6 +170,13 @@ final class CompactServiceBinder {
         }
         if ("discovery.k8s.io/v1".equals(apiVersion) && "EndpointSlice".equals(kind)
                 && (seen & (1 << 3 | 1 << 4)) == 0) { // no spec, no status
+            if (packedEndpoints != null) {
+                if (PackedEndpointSlice.Packer.packs(addressType)) {
+                    return packedEndpoints.slice(addressType, sharedString(apiVersion), sharedString(kind), metadata,
+                            ports);
+                }
+                endpoints = packedEndpoints.endpoints();
+            }
             EndpointSlice slice = new EndpointSlice();
             slice.setApiVersion(sharedString(apiVersion));
             slice.setKind(sharedString(kind));
@@ -579,9 +593,45 @@ final class CompactServiceBinder {
         return sharedLeafOf(port);
     }
 
-    private Endpoint endpoint() {
-        Endpoint endpoint = new Endpoint();
+    /**
+     * A slice's endpoints: null, with the endpoints in {@link #packedEndpoints}, when there are some and every one has
+     * the packed shape ({@link PackedEndpointSlice}); else fabric8's, as an immutable list.
+     */
+    private List<Endpoint> endpointList() {
+        startSequence();
+        PackedEndpointSlice.Packer packer = new PackedEndpointSlice.Packer();
+        List<Endpoint> endpoints = null; // once one endpoint is not of the packed shape
+        for (int type; (type = events.next()) != SEQUENCE_END; ) {
+            if (type != MAPPING_START || events.decorated()) {
+                throw NOT_MINE;
+            }
+            Endpoint endpoint = endpoint(endpoints == null ? packer : null);
+            if (endpoint != null) {
+                if (endpoints == null) {
+                    endpoints = new ArrayList<>(packer.endpoints());
+                }
+                endpoints.add(endpoint);
+            }
+        }
+        if (endpoints != null) {
+            return List.copyOf(endpoints);
+        }
+        if (packer.count() == 0) {
+            return List.of();
+        }
+        packedEndpoints = packer;
+        return null;
+    }
+
+    /** The next endpoint; null when it has the packed shape and {@code packer} (if not null) took it. */
+    private Endpoint endpoint(PackedEndpointSlice.Packer packer) {
         List<String> addresses = List.of();
+        EndpointConditions conditions = null;
+        String nodeName = null;
+        String zone = null;
+        String hostname = null;
+        EndpointHints hints = null;
+        ObjectReference targetRef = null;
         Map<String, String> topology = Map.of();
         int seen = 0;
         for (String key; (key = key()) != null; ) {
@@ -592,27 +642,27 @@ final class CompactServiceBinder {
                 }
                 case "conditions" -> {
                     seen = once(seen, 1);
-                    endpoint.setConditions(endpointConditions());
+                    conditions = endpointConditions();
                 }
                 case "nodeName" -> {
                     seen = once(seen, 2);
-                    endpoint.setNodeName(sharedString(string()));
+                    nodeName = sharedString(string());
                 }
                 case "zone" -> {
                     seen = once(seen, 3);
-                    endpoint.setZone(sharedString(string()));
+                    zone = sharedString(string());
                 }
                 case "hostname" -> {
                     seen = once(seen, 4);
-                    endpoint.setHostname(string());
+                    hostname = string();
                 }
                 case "hints" -> {
                     seen = once(seen, 5);
-                    endpoint.setHints(endpointHints());
+                    hints = endpointHints();
                 }
                 case "targetRef" -> {
                     seen = once(seen, 6);
-                    endpoint.setTargetRef(objectReference());
+                    targetRef = objectReference();
                 }
                 case "deprecatedTopology" -> {
                     seen = once(seen, 7);
@@ -621,8 +671,11 @@ final class CompactServiceBinder {
                 default -> throw NOT_MINE;
             }
         }
-        endpoint.setAddresses(addresses);
-        endpoint.setDeprecatedTopology(topology);
+        if (packer != null && addresses.size() == 1 && hostname == null && hints == null && targetRef == null
+                && topology.isEmpty() && packer.add(addresses.getFirst(), conditions, nodeName, zone)) {
+            return null;
+        }
+        Endpoint endpoint = new Endpoint(addresses, conditions, topology, hints, hostname, nodeName, targetRef, zone);
         endpoint.setAdditionalProperties(Map.of());
         return endpoint;
     }

@@ -1,6 +1,7 @@
 package io.sluice.agent.source;
 
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.sluice.servicelb.PackedEndpointSlice;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -271,7 +272,8 @@ final class ModelCompactor {
         }
     }
 
+    /** fabric8's model classes, and the packed slice, which is one of them held otherwise. */
     private static boolean isModel(Class<?> type) {
-        return type.getName().startsWith(MODEL_PACKAGE);
+        return type.getName().startsWith(MODEL_PACKAGE) || type == PackedEndpointSlice.class;
     }
 }

@@ -8,6 +8,12 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.sluice.agent.cli.CliJson;
+import io.sluice.servicelb.NodeContext;
+import io.sluice.servicelb.PackedEndpointSlice;
+import io.sluice.servicelb.ServiceLbConfig;
+import io.sluice.servicelb.ServiceTranslator;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,6 +37,8 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  */
 class CompactServiceBinderTest {
     private static final KubernetesSerialization FABRIC8 = new KubernetesSerialization();
+    private static final ServiceTranslator TRANSLATOR = new ServiceTranslator(new ServiceLbConfig(251, 4),
+            NodeContext.parse("node-1", List.of("192.168.1.10"), List.of()));
     private final ManifestDocumentBinder binder = new ManifestDocumentBinder();
 
     @BeforeContainer
@@ -62,6 +70,30 @@ class CompactServiceBinderTest {
             assertThat(direct).as(document).isNotNull().isEqualTo(usualPath(document));
             assertCompact(direct);
         }
+    }
+
+    @Property(tries = 400)
+    void aSliceOfTheCommonShapeIsPackedAndIsTheSliceTheUsualPathBinds(@ForAll("commonSlices") CommonSlice slice) {
+        HasMetadata direct = CompactServiceBinder.bind(slice.document());
+        Object usual = usualPath(slice.document());
+        Statistics.collect(direct instanceof PackedEndpointSlice ? "packed" : "fabric8's endpoints");
+        assertThat(direct instanceof PackedEndpointSlice).as(slice.document()).isEqualTo(slice.packable());
+        assertThat(direct).as(slice.document()).isEqualTo(usual).hasSameHashCodeAs(usual).hasToString(usual.toString());
+        assertThat(usual).isEqualTo(direct);
+        assertThat(FABRIC8.asJson(direct)).isEqualTo(FABRIC8.asJson(usual));
+        assertThat(FABRIC8.asYaml(direct)).isEqualTo(FABRIC8.asYaml(usual));
+        assertThat(CliJson.MAPPER.<tools.jackson.databind.JsonNode>valueToTree(direct))
+                .isEqualTo(CliJson.MAPPER.<tools.jackson.databind.JsonNode>valueToTree(usual));
+        assertThat(new EndpointSliceBuilder((EndpointSlice) direct).build()).isEqualTo(usual);
+        Service service = (Service) CompactServiceBinder.bind("""
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, namespace: bench}
+                spec: {clusterIP: 10.96.0.10, ports: [{name: http, port: 80, protocol: TCP}]}
+                """);
+        assertThat(TRANSLATOR.translate(service, List.of((EndpointSlice) direct)))
+                .isEqualTo(TRANSLATOR.translate(service, List.of((EndpointSlice) usual)));
+        assertCompact(direct);
     }
 
     @Example
@@ -202,6 +234,102 @@ class CompactServiceBinderTest {
     }
 
     // ---- generated documents -------------------------------------------------------------------------------------
+
+    /** An EndpointSlice document, and whether it is of the shape the binder packs. */
+    record CommonSlice(String document, boolean packable) {
+    }
+
+    /**
+     * IPv4 slices of the web's Service whose endpoints mostly have the packed shape (one plain dotted quad, some of
+     * conditions, nodeName and zone), and the shapes that keep fabric8's endpoints: another address spelling or
+     * count, a hostname, targetRef, hints or deprecatedTopology, another address type.
+     */
+    @Provide
+    Arbitrary<CommonSlice> commonSlices() {
+        return Arbitraries.randomValue(random -> {
+            boolean packable = true;
+            String addressType = random.nextInt(12) == 0 ? (random.nextBoolean() ? "IPv6" : "FQDN") : "IPv4";
+            packable &= addressType.equals("IPv4");
+            StringBuilder endpoints = new StringBuilder();
+            int count = random.nextInt(12);
+            packable &= count > 0;
+            for (int k = 0; k < count; k++) {
+                List<String> fields = new ArrayList<>();
+                String address = random.nextInt(4) + "." + random.nextInt(256) + "." + random.nextInt(3) + "." + random.nextInt(256);
+                switch (random.nextInt(30)) {
+                    case 0 -> {
+                        address = "0" + address; // read as decimal elsewhere, so written back otherwise
+                        packable = false;
+                    }
+                    case 1 -> {
+                        address = "fd00::" + k;
+                        packable = false;
+                    }
+                    case 2 -> {
+                        address = address + ", 10.9.9.9"; // a second address
+                        packable = false;
+                    }
+                    case 3 -> {
+                        address = "'" + address + "'";
+                    }
+                    default -> {
+                    }
+                }
+                fields.add("addresses: [" + address + "]");
+                if (random.nextInt(5) > 0) {
+                    List<String> conditions = new ArrayList<>();
+                    for (String condition : List.of("ready", "serving", "terminating")) {
+                        if (random.nextBoolean()) {
+                            conditions.add(condition + ": " + (random.nextBoolean() ? "true" : random.nextBoolean() ? "false" : "null"));
+                        }
+                    }
+                    fields.add("conditions: {" + String.join(", ", conditions) + "}");
+                }
+                if (random.nextBoolean()) {
+                    fields.add("nodeName: node-" + random.nextInt(3));
+                }
+                if (random.nextInt(3) == 0) {
+                    fields.add("zone: " + (random.nextBoolean() ? "a" : "null"));
+                }
+                switch (random.nextInt(40)) {
+                    case 0 -> {
+                        fields.add("hostname: web-" + k);
+                        packable = false;
+                    }
+                    case 1 -> {
+                        fields.add("targetRef: {kind: Pod, name: web-" + k + ", namespace: bench}");
+                        packable = false;
+                    }
+                    case 2 -> {
+                        fields.add("hints: {forZones: [{name: a}]}");
+                        packable = false;
+                    }
+                    case 3 -> {
+                        fields.add("deprecatedTopology: {a: b}");
+                        packable = false;
+                    }
+                    case 4 -> {
+                        fields.add("hostname: null"); // as if absent
+                    }
+                    default -> {
+                    }
+                }
+                Collections.shuffle(fields, random);
+                endpoints.append("- {").append(String.join(", ", fields)).append("}\n");
+            }
+            String document = """
+                    apiVersion: discovery.k8s.io/v1
+                    kind: EndpointSlice
+                    metadata:
+                      name: web-1
+                      namespace: bench
+                      labels: {kubernetes.io/service-name: web}
+                    addressType: %s
+                    ports: [{name: http, port: 8080, protocol: TCP}]
+                    """.formatted(addressType) + (count == 0 && random.nextBoolean() ? "" : "endpoints:" + (count == 0 ? " []\n" : "\n" + endpoints));
+            return new CommonSlice(document, packable);
+        });
+    }
 
     @Provide
     Arbitrary<String> supportedDocuments() {

@@ -135,14 +135,15 @@ class ManifestDirectorySourceTest {
 
     @Test
     void aRewrittenSlicesUnmovedEndpointsAreThePublishedVersionsAndThatVersionIsLeftAsItWas() throws IOException {
+        // Hostnames keep the endpoints fabric8's (a packed slice has no endpoint objects to share).
         String twoEndpoints = """
                 apiVersion: discovery.k8s.io/v1
                 kind: EndpointSlice
                 metadata: {name: web-1, labels: {kubernetes.io/service-name: web}}
                 addressType: IPv4
                 endpoints:
-                - {addresses: [10.0.0.5], conditions: {ready: true}}
-                - {addresses: ["%s"], conditions: {ready: true}}
+                - {addresses: [10.0.0.5], hostname: a, conditions: {ready: true}}
+                - {addresses: ["%s"], hostname: b, conditions: {ready: true}}
                 """;
         write("web.yaml", service("default", "web", 80) + "---\n" + twoEndpoints.formatted("10.0.0.7"));
         start(true);
