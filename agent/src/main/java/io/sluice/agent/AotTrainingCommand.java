@@ -33,9 +33,11 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -48,13 +50,18 @@ import picocli.CommandLine.Option;
  * {@code sluice aot-train} (hidden): a start of the agent that needs no kernel access, for the JVM to record an AOT
  * cache from (JEP 483/514: {@code bin/sluice aot-train} runs it with {@code -XX:AOTCacheOutput}, with the agent's JVM
  * flags and jar, so the agent can use the cache). Where a real start cannot run, an image build (no BPF, no root, no
- * cgroup), this runs what a start loads and executes: the command line and the configuration file, a manifest folder
- * of Services, EndpointSlices, Pods, Namespaces and NetworkPolicies ({@link TrainingManifests}) parsed and watched,
- * the event queue and the writer, the service translation with the persisted id stores and the map codecs
- * ({@link ServiceTranslationReconciler}), the policy engine over the persisted identity store, the metrics and the
+ * cgroup), this runs what a start loads and executes: the command line and the configuration file, the source
+ * ({@code --source}: a manifest folder of Services and EndpointSlices ({@link TrainingManifests}) parsed and watched;
+ * or those objects with Namespaces, Pods, NetworkPolicies and the Node listed and watched through fabric8's client
+ * from an API server on loopback ({@link TrainingApiServer}); then changed), the event queue and the writer, the
+ * service translation with the persisted id stores and the map codecs ({@link ServiceTranslationReconciler}), the policy engine over the persisted identity store, the metrics and the
  * HTTP server on loopback (scraped a few times), and libbpf's open of the bundled BPF objects through FFM (an open
  * parses the ELF and BTF; nothing is loaded or attached). The classes of the kernel paths it cannot run (map writes,
  * the program load and attach) are loaded without being run, so the cache holds them loaded and linked too.
+ *
+ * <p>One cache per source ({@code bin/sluice aot-train} records both; the launcher picks the one of the agent's
+ * source): the JVM loads every class of its cache at start, so a cache trained on both would load the manifest
+ * parse's classes on every API start and the API client's on every manifest start.
  *
  * <p>Everything is made under a temporary folder, removed at the end.
  */
@@ -66,10 +73,34 @@ public final class AotTrainingCommand implements Callable<Integer> {
     /** Packages whose classes are loaded without running (see the class comment): not the other CLI commands. */
     private static final List<String> SKIPPED_PACKAGES = List.of("io/sluice/lab/", "io/sluice/agent/cli/", "io/sluice/agent/demo/");
 
-    @Option(names = "--services", paramLabel = "N", description = "Services in the training folder (default ${DEFAULT-VALUE}).")
+    /** Where the training agent reads its objects from: a manifest folder, or an API server on loopback. */
+    enum Source { MANIFESTS, API }
+
+    /** The training node's Node object, which only the API serves (a manifest folder rarely holds one). */
+    private static final String NODE = """
+            apiVersion: v1
+            kind: Node
+            metadata:
+              name: %s
+              labels:
+                kubernetes.io/hostname: %s
+                kubernetes.io/os: linux
+            status:
+              addresses:
+                - {type: InternalIP, address: 192.0.2.10}
+                - {type: Hostname, address: %s}
+            """.formatted(NODE_NAME, NODE_NAME, NODE_NAME);
+
+    @Option(names = "--source", paramLabel = "SOURCE",
+            description = "What the training agent reads: manifests (a generated folder) or api (the same objects from"
+                    + " a list/watch server on loopback); one cache each, as the launcher picks by the agent's source"
+                    + " (default ${DEFAULT-VALUE}).")
+    Source source = Source.MANIFESTS;
+
+    @Option(names = "--services", paramLabel = "N", description = "Services the training agent reads (default ${DEFAULT-VALUE}).")
     int services = 2000;
 
-    @Option(names = "--changes", paramLabel = "N", description = "Service files rewritten once ready (default ${DEFAULT-VALUE}).")
+    @Option(names = "--changes", paramLabel = "N", description = "Services whose slice changes once ready (default ${DEFAULT-VALUE}).")
     int changes = 200;
 
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long the agent may take to be ready (default ${DEFAULT-VALUE}).")
@@ -79,24 +110,44 @@ public final class AotTrainingCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long started = System.nanoTime();
         Path work = Files.createTempDirectory("sluice-aot-train-");
+        Path manifests = work.resolve("manifests");
+        TrainingApiServer api = null;
         try {
-            Path manifests = work.resolve("manifests");
-            TrainingManifests.write(manifests, services);
-            AgentConfig config = config(work, manifests);
-            AgentDaemon daemon = AgentDaemon.start(config, AotTrainingCommand::kernelFreeReconcilers);
+            String sourceSetting;
+            int objects;
+            if (source == Source.MANIFESTS) {
+                TrainingManifests.write(manifests, services);
+                objects = TrainingManifests.objects(services);
+                sourceSetting = "manifests: %s\nmanifestPollInterval: 500ms".formatted(manifests);
+            } else {
+                List<String> documents = new ArrayList<>(TrainingManifests.files(services, true).values());
+                documents.add(NODE);
+                api = TrainingApiServer.start(documents);
+                objects = api.objects();
+                sourceSetting = "kubeconfig: " + api.kubeconfig(work);
+            }
+            AgentDaemon daemon = AgentDaemon.start(config(work, sourceSetting), AotTrainingCommand::kernelFreeReconcilers);
             try {
                 InetSocketAddress http = daemon.httpAddress();
                 awaitReady(http, started);
-                checkEverythingRead(get(http, "/metrics"));
+                checkEverythingRead(get(http, "/metrics"), objects);
                 for (int i = 0; i < 3; i++) {
                     get(http, "/metrics");
                     get(http, "/healthz");
                 }
+                if (api != null) {
+                    api.awaitWatches(Duration.ofSeconds(30));
+                }
                 for (int s = 0; s < Math.min(changes, services); s++) {
-                    TrainingManifests.change(manifests, s, 1);
+                    if (api != null) {
+                        api.put(TrainingManifests.service(s, 1));
+                    } else {
+                        TrainingManifests.change(manifests, s, 1);
+                    }
                     Thread.sleep(2);
                 }
-                // The watch, the rescan and the writer's flush of the changes; then the scrapes the agent answers all day.
+                awaitChanges(http, services + Math.min(changes, services));
+                // The writer's flush of the changes; then the scrapes the agent answers all day.
                 Thread.sleep(1500);
                 get(http, "/metrics");
                 get(http, "/readyz");
@@ -104,27 +155,32 @@ public final class AotTrainingCommand implements Callable<Integer> {
                 daemon.close();
             }
             int loaded = loadKernelPathClasses();
-            System.out.printf("sluice aot-train: %d Services, %d changes, %d classes loaded without running; %.1f s%n",
-                    services, changes, loaded, (System.nanoTime() - started) / 1e9);
+            System.out.printf("sluice aot-train: %s, %d Services, %d changes, %d classes loaded without running; %.1f s%n",
+                    source.name().toLowerCase(Locale.ROOT), services, changes, loaded, (System.nanoTime() - started) / 1e9);
             return 0;
         } finally {
+            if (api != null) {
+                api.close();
+            }
             deleteRecursively(work);
         }
     }
 
-    /** The configuration a node's file would give, through the agent command's own parsing, for a start in {@code work}. */
-    private static AgentConfig config(Path work, Path manifests) throws IOException {
+    /**
+     * The configuration a node's file would give, with {@code source}'s settings, through the agent command's own
+     * parsing, for a start in {@code work}.
+     */
+    private static AgentConfig config(Path work, String source) throws IOException {
         Path file = work.resolve("config.yaml");
         Files.writeString(file, """
                 # sluice aot-train: a node's configuration, with every path under the training folder
                 nodeName: %s
-                manifests: %s
-                manifestPollInterval: 500ms
+                %s
                 stateDir: %s
                 bpffsPinDir: %s
                 metricsAddress: 127.0.0.1:0
                 nodeAddresses: [192.0.2.10]
-                """.formatted(NODE_NAME, manifests, work.resolve("state"), work.resolve("bpffs")));
+                """.formatted(NODE_NAME, source, work.resolve("state"), work.resolve("bpffs")));
         AgentCommand agent = new AgentCommand();
         new CommandLine(agent).parseArgs("--config", file.toString());
         return agent.config();
@@ -229,10 +285,29 @@ public final class AotTrainingCommand implements Callable<Integer> {
     }
 
     /**
+     * Waits until the agent received {@code sliceEvents} EndpointSlice events (the first list's and the changes'), so
+     * that a training whose watch or rescan broke fails rather than records less than it should.
+     */
+    private void awaitChanges(InetSocketAddress http, int sliceEvents) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + readyTimeoutSeconds * 1_000_000_000L;
+        double received = 0;
+        while (System.nanoTime() < deadline) {
+            received = get(http, "/metrics").lines().filter(l -> l.startsWith("sluice_events_received_total{kind=\"EndpointSlice\"}"))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            if (received >= sliceEvents) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the training agent received " + (long) received + " EndpointSlice events, not the "
+                + sliceEvents + " of the first list and the changes, within " + readyTimeoutSeconds + " s");
+    }
+
+    /**
      * Fails unless the store holds every generated object and none was refused: a training folder the agent reads
      * only in part would train a part of the start, silently.
      */
-    private void checkEverythingRead(String metrics) {
+    private void checkEverythingRead(String metrics, int objects) {
         double stored = 0;
         for (String line : metrics.lines().toList()) {
             String[] sample = line.split(" ");
@@ -242,9 +317,9 @@ public final class AotTrainingCommand implements Callable<Integer> {
                 throw new IllegalStateException("the training agent refused generated objects: " + line);
             }
         }
-        if (stored != TrainingManifests.objects(services)) {
+        if (stored != objects) {
             throw new IllegalStateException("the training agent's store holds " + (long) stored + " objects, not the "
-                    + TrainingManifests.objects(services) + " generated (see its log for the manifest problems)");
+                    + objects + " generated (see its log for the problems)");
         }
     }
 

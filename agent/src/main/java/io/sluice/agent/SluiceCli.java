@@ -45,7 +45,9 @@ public final class SluiceCli {
         }
         if (args.length > 0 && args[0].equals("aot-train")) {
             // The training start (bin/sluice aot-train) loads what the agent's start loads: the same small tree.
-            return new CommandLine(new AgentOnly()).addSubcommand("aot-train", new AotTrainingCommand());
+            // --source takes manifests and api as the launcher spells them.
+            return new CommandLine(new AgentOnly()).addSubcommand("aot-train", new AotTrainingCommand())
+                    .setCaseInsensitiveEnumValuesAllowed(true);
         }
         return new CommandLine(new SluiceCli()).addSubcommand("agent", agentCommand());
     }

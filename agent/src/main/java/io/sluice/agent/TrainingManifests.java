@@ -5,11 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * The manifest folder {@code sluice aot-train} starts its agent on: Namespaces, Pods, NetworkPolicies and Services
- * with their EndpointSlices, in the shapes a node reads (block and flow style, one Service and its slice a file, as
- * the scale benchmark writes them, and files of many documents), so every parse and bind path runs often.
+ * The objects {@code sluice aot-train} starts its agent on: Services with their EndpointSlices, and for the API
+ * training also Namespaces, Pods and NetworkPolicies, in the shapes a node reads (block and flow style, one Service
+ * and its slice a file, as the scale benchmark writes them, and files of many documents), so every parse and bind
+ * path runs often.
  */
 final class TrainingManifests {
     static final String NAMESPACE = "aot-training";
@@ -20,118 +23,141 @@ final class TrainingManifests {
     private TrainingManifests() {
     }
 
-    /** Writes {@code services} Services with {@value #ENDPOINTS} endpoints each, and the policy objects, into {@code dir}. */
+    /**
+     * Writes {@code services} Services with {@value #ENDPOINTS} endpoints each into {@code dir}, one file each: what a
+     * manifest folder at scale holds (the scale benchmark's, a node's static Services). The policy objects are the API
+     * training's: on a manifest start they would put the Pod model's whole class graph (Jackson's binders of
+     * containers, volumes, probes, ...) into a cache whose every class the JVM loads at start.
+     */
     static void write(Path dir, int services) {
         try {
             Files.createDirectories(dir);
-            StringBuilder namespaces = new StringBuilder();
-            for (int n = 0; n < NAMESPACES; n++) {
-                namespaces.append("""
-                        apiVersion: v1
-                        kind: Namespace
-                        metadata:
-                          name: %s
-                          labels:
-                            kubernetes.io/metadata.name: %s
-                            team: team-%d
-                        ---
-                        """.formatted(namespace(n), namespace(n), n % 2));
-            }
-            Files.writeString(dir.resolve("00-namespaces.yaml"), namespaces);
-            StringBuilder pods = new StringBuilder();
-            for (int p = 0; p < PODS; p++) {
-                pods.append("""
-                        apiVersion: v1
-                        kind: Pod
-                        metadata:
-                          name: web-%d
-                          namespace: %s
-                          labels:
-                            app: web
-                            pod: web-%d
-                        spec:
-                          nodeName: %s
-                          containers:
-                            - name: web
-                              image: registry.k8s.io/e2e-test-images/agnhost:2.47
-                              ports:
-                                - name: http
-                                  containerPort: 8080
-                                  protocol: TCP
-                                - name: dns
-                                  containerPort: 53
-                                  protocol: UDP
-                        status:
-                          phase: Running
-                          podIP: 10.128.%d.%d
-                          podIPs:
-                            - ip: 10.128.%d.%d
-                        ---
-                        """.formatted(p, namespace(p), p, p % 2 == 0 ? AotTrainingCommand.NODE_NAME : "other-node",
-                        p / 250, p % 250 + 1, p / 250, p % 250 + 1));
-            }
-            Files.writeString(dir.resolve("10-pods.yaml"), pods);
-            StringBuilder policies = new StringBuilder();
-            for (int n = 0; n < NAMESPACES; n++) {
-                policies.append("""
-                        apiVersion: networking.k8s.io/v1
-                        kind: NetworkPolicy
-                        metadata:
-                          name: default-deny
-                          namespace: %s
-                        spec:
-                          podSelector: {}
-                          policyTypes: [Ingress, Egress]
-                        ---
-                        apiVersion: networking.k8s.io/v1
-                        kind: NetworkPolicy
-                        metadata:
-                          name: web-from-team
-                          namespace: %s
-                        spec:
-                          podSelector:
-                            matchLabels:
-                              app: web
-                          policyTypes:
-                            - Ingress
-                            - Egress
-                          ingress:
-                            - from:
-                                - namespaceSelector:
-                                    matchLabels:
-                                      team: team-%d
-                                  podSelector:
-                                    matchExpressions:
-                                      - {key: app, operator: In, values: [web, api]}
-                                - ipBlock:
-                                    cidr: 10.0.0.0/8
-                                    except: [10.96.0.0/12]
-                              ports:
-                                - protocol: TCP
-                                  port: http
-                                - protocol: TCP
-                                  port: 9000
-                                  endPort: 9100
-                          egress:
-                            - to:
-                                - podSelector: {}
-                              ports:
-                                - {protocol: UDP, port: 53}
-                        ---
-                        """.formatted(namespace(n), namespace(n), n % 2));
-            }
-            Files.writeString(dir.resolve("20-networkpolicies.yaml"), policies);
-            for (int s = 0; s < services; s++) {
-                Files.writeString(dir.resolve(serviceFile(s)), service(s, 0));
+            for (Map.Entry<String, String> file : files(services, false).entrySet()) {
+                Files.writeString(dir.resolve(file.getKey()), file.getValue());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing the training manifests under " + dir, e);
         }
     }
 
+    /**
+     * The training objects as YAML files, by name: {@code services} Services and their EndpointSlices, with
+     * {@code policyObjects} also Namespaces, Pods (half of them on the training node) and NetworkPolicies first.
+     */
+    static Map<String, String> files(int services, boolean policyObjects) {
+        Map<String, String> files = new LinkedHashMap<>();
+        if (policyObjects) {
+            policyFiles(files);
+        }
+        for (int s = 0; s < services; s++) {
+            files.put(serviceFile(s), service(s, 0));
+        }
+        return files;
+    }
+
+    private static void policyFiles(Map<String, String> files) {
+        StringBuilder namespaces = new StringBuilder();
+        for (int n = 0; n < NAMESPACES; n++) {
+            namespaces.append("""
+                    apiVersion: v1
+                    kind: Namespace
+                    metadata:
+                      name: %s
+                      labels:
+                        kubernetes.io/metadata.name: %s
+                        team: team-%d
+                    ---
+                    """.formatted(namespace(n), namespace(n), n % 2));
+        }
+        files.put("00-namespaces.yaml", namespaces.toString());
+        StringBuilder pods = new StringBuilder();
+        for (int p = 0; p < PODS; p++) {
+            pods.append("""
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: web-%d
+                      namespace: %s
+                      labels:
+                        app: web
+                        pod: web-%d
+                    spec:
+                      nodeName: %s
+                      containers:
+                        - name: web
+                          image: registry.k8s.io/e2e-test-images/agnhost:2.47
+                          ports:
+                            - name: http
+                              containerPort: 8080
+                              protocol: TCP
+                            - name: dns
+                              containerPort: 53
+                              protocol: UDP
+                    status:
+                      phase: Running
+                      podIP: 10.128.%d.%d
+                      podIPs:
+                        - ip: 10.128.%d.%d
+                    ---
+                    """.formatted(p, namespace(p), p, p % 2 == 0 ? AotTrainingCommand.NODE_NAME : "other-node",
+                    p / 250, p % 250 + 1, p / 250, p % 250 + 1));
+        }
+        files.put("10-pods.yaml", pods.toString());
+        StringBuilder policies = new StringBuilder();
+        for (int n = 0; n < NAMESPACES; n++) {
+            policies.append("""
+                    apiVersion: networking.k8s.io/v1
+                    kind: NetworkPolicy
+                    metadata:
+                      name: default-deny
+                      namespace: %s
+                    spec:
+                      podSelector: {}
+                      policyTypes: [Ingress, Egress]
+                    ---
+                    apiVersion: networking.k8s.io/v1
+                    kind: NetworkPolicy
+                    metadata:
+                      name: web-from-team
+                      namespace: %s
+                    spec:
+                      podSelector:
+                        matchLabels:
+                          app: web
+                      policyTypes:
+                        - Ingress
+                        - Egress
+                      ingress:
+                        - from:
+                            - namespaceSelector:
+                                matchLabels:
+                                  team: team-%d
+                              podSelector:
+                                matchExpressions:
+                                  - {key: app, operator: In, values: [web, api]}
+                            - ipBlock:
+                                cidr: 10.0.0.0/8
+                                except: [10.96.0.0/12]
+                          ports:
+                            - protocol: TCP
+                              port: http
+                            - protocol: TCP
+                              port: 9000
+                              endPort: 9100
+                      egress:
+                        - to:
+                            - podSelector: {}
+                          ports:
+                            - {protocol: UDP, port: 53}
+                    ---
+                    """.formatted(namespace(n), namespace(n), n % 2));
+        }
+        files.put("20-networkpolicies.yaml", policies.toString());
+    }
+
     /** How many objects {@link #write} writes for {@code services} Services. */
     static int objects(int services) {
-        return 2 * services + PODS + NAMESPACES + 2 * NAMESPACES;
+        return 2 * services;
     }
 
     /** Moves endpoint {@code generation % ENDPOINTS} of Service {@code s} to a new address, as a deployment's rollout would. */
@@ -158,7 +184,7 @@ final class TrainingManifests {
      * Service {@code s} and its EndpointSlice: every third in block style with named ports, NodePort or session
      * affinity and a Maglev annotation now and then, the others in the scale benchmark's flow style.
      */
-    private static String service(int s, int generation) {
+    static String service(int s, int generation) {
         String clusterIp = "10.96.%d.%d".formatted(s / 250, s % 250 + 1);
         StringBuilder sb = new StringBuilder();
         if (s % 3 == 0) {
