@@ -8,11 +8,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -45,7 +43,11 @@ public final class Store {
 
     private final EnumMap<ResourceKind, Map<String, Map<String, Entry>>> byKind = new EnumMap<>(ResourceKind.class);
     private final int[] liveObjects = new int[ResourceKind.values().length];
-    private final Map<String, Map<String, Set<Entry>>> slicesByService = new HashMap<>();
+    /**
+     * Per namespace and Service, its slices' entries: an immutable list, replaced when a slice comes or goes (a
+     * Service has one slice or a few; a {@code LinkedHashSet} per Service was five objects and 200 bytes).
+     */
+    private final Map<String, Map<String, List<Entry>>> slicesByService = new HashMap<>();
 
     Store() {
         for (ResourceKind kind : ResourceKind.values()) {
@@ -93,7 +95,7 @@ public final class Store {
      * particular order: whoever builds a table from them sorts by a node-independent key.
      */
     public List<EndpointSlice> endpointSlicesOf(String namespace, String serviceName) {
-        Set<Entry> slices = slicesByService.getOrDefault(namespace, Map.of()).get(serviceName);
+        List<Entry> slices = slicesByService.getOrDefault(namespace, Map.of()).get(serviceName);
         if (slices == null) {
             return List.of();
         }
@@ -191,21 +193,39 @@ public final class Store {
         }
         String ns = e.key.namespace();
         if (e.indexedService != null) {
-            Map<String, Set<Entry>> services = slicesByService.get(ns);
-            Set<Entry> set = services.get(e.indexedService);
-            set.remove(e);
-            if (set.isEmpty()) {
+            Map<String, List<Entry>> services = slicesByService.get(ns);
+            List<Entry> others = without(services.get(e.indexedService), e);
+            if (others.isEmpty()) {
                 services.remove(e.indexedService);
                 if (services.isEmpty()) {
                     slicesByService.remove(ns);
                 }
+            } else {
+                services.put(e.indexedService, others);
             }
         }
         if (service != null) {
-            slicesByService.computeIfAbsent(ns, n -> new HashMap<>())
-                    .computeIfAbsent(service, s -> new LinkedHashSet<>()).add(e);
+            slicesByService.computeIfAbsent(ns, n -> new HashMap<>()).merge(service, List.of(e), Store::with);
         }
         e.indexedService = service;
+    }
+
+    /** {@code entries} and then {@code added} (one entry), as a new immutable list. */
+    private static List<Entry> with(List<Entry> entries, List<Entry> added) {
+        Entry[] all = entries.toArray(new Entry[entries.size() + 1]);
+        all[entries.size()] = added.getFirst();
+        return List.of(all);
+    }
+
+    /** {@code entries} without {@code e} (an entry is indexed once), as a new immutable list. */
+    private static List<Entry> without(List<Entry> entries, Entry e) {
+        List<Entry> others = new ArrayList<>(entries.size());
+        for (Entry other : entries) {
+            if (other != e) {
+                others.add(other);
+            }
+        }
+        return List.copyOf(others);
     }
 
     private static String serviceNameOf(HasMetadata slice) {
