@@ -35,7 +35,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.sluice.servicelb.PackedEndpointSlice;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,10 +91,11 @@ final class CompactServiceBinder {
 
     /** The Service or EndpointSlice of {@code document}, compact, or null when it is not this binder's to bind. */
     static HasMetadata bind(String document) {
-        if (!LibYaml.available() || !ManifestDocumentBinder.libYamlReadsAlike(document)) {
+        byte[] utf8 = LibYaml.available() ? ManifestDocumentBinder.libYamlInput(document) : null;
+        if (utf8 == null) {
             return null;
         }
-        try (LibYamlEvents events = new LibYamlEvents(document.getBytes(StandardCharsets.UTF_8))) {
+        try (LibYamlEvents events = new LibYamlEvents(utf8)) {
             return new CompactServiceBinder(events).document();
         } catch (RuntimeException notMine) {
             return null; // the usual path reads it and reports any problem

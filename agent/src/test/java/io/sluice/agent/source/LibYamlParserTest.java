@@ -16,6 +16,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.statistics.StatisticsCollector;
@@ -176,6 +177,41 @@ class LibYamlParserTest {
                     .isEqualTo(outcome(new ManifestDocumentBinder(false), document));
         }
         assertThat(ManifestDocumentBinder.libYamlReadsAlike("a: b\n")).isTrue();
+    }
+
+    /**
+     * The check on the UTF-8 bytes LibYAML is given finds exactly the texts that hold one of the characters only
+     * snakeyaml-engine decides, whatever surrounds them: other characters whose encodings share their bytes (U+0105 ends
+     * in {@code 85}, U+2027 starts as U+2028, U+FEFE as the byte-order mark) are no reason.
+     */
+    @Property(tries = 1000)
+    void libYamlIsGivenExactlyTheTextsWithoutCharactersSnakeyamlDecides(@ForAll("textsNearDecidingCharacters") String text) {
+        boolean holdsOne = text.chars().anyMatch(c -> ManifestDocumentBinder.SNAKEYAML_DECIDES.indexOf(c) >= 0);
+        assertThat(ManifestDocumentBinder.libYamlReadsAlike(text)).as(text).isEqualTo(!holdsOne);
+        byte[] given = ManifestDocumentBinder.libYamlInput(text);
+        if (!holdsOne) {
+            assertThat(given).isEqualTo(utf8(text));
+        }
+    }
+
+    @Provide
+    Arbitrary<String> textsNearDecidingCharacters() {
+        Arbitrary<Character> deciding = Arbitraries.of(ManifestDocumentBinder.SNAKEYAML_DECIDES.chars()
+                .mapToObj(c -> (char) c).toList());
+        Arbitrary<Character> lookalikes = Arbitraries.of('\u0105', '\u00c2', '\u2027', '\u202a', '\u2080', '\ufefe',
+                '\ufdff', '\u0c85', '\u00a8', '\u00e2', '\u00ef', '\u00bb', '\u00bf');
+        Arbitrary<Character> plain = Arbitraries.chars().ascii().filter(c -> ManifestDocumentBinder.SNAKEYAML_DECIDES.indexOf(c) < 0);
+        // No surrogates: a file's text never holds a lone one (see loneSurrogatesAreLeftToSnakeyaml).
+        Arbitrary<Character> any = Arbitraries.chars().filter(c -> !Character.isSurrogate(c));
+        return Arbitraries.frequencyOf(Tuple.of(1, deciding), Tuple.of(6, lookalikes), Tuple.of(20, plain), Tuple.of(3, any))
+                .list().ofMaxSize(40).map(cs -> cs.stream().map(String::valueOf).reduce("", String::concat));
+    }
+
+    /** UTF-8 has no lone surrogate (Java writes '?' for it): such a text is snakeyaml-engine's to read as it is. */
+    @Example
+    void loneSurrogatesAreLeftToSnakeyaml() {
+        assertThat(ManifestDocumentBinder.libYamlReadsAlike("a: b\ud800\n")).isFalse();
+        assertThat(ManifestDocumentBinder.libYamlReadsAlike("a: \ud83d\ude00\n")).isTrue();
     }
 
     /** The tree {@code binder} reads from {@code document}, or its error, as text. */
