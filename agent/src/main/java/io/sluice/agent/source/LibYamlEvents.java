@@ -21,6 +21,8 @@ final class LibYamlEvents implements AutoCloseable {
     private final MemorySegment parser;
     private final MemorySegment event;
     private boolean holdsEvent;
+    /** The current event's type, while {@link #holdsEvent}. */
+    private int type;
     private boolean freed;
     private byte[] scratch = new byte[64];
 
@@ -52,7 +54,8 @@ final class LibYamlEvents implements AutoCloseable {
                 throw new LibYamlParser.LibYamlException("libyaml: not valid YAML");
             }
             holdsEvent = true;
-            return event.get(JAVA_INT, LibYamlParser.EVENT_TYPE);
+            type = event.get(JAVA_INT, LibYamlParser.EVENT_TYPE);
+            return type;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -86,8 +89,26 @@ final class LibYamlEvents implements AutoCloseable {
     private void release() throws Throwable {
         if (holdsEvent) {
             holdsEvent = false;
-            LibYaml.EVENT_DELETE.invokeExact(event);
+            if (ownsMemory(type, event)) {
+                LibYaml.EVENT_DELETE.invokeExact(event);
+            }
         }
+    }
+
+    /**
+     * Whether {@code event}, of type {@code type}, holds memory of LibYAML's that {@code yaml_event_delete} frees: a
+     * scalar (its text), an alias, a document start, a collection start with an anchor or a tag. A collection's end, a
+     * stream's start or end and a document's end hold none, and {@code yaml_parser_parse} clears the event it fills:
+     * no downcall for them (about a third of a manifest's events).
+     */
+    static boolean ownsMemory(int type, MemorySegment event) {
+        return switch (type) {
+            case LibYamlParser.MAPPING_START, LibYamlParser.SEQUENCE_START -> event.get(JAVA_LONG, LibYamlParser.EVENT_ANCHOR) != 0
+                    || event.get(JAVA_LONG, LibYamlParser.EVENT_TAG) != 0;
+            case LibYamlParser.MAPPING_END, LibYamlParser.SEQUENCE_END, LibYamlParser.STREAM_START,
+                 LibYamlParser.STREAM_END, LibYamlParser.DOCUMENT_END -> false;
+            default -> true;
+        };
     }
 
     @Override

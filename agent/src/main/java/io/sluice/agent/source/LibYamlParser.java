@@ -181,10 +181,13 @@ final class LibYamlParser extends YAMLParser {
                 long problem = parser.get(JAVA_LONG, PARSER_PROBLEM);
                 throw new LibYamlException(problem == 0 ? "libyaml: not valid YAML" : "libyaml: " + cString(problem));
             }
+            int type = event.get(JAVA_INT, EVENT_TYPE);
             try {
-                return toEvent();
+                return toEvent(type);
             } finally {
-                LibYaml.EVENT_DELETE.invokeExact(event);
+                if (LibYamlEvents.ownsMemory(type, event)) {
+                    LibYaml.EVENT_DELETE.invokeExact(event);
+                }
             }
         } catch (RuntimeException | Error e) {
             throw e;
@@ -194,8 +197,8 @@ final class LibYamlParser extends YAMLParser {
     }
 
     /** The snakeyaml-engine event for LibYAML's current one, as snakeyaml-engine's own parser would make it. */
-    private Event toEvent() {
-        return switch (event.get(JAVA_INT, EVENT_TYPE)) {
+    private Event toEvent(int type) {
+        return switch (type) {
             case STREAM_START -> STREAM_START_EVENT;
             case STREAM_END -> STREAM_END_EVENT;
             case DOCUMENT_START -> new DocumentStartEvent(event.get(JAVA_INT, DOCUMENT_START_IMPLICIT) == 0,
@@ -219,7 +222,7 @@ final class LibYamlParser extends YAMLParser {
                 yield new MappingStartEvent(anchor(), tag, tag.isEmpty(), flowStyle(), NO_MARK, NO_MARK);
             }
             case MAPPING_END -> MAPPING_END_EVENT;
-            default -> throw new LibYamlException("libyaml: unexpected event " + event.get(JAVA_INT, EVENT_TYPE));
+            default -> throw new LibYamlException("libyaml: unexpected event " + type);
         };
     }
 
