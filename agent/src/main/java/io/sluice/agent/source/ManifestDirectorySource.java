@@ -741,8 +741,9 @@ public final class ManifestDirectorySource implements ResourceSource {
         if (contentLine < 0) {
             return null; // an empty document
         }
-        long hash = DocumentIndex.hash(text, from, to, 0);
-        long check = DocumentIndex.hash(text, from, to, 1);
+        long[] hashes = DocumentIndex.hashes(text, from, to);
+        long hash = hashes[0];
+        long check = hashes[1];
         long[] before = previous == null ? null : previous.documents();
         int same = DocumentIndex.find(before, hash, check, documents.size());
         documents.add(hash, check, firstLine, out.size());
