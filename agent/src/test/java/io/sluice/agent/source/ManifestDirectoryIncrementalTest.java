@@ -271,6 +271,38 @@ class ManifestDirectoryIncrementalTest {
                 .list().ofMinSize(1).ofMaxSize(25);
     }
 
+    @Test
+    void eachKindsSnapshotHoldsThePublishedObjectsOfThatKindWhicheverKindIsAskedForFirst(@TempDir Path dir)
+            throws IOException {
+        String namespace = """
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: team
+                """;
+        write(dir, "a.yaml", service("web", 80) + "---\n" + namespace);
+        write(dir, "b.yaml", service("api", 80));
+        Driven driven = new Driven(dir);
+        driven.scan(Set.of(), true);
+        assertThat(names(driven.source.snapshot(ResourceKind.NAMESPACE))).containsExactly("team");
+        assertThat(portsOf(driven.source.snapshot(ResourceKind.SERVICE))).isEqualTo(Map.of("api", 80, "web", 80));
+        assertThat(driven.source.snapshot(ResourceKind.POD)).isEmpty();
+
+        write(dir, "b.yaml", service("api", 81));
+        driven.scan(Set.of(dir.resolve("b.yaml")), false);
+        assertThat(portsOf(driven.source.snapshot(ResourceKind.SERVICE))).isEqualTo(Map.of("api", 81, "web", 80));
+        assertThat(names(driven.source.snapshot(ResourceKind.NAMESPACE))).containsExactly("team");
+
+        Files.delete(dir.resolve("a.yaml"));
+        driven.scan(Set.of(dir.resolve("a.yaml")), false);
+        assertThat(driven.source.snapshot(ResourceKind.NAMESPACE)).isEmpty();
+        assertThat(portsOf(driven.source.snapshot(ResourceKind.SERVICE))).isEqualTo(Map.of("api", 81));
+    }
+
+    private static List<String> names(java.util.Collection<? extends HasMetadata> objects) {
+        return objects.stream().map(o -> o.getMetadata().getName()).toList();
+    }
+
     @Property(tries = 60)
     void anySequenceOfWritesAndDeletesEndsWhereAFreshFullScanStarts(@ForAll("steps") List<Step> steps)
             throws IOException {
