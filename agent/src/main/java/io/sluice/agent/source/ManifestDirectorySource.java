@@ -704,11 +704,18 @@ public final class ManifestDirectorySource implements ResourceSource {
         int length = text.length();
         int docFrom = 0;
         int docLine = 1;
+        // The next line feed and carriage return at or after the line's start (-1: none left), each found with one
+        // search over the text: two charAt calls per character were a thirtieth of a parse thread's CPU.
+        int nextLf = text.indexOf('\n');
+        int nextCr = text.indexOf('\r');
         for (int at = 0, line = 1; ; line++) {
-            int lineEnd = at;
-            while (lineEnd < length && text.charAt(lineEnd) != '\n' && text.charAt(lineEnd) != '\r') {
-                lineEnd++;
+            if (nextLf >= 0 && nextLf < at) {
+                nextLf = text.indexOf('\n', at);
             }
+            if (nextCr >= 0 && nextCr < at) {
+                nextCr = text.indexOf('\r', at);
+            }
+            int lineEnd = nextLf < 0 ? (nextCr < 0 ? length : nextCr) : (nextCr < 0 ? nextLf : Math.min(nextLf, nextCr));
             boolean separator = isDocumentSeparator(text, at, lineEnd);
             boolean last = lineEnd >= length;
             if (separator || last) {
@@ -817,7 +824,8 @@ public final class ManifestDirectorySource implements ResourceSource {
 
     /** Whether the line {@code text[from, to)} starts a new YAML document ({@code ---}, alone or before content). */
     private static boolean isDocumentSeparator(String text, int from, int to) {
-        return to - from >= 3 && text.startsWith("---", from) && (to - from == 3 || Character.isWhitespace(text.charAt(from + 3)));
+        return to - from >= 3 && text.charAt(from) == '-' && text.startsWith("---", from)
+                && (to - from == 3 || Character.isWhitespace(text.charAt(from + 3)));
     }
 
     /**

@@ -31,6 +31,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -301,6 +302,87 @@ class ManifestDirectoryIncrementalTest {
 
     private static List<String> names(java.util.Collection<? extends HasMetadata> objects) {
         return objects.stream().map(o -> o.getMetadata().getName()).toList();
+    }
+
+    /**
+     * A file's documents are split at their separators and counted in lines alike whatever ends its lines (LF, CRLF, a
+     * lone CR, mixed): each Service is read, and a document's problem is reported at its first line of content.
+     */
+    @Property(tries = 100)
+    void documentsAndTheirLinesAreFoundWhateverEndsTheLines(@ForAll @IntRange(min = 1, max = 5) int services,
+                                                            @ForAll @IntRange(min = 0, max = 5) int anonymousAt,
+                                                            @ForAll("lineEnds") List<String> lineEnds) throws IOException {
+        Path folder = Files.createTempDirectory("sluice-manifests-");
+        try {
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < services; i++) {
+                if (i > 0) {
+                    lines.add("---");
+                }
+                lines.addAll(List.of(service("s" + i, 80 + i).split("\n")));
+            }
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < lines.size(); i++) {
+                text.append(lines.get(i)).append(lineEnds.get(i % lineEnds.size()));
+            }
+            write(folder, "all.yaml", text.toString());
+            Driven driven = new Driven(folder);
+            driven.scan(Set.of(), true);
+            Map<String, Integer> expected = new TreeMap<>();
+            for (int i = 0; i < services; i++) {
+                expected.put("s" + i, 80 + i);
+            }
+            assertThat(driven.source.problems()).isEmpty();
+            assertThat(portsOf(driven.source.snapshot(ResourceKind.SERVICE))).isEqualTo(expected);
+
+            // The same with a nameless Namespace (a problem) as document anonymousAt (at most the last).
+            int at = Math.min(anonymousAt, services);
+            List<String> withProblem = new ArrayList<>(lines);
+            List<String> anonymous = List.of("# no name", "apiVersion: v1", "kind: Namespace", "metadata:", "  labels: {a: b}");
+            int insertAt;
+            if (at == services) {
+                insertAt = withProblem.size();
+                withProblem.add("---");
+                withProblem.addAll(anonymous);
+            } else {
+                insertAt = at == 0 ? 0 : indexOfNth(withProblem, "---", at) + 1;
+                withProblem.addAll(insertAt, anonymous);
+                withProblem.add(insertAt + anonymous.size(), "---");
+            }
+            // The problem is reported at the Namespace's first line after its comment (lines count from 1).
+            int contentLine = withProblem.subList(insertAt, withProblem.size()).indexOf("apiVersion: v1") + insertAt + 1;
+            StringBuilder broken = new StringBuilder();
+            for (int i = 0; i < withProblem.size(); i++) {
+                broken.append(withProblem.get(i)).append(lineEnds.get(i % lineEnds.size()));
+            }
+            write(folder, "all.yaml", broken.toString());
+            driven.scan(Set.of(folder.resolve("all.yaml")), false);
+            assertThat(driven.source.problems()).singleElement().satisfies(p -> {
+                assertThat(p.line()).as(broken.toString()).isEqualTo(contentLine);
+                assertThat(p.reason()).isEqualTo("Namespace has no metadata.name");
+            });
+        } finally {
+            try (Stream<Path> files = Files.walk(folder)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** The index of the {@code n}th (1-based) {@code line} in {@code lines}. */
+    private static int indexOfNth(List<String> lines, String line, int n) {
+        for (int i = 0, seen = 0; i < lines.size(); i++) {
+            if (lines.get(i).equals(line) && ++seen == n) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("fewer than " + n + " lines " + line);
+    }
+
+    @Provide
+    Arbitrary<List<String>> lineEnds() {
+        return Arbitraries.of("\n", "\r\n", "\r").list().ofMinSize(1).ofMaxSize(4);
     }
 
     @Property(tries = 60)
