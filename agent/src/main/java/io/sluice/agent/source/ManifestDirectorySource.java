@@ -497,11 +497,13 @@ public final class ManifestDirectorySource implements ResourceSource {
      */
     private void scan(Map<Path, Long> touched, boolean full, boolean rereadRacy, long scanNanos) {
         long wallMillis = System.currentTimeMillis(); // before any attribute is read: see FileState.racy
+        // The manifest files by name; whether each is a regular file comes with the attributes read below (one stat
+        // per file: a stat for the name filter and another for the attributes were 20,000 before a first parse).
         List<Path> paths;
         Set<Path> gone = new HashSet<>();
         if (full) {
             try (Stream<Path> listing = Files.list(directory)) {
-                paths = listing.filter(ManifestDirectorySource::isManifestFile).sorted().toList();
+                paths = listing.filter(path -> isManifestName(path.getFileName())).sorted().toList();
             } catch (IOException e) {
                 // The directory is gone or unreadable: keep what was applied rather than delete every object.
                 LOG.warn("cannot list {}: {}; keeping the objects read so far", directory, e.toString());
@@ -509,12 +511,10 @@ public final class ManifestDirectorySource implements ResourceSource {
                 scans++;
                 return;
             }
-            gone.addAll(files.keySet());
-            paths.forEach(gone::remove);
         } else {
             List<Path> present = new ArrayList<>();
             for (Path path : touched.keySet()) {
-                if (isManifestFile(path)) {
+                if (isManifestName(path.getFileName())) {
                     present.add(path);
                 } else if (files.containsKey(path)) {
                     gone.add(path);
@@ -523,6 +523,7 @@ public final class ManifestDirectorySource implements ResourceSource {
             present.sort(null);
             paths = present;
         }
+        Set<Path> regular = full ? new HashSet<>() : null;
         List<Path> changed = new ArrayList<>();
         List<BasicFileAttributes> changedAttrs = new ArrayList<>();
         for (Path path : paths) {
@@ -530,7 +531,16 @@ public final class ManifestDirectorySource implements ResourceSource {
             try {
                 attrs = Files.readAttributes(path, BasicFileAttributes.class);
             } catch (IOException e) {
-                continue; // deleted between list and read: the next scan sees it gone
+                attrs = null; // deleted since the listing or the notification
+            }
+            if (attrs == null || !attrs.isRegularFile()) {
+                if (!full && files.containsKey(path)) {
+                    gone.add(path);
+                }
+                continue;
+            }
+            if (full) {
+                regular.add(path);
             }
             FileState previous = files.get(path);
             if (previous != null && !(rereadRacy && previous.racy()) && !touched.containsKey(path)
@@ -539,6 +549,13 @@ public final class ManifestDirectorySource implements ResourceSource {
             }
             changed.add(path);
             changedAttrs.add(attrs);
+        }
+        if (full) {
+            for (Path path : files.keySet()) {
+                if (!regular.contains(path)) {
+                    gone.add(path);
+                }
+            }
         }
         long[] noticed = new long[changed.size()];
         for (int i = 0; i < noticed.length; i++) {
@@ -664,10 +681,6 @@ public final class ManifestDirectorySource implements ResourceSource {
     private static boolean precedes(Parsed a, Parsed b) {
         int byFile = a.file().compareTo(b.file());
         return byFile < 0 || (byFile == 0 && a.line() <= b.line());
-    }
-
-    private static boolean isManifestFile(Path path) {
-        return isManifestName(path.getFileName()) && Files.isRegularFile(path);
     }
 
     /** Whether a file of this name is read (whatever it is): not hidden, named *.yaml, *.yml or *.json. */

@@ -304,6 +304,31 @@ class ManifestDirectoryIncrementalTest {
         return objects.stream().map(o -> o.getMetadata().getName()).toList();
     }
 
+    @Test
+    void onlyRegularFilesAreReadAndAManifestThatStopsBeingOneIsDeleted(@TempDir Path dir) throws IOException {
+        Files.createDirectory(dir.resolve("folder.yaml"));
+        Files.createSymbolicLink(dir.resolve("dangling.yaml"), dir.resolve("nowhere.yaml"));
+        write(dir, "web.yaml", service("web", 80));
+        write(dir, "api.yaml", service("api", 80));
+        Driven driven = new Driven(dir);
+        driven.scan(Set.of(), true);
+        assertThat(driven.source.problems()).isEmpty();
+        assertThat(portsOf(driven.source.snapshot(ResourceKind.SERVICE))).isEqualTo(Map.of("api", 80, "web", 80));
+
+        Files.delete(dir.resolve("web.yaml"));
+        Files.createDirectory(dir.resolve("web.yaml"));
+        driven.scan(Set.of(dir.resolve("web.yaml")), false);
+        assertThat(portsOf(driven.source.snapshot(ResourceKind.SERVICE))).as("a notified file that became a folder")
+                .isEqualTo(Map.of("api", 80));
+
+        Files.delete(dir.resolve("api.yaml"));
+        Files.createSymbolicLink(dir.resolve("api.yaml"), dir.resolve("nowhere.yaml"));
+        driven.scan(Set.of(), true);
+        assertThat(driven.source.snapshot(ResourceKind.SERVICE)).as("a file that became a dangling link, found by a full scan")
+                .isEmpty();
+        assertThat(driven.writer.store().list(ResourceKind.SERVICE)).isEmpty();
+    }
+
     /**
      * A file's documents are split at their separators and counted in lines alike whatever ends its lines (LF, CRLF, a
      * lone CR, mixed): each Service is read, and a document's problem is reported at its first line of content.
