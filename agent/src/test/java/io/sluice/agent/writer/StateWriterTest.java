@@ -92,6 +92,29 @@ class StateWriterTest {
         assertThat(writer.status().ready()).isTrue();
     }
 
+    /**
+     * The backoff's spins call the duty cycle thousands of times a second between events: an idle cycle allocates
+     * nothing, or the spins alone would fill the 4 MB young generation and add pauses to the churn's latency.
+     */
+    @Test
+    void anIdleDutyCycleAllocatesNothing() {
+        StateWriter writer = writer(4096, reconciler, new BackgroundReconciler());
+        source.setSynced(true);
+        source.put(service("default", "web", "1", 80));
+        while (writer.doWork() > 0) {
+            // sync, flush, publish the status
+        }
+        assertThat(writer.status().ready()).isTrue();
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 10_000; i++) {
+            writer.doWork();
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(allocated).as("bytes allocated by 10,000 idle duty cycles").isLessThan(10_000);
+    }
+
     @Test
     void aThousandUpdatesOfOneKeyBeforeTheWriterRunsAreProcessedOnceWithTheLastVersion() {
         StateWriter writer = writer();
