@@ -698,7 +698,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     }
 
     private int pruneUnclaimed() {
-        Set<Lb4Key> claimed = new HashSet<>();
+        Set<Lb4Key> claimed = HashSet.newHashSet(programmed.size()); // sized: no rehash of 10,000 keys as it grows
         frontendsOf.values().forEach(claimed::addAll);
         List<Map.Entry<ServiceKey, Lb4Key>> unclaimed = new ArrayList<>();
         for (Lb4Key key : programmed.keySet()) {
@@ -716,6 +716,10 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
      * and its frontend). IPv6 frontends are not programmed by this reconciler, so every table is its to judge.
      */
     private int removeOrphanMaglevTables() {
+        Set<Integer> tables = maps.maglevServiceIds();
+        if (tables.isEmpty()) {
+            return 0; // no Maglev Service: no walk over every programmed frontend at the end of a first sync
+        }
         Set<Integer> inUse = new HashSet<>();
         for (ProgrammedFrontend f : programmed.values()) {
             if (f.isMaglev()) {
@@ -723,7 +727,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             }
         }
         int operations = 0;
-        for (Integer serviceId : maps.maglevServiceIds()) {
+        for (Integer serviceId : tables) {
             if (!inUse.contains(serviceId)) {
                 LOG.info("removing the Maglev table of service id {}: no frontend uses it", Integer.toUnsignedString(serviceId));
                 maps.removeMaglevTable(serviceId);
