@@ -6,7 +6,16 @@ import java.util.List;
 /** Collects refusals during one translation; owned by one thread. */
 final class Refusals {
 
-    private final List<Refusal> refusals = new ArrayList<>();
+    private final List<Refusal> refusals;
+
+    Refusals() {
+        this(new ArrayList<>());
+    }
+
+    /** Refusals added to {@code into}. */
+    Refusals(List<Refusal> into) {
+        this.refusals = into;
+    }
 
     void add(ObjectRef object, String field, RefusalReason reason, String message) {
         refusals.add(new Refusal(object, field, reason, message));

@@ -76,13 +76,27 @@ public final class ServiceTranslator {
      * @return at most one {@link DesiredService}, and the refusals
      */
     public TranslationResult translate(Service service, Collection<EndpointSlice> slices) {
+        Refusals refusals = new Refusals();
+        DesiredService desired = translateService(service, slices, refusals);
+        return new TranslationResult(desired == null ? Map.of() : Map.of(desired.key(), desired), refusals.list());
+    }
+
+    /**
+     * What {@link #translate} gives for one Service, without the result's maps, for a caller that translates Service
+     * by Service (the agent's writer, 10,000 times in a first sync): its {@link DesiredService}, or null, with the
+     * refusals added to {@code refusals}.
+     */
+    public DesiredService desiredService(Service service, Collection<EndpointSlice> slices, List<Refusal> refusals) {
+        Objects.requireNonNull(refusals, "refusals");
+        Refusals collected = new Refusals(refusals);
+        return translateService(service, slices, collected);
+    }
+
+    private DesiredService translateService(Service service, Collection<EndpointSlice> slices, Refusals refusals) {
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(slices, "slices");
-        Refusals refusals = new Refusals();
-        Map<ServiceKey, DesiredService> services = new TreeMap<>();
-        translateOne(service, slices, refusals)
-                .ifPresent(t -> services.put(t.service().key(), t.service()));
-        return new TranslationResult(services, refusals.list());
+        Optional<ServiceTranslation> translation = translateOne(service, slices, refusals);
+        return translation.isPresent() ? translation.get().service() : null;
     }
 
     /**
@@ -180,6 +194,8 @@ public final class ServiceTranslator {
         }
     }
 
+    private static final Comparator<ParsedSlice> BY_NAME = Comparator.comparing(ParsedSlice::name);
+
     private Optional<ServiceTranslation> translateOne(Service service, Collection<EndpointSlice> slices,
                                                       Refusals refusals) {
         Optional<ParsedService> parsed = ServiceReader.read(service, refusals);
@@ -191,7 +207,7 @@ public final class ServiceTranslator {
         for (EndpointSlice slice : slices) {
             EndpointSliceReader.read(slice, svc.key(), refusals).ifPresent(parsedSlices::add);
         }
-        parsedSlices.sort(Comparator.comparing(ParsedSlice::name));
+        parsedSlices.sort(BY_NAME);
 
         FrontendCollector builder = new FrontendCollector(svc, refusals);
         for (SourcedIp clusterIp : svc.clusterIps()) {

@@ -225,6 +225,22 @@ class TranslatorPropertyTest {
         Statistics.label("refused").coverage(c -> c.check(true).percentage(p -> p > 50));
     }
 
+    /** The writer's per-Service call gives what {@link ServiceTranslator#translate} gives, refusals added in order. */
+    @Property(tries = 300, edgeCases = EdgeCasesMode.NONE)
+    void desiredServiceGivesWhatTranslateGives(@ForAll("services") Service service,
+                                                @ForAll("distinctSlices") List<EndpointSlice> slices) {
+        TranslationResult result = TRANSLATOR.translate(service, slices);
+        Refusal earlier = new Refusal(new ObjectRef(ObjectRef.SERVICE, "default", "earlier"), "spec",
+                RefusalReason.INVALID_OBJECT, "already in the list");
+        List<Refusal> refusals = new ArrayList<>(List.of(earlier));
+
+        DesiredService desired = TRANSLATOR.desiredService(service, slices, refusals);
+
+        assertThat(desired == null ? Map.of() : Map.of(desired.key(), desired)).isEqualTo(result.services());
+        assertThat(refusals.getFirst()).isSameAs(earlier);
+        assertThat(refusals.subList(1, refusals.size())).isEqualTo(result.refusals());
+    }
+
     @Property(tries = 300)
     void slicesMayComeInAnyOrder(@ForAll("services") Service service, @ForAll("distinctSlices") List<EndpointSlice> slices) {
         TranslationResult forward = TRANSLATOR.translate(service, slices);

@@ -37,7 +37,6 @@ import io.sluice.servicelb.ServiceFrontend;
 import io.sluice.servicelb.ServiceKey;
 import io.sluice.servicelb.ServiceTranslator;
 import io.sluice.servicelb.TrafficScope;
-import io.sluice.servicelb.TranslationResult;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -144,6 +143,8 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private int maglevFrontends;
     /** Which Service each EndpointSlice belonged to when last seen, to find it again once the slice is deleted. */
     private final Map<ObjectKey, String> sliceOwners = new HashMap<>();
+    /** The refusals of the Service being translated (one list for all: no result object per Service). */
+    private final List<Refusal> refusals = new ArrayList<>();
     /** The writer's store, as handed to {@link #onChange}; read during {@link #flush()}. */
     private Store store;
     private boolean prunePending;
@@ -282,13 +283,14 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
             return Map.of();
         }
         List<EndpointSlice> slices = store.endpointSlicesOf(key.namespace(), key.name());
-        TranslationResult result = translator.translate(service, slices);
-        for (Refusal refusal : result.refusals()) {
+        refusals.clear();
+        DesiredService desired = translator.desiredService(service, slices, refusals);
+        for (int i = 0; i < refusals.size(); i++) {
+            Refusal refusal = refusals.get(i);
             LOG.warn("refused {}", refusal);
             metrics.objectRefused(refusal.object().kind(), refusal.reason().metricLabel());
         }
-        DesiredService desired = result.services().get(key);
-        if (desired == null) {
+        if (desired == null || !desired.key().equals(key)) {
             return Map.of();
         }
         Map<Lb4Key, DesiredEntry> entries = new LinkedHashMap<>();
