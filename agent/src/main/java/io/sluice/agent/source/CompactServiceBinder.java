@@ -102,6 +102,21 @@ final class CompactServiceBinder {
         }
     }
 
+    /**
+     * As {@link #bind(String)}, for the document {@code ascii[from, to)} of a file that is all ASCII: read where it
+     * lies, without a String of its own or another copy of its bytes.
+     */
+    static HasMetadata bind(byte[] ascii, int from, int to) {
+        if (!LibYaml.available() || !ManifestDocumentBinder.libYamlReadsAlike(ascii, from, to)) {
+            return null;
+        }
+        try (LibYamlEvents events = new LibYamlEvents(ascii, from, to)) {
+            return new CompactServiceBinder(events).document();
+        } catch (RuntimeException notMine) {
+            return null;
+        }
+    }
+
     private HasMetadata document() {
         expect(STREAM_START);
         expect(DOCUMENT_START);

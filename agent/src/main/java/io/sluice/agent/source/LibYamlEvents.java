@@ -28,17 +28,23 @@ final class LibYamlEvents implements AutoCloseable {
 
     /** A cursor before the first event of {@code utf8} (LibYAML must be {@linkplain LibYamlParser#available() available}). */
     LibYamlEvents(byte[] utf8) {
+        this(utf8, 0, utf8.length);
+    }
+
+    /** A cursor before the first event of the UTF-8 text {@code utf8[from, to)}, copied to native memory. */
+    LibYamlEvents(byte[] utf8, int from, int to) {
+        int length = to - from;
         parser = arena.allocate(LibYamlParser.PARSER_SIZE, 8);
         event = arena.allocate(LibYamlParser.EVENT_SIZE, 8);
-        MemorySegment input = arena.allocate(utf8.length + 1L);
-        MemorySegment.copy(utf8, 0, input, JAVA_BYTE, 0, utf8.length);
+        MemorySegment input = arena.allocate(length + 1L);
+        MemorySegment.copy(utf8, from, input, JAVA_BYTE, 0, length);
         try {
             if ((int) LibYaml.INITIALIZE.invokeExact(parser) == 0) {
                 arena.close();
                 freed = true;
                 throw new LibYamlParser.LibYamlException("yaml_parser_initialize failed (out of memory)");
             }
-            LibYaml.SET_INPUT_STRING.invokeExact(parser, input, (long) utf8.length);
+            LibYaml.SET_INPUT_STRING.invokeExact(parser, input, (long) length);
         } catch (LibYamlParser.LibYamlException e) {
             throw e;
         } catch (Throwable t) {

@@ -7,6 +7,7 @@ import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ObjectKey;
 import io.sluice.agent.model.ResourceKind;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
@@ -714,6 +715,7 @@ public final class ManifestDirectorySource implements ResourceSource {
         }
         List<Parsed> objects = new ArrayList<>();
         DocumentIndex documents = new DocumentIndex();
+        byte[] ascii = asciiOf(text);
         int length = text.length();
         int docFrom = 0;
         int docLine = 1;
@@ -732,8 +734,8 @@ public final class ManifestDirectorySource implements ResourceSource {
             boolean separator = isDocumentSeparator(text, at, lineEnd);
             boolean last = lineEnd >= length;
             if (separator || last) {
-                ManifestProblem problem = readDocument(path, text, docFrom, separator ? at : length, docLine, previous,
-                        documents, objects);
+                ManifestProblem problem = readDocument(path, text, ascii, docFrom, separator ? at : length, docLine,
+                        previous, documents, objects);
                 if (problem != null) {
                     return refuse(path, attrs, previous, problem, wallMillis);
                 }
@@ -752,11 +754,21 @@ public final class ManifestDirectorySource implements ResourceSource {
     }
 
     /**
-     * Adds the objects of the document {@code text[from, to)}, starting at line {@code firstLine}, to {@code out}:
-     * those of the same text in {@code previous}, else parsed. Returns the document's problem, if any.
+     * {@code text} in bytes when it is all ASCII (a byte a character, so a document's bytes are where its characters
+     * are: parsed from there, without a String and a byte copy of each document), else null.
      */
-    private ManifestProblem readDocument(Path path, String text, int from, int to, int firstLine, FileState previous,
-                                         DocumentIndex documents, List<Parsed> out) {
+    private static byte[] asciiOf(String text) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        return utf8.length == text.length() ? utf8 : null;
+    }
+
+    /**
+     * Adds the objects of the document {@code text[from, to)} ({@code ascii}: the text's bytes if it is all ASCII, else
+     * null), starting at line {@code firstLine}, to {@code out}: those of the same text in {@code previous}, else
+     * parsed. Returns the document's problem, if any.
+     */
+    private ManifestProblem readDocument(Path path, String text, byte[] ascii, int from, int to, int firstLine,
+                                         FileState previous, DocumentIndex documents, List<Parsed> out) {
         int contentLine = contentLine(text, from, to, firstLine);
         if (contentLine < 0) {
             return null; // an empty document
@@ -768,7 +780,7 @@ public final class ManifestDirectorySource implements ResourceSource {
         int same = DocumentIndex.find(before, hash, check, documents.size());
         documents.add(hash, check, firstLine, out.size());
         if (same < 0) {
-            return parseDocument(path, text.substring(from, to), firstLine, contentLine, out);
+            return parseDocument(path, text, ascii, from, to, firstLine, contentLine, out);
         }
         List<Parsed> lastGood = previous.objects();
         int shift = firstLine - DocumentIndex.firstLine(before, same);
@@ -842,12 +854,17 @@ public final class ManifestDirectorySource implements ResourceSource {
     }
 
     /**
-     * Parses one YAML document starting at line {@code firstLine}, its first content at {@code contentLine}, adding
-     * its objects; returns its problem, if any.
+     * Parses the YAML document {@code text[from, to)} ({@code ascii}: as in {@link #readDocument}) starting at line
+     * {@code firstLine}, its first content at {@code contentLine}, adding its objects; returns its problem, if any.
      */
-    private ManifestProblem parseDocument(Path path, String document, int firstLine, int contentLine, List<Parsed> out) {
+    private ManifestProblem parseDocument(Path path, String text, byte[] ascii, int from, int to, int firstLine,
+                                          int contentLine, List<Parsed> out) {
         // Services and EndpointSlices of the usual shape come bound and compact already; the rest take the binder.
-        HasMetadata compact = CompactServiceBinder.bind(document);
+        String document = ascii == null ? text.substring(from, to) : null;
+        HasMetadata compact = document != null ? CompactServiceBinder.bind(document) : CompactServiceBinder.bind(ascii, from, to);
+        if (compact == null && document == null) {
+            document = text.substring(from, to);
+        }
         List<?> items;
         try {
             items = compact != null ? List.of(compact) : Binder.INSTANCE.objectsOf(document);

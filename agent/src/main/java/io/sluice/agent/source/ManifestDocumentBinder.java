@@ -171,7 +171,15 @@ final class ManifestDocumentBinder {
             return null;
         }
         byte[] utf8 = document.getBytes(StandardCharsets.UTF_8);
-        return holdsNoneOfSnakeYamlDecides(utf8) ? utf8 : null;
+        return holdsNoneOfSnakeYamlDecides(utf8, 0, utf8.length) ? utf8 : null;
+    }
+
+    /**
+     * Whether LibYAML may read the ASCII document {@code ascii[from, to)} ({@link #libYamlReadsAlike}; one character a
+     * byte, so its length is its count of code points).
+     */
+    static boolean libYamlReadsAlike(byte[] ascii, int from, int to) {
+        return to - from <= NO_MARKS.getCodePointLimit() && holdsNoneOfSnakeYamlDecides(ascii, from, to);
     }
 
     /** The ASCII characters of {@link #SNAKEYAML_DECIDES}, as bits of two longs (characters 0-63, 64-127). */
@@ -184,14 +192,14 @@ final class ManifestDocumentBinder {
     }
 
     /**
-     * Whether the UTF-8 text {@code utf8} holds none of {@link #SNAKEYAML_DECIDES}: its ASCII characters by their
+     * Whether the UTF-8 text {@code utf8[from, to)} holds none of {@link #SNAKEYAML_DECIDES}: its ASCII characters by their
      * byte, the others (NEL, LS, PS, BOM) by their encoding, {@code C2 85}, {@code E2 80 A8}, {@code E2 80 A9},
      * {@code EF BB BF}, whose lead bytes are never a continuation byte in well-formed UTF-8. (A lone surrogate, which
      * a file's text never holds, is encoded as {@code ?}: snakeyaml-engine then reads the text as it is.)
      */
-    private static boolean holdsNoneOfSnakeYamlDecides(byte[] utf8) {
-        int n = utf8.length;
-        for (int i = 0; i < n; i++) {
+    private static boolean holdsNoneOfSnakeYamlDecides(byte[] utf8, int from, int to) {
+        int n = to;
+        for (int i = from; i < n; i++) {
             int b = utf8[i];
             if (b >= 0) {
                 if ((ASCII_DECIDES[b >> 6] & 1L << b) != 0) {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -54,6 +55,18 @@ class CompactServiceBinderTest {
         if (direct != null) {
             assertThat(direct).as(document).isEqualTo(usual);
         }
+    }
+
+    /** A document of an ASCII file is bound where it lies in the file's bytes exactly as from its own text. */
+    @Property(tries = 1000)
+    void anAsciiDocumentIsBoundFromTheFilesBytesAsFromItsText(@ForAll("anyDocuments") String document,
+                                                             @ForAll("supportedDocuments") String before) {
+        Assume.that(document.chars().allMatch(c -> c < 0x80) && before.chars().allMatch(c -> c < 0x80));
+        String file = before + "---\n" + document + "---\n" + before;
+        byte[] ascii = file.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int from = before.length() + 4;
+        HasMetadata fromBytes = CompactServiceBinder.bind(ascii, from, from + document.length());
+        assertThat(fromBytes).as(document).isEqualTo(CompactServiceBinder.bind(document));
     }
 
     @Property(tries = 1000)

@@ -304,6 +304,27 @@ class ManifestDirectoryIncrementalTest {
         return objects.stream().map(o -> o.getMetadata().getName()).toList();
     }
 
+    /** A file with a character beyond ASCII reads as an ASCII one does, and its problems are reported alike. */
+    @Test
+    void aFileBeyondAsciiIsReadAsAnAsciiOneIs(@TempDir Path dir) throws IOException {
+        String owned = service("web", 80).replace("metadata:\n", "metadata:\n  annotations: {owner: Jos\u00e9 \u2603}\n");
+        write(dir, "a.yaml", owned + "---\n" + service("api", 81));
+        write(dir, "b.yaml", service("db", 82) + "---\n" + service("cache", 83));
+        Driven driven = new Driven(dir);
+        driven.scan(Set.of(), true);
+        assertThat(driven.source.problems()).isEmpty();
+        assertThat(portsOf(driven.source.snapshot(ResourceKind.SERVICE)))
+                .isEqualTo(Map.of("web", 80, "api", 81, "db", 82, "cache", 83));
+        assertThat(driven.source.snapshot(ResourceKind.SERVICE)).filteredOn(o -> o.getMetadata().getName().equals("web"))
+                .singleElement().satisfies(o -> assertThat(o.getMetadata().getAnnotations()).containsEntry("owner", "Jos\u00e9 \u2603"));
+
+        write(dir, "a.yaml", owned + "---\n" + service("api", 81).replace("port: 81", "port: eighty-one"));
+        write(dir, "b.yaml", service("db", 82) + "---\n" + service("cache", 83).replace("port: 83", "port: eighty-three"));
+        driven.scan(Set.of(dir.resolve("a.yaml"), dir.resolve("b.yaml")), false);
+        // Each at its port's line: the second document's eighth line, after a first of ten lines (nine in b.yaml).
+        assertThat(driven.source.problems()).extracting(ManifestProblem::line).containsExactly(19, 18);
+    }
+
     @Test
     void onlyRegularFilesAreReadAndAManifestThatStopsBeingOneIsDeleted(@TempDir Path dir) throws IOException {
         Files.createDirectory(dir.resolve("folder.yaml"));
