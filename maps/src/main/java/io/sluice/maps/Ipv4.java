@@ -46,6 +46,17 @@ public record Ipv4(int bits) implements Comparable<Ipv4> {
         }
     }
 
+    /** Hand-written, as the record's would compute it: the generated ones go through method handles, slow under C1. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Ipv4 other && bits == other.bits;
+    }
+
+    @Override
+    public int hashCode() {
+        return bits;
+    }
+
     @Override
     public int compareTo(Ipv4 other) {
         return Integer.compareUnsigned(bits, other.bits);

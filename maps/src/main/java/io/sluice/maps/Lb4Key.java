@@ -24,6 +24,21 @@ public record Lb4Key(Ipv4 address, int port, IpProtocol protocol, LbScope scope)
         Layouts.checkUnsigned("lb4_key.port", port, 16);
     }
 
+    /**
+     * Hand-written, as the record's would compute it: the generated equals and hashCode go through method handles,
+     * slow under C1, and this is the key of the service reconciler's maps of frontends.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Lb4Key other && port == other.port && address.equals(other.address)
+                && protocol == other.protocol && scope == other.scope;
+    }
+
+    @Override
+    public int hashCode() {
+        return ((address.hashCode() * 31 + port) * 31 + protocol.hashCode()) * 31 + scope.hashCode();
+    }
+
     /** The codec of {@code struct lb4_key}. */
     public static final StructCodec<Lb4Key> CODEC = new StructCodec<>() {
         private final StructLayout layout = MemoryLayout.structLayout(
