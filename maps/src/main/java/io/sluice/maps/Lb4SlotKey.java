@@ -10,6 +10,20 @@ import java.lang.invoke.VarHandle;
 /** One backend slot of a service: C {@code struct lb4_slot_key}; the map's value is the backend id. */
 public record Lb4SlotKey(int serviceId, int slot) {
 
+    /**
+     * Hand-written, as the record's would compute it: the generated equals and hashCode go through method handles,
+     * slow under C1, and a first sync hashes a key per slot (100,000) into the batch it writes.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Lb4SlotKey other && serviceId == other.serviceId && slot == other.slot;
+    }
+
+    @Override
+    public int hashCode() {
+        return serviceId * 31 + slot;
+    }
+
     /** The codec of {@code struct lb4_slot_key}. */
     public static final StructCodec<Lb4SlotKey> CODEC = new StructCodec<>() {
         private final StructLayout layout = MemoryLayout.structLayout(

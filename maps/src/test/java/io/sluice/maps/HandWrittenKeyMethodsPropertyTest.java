@@ -20,6 +20,9 @@ class HandWrittenKeyMethodsPropertyTest {
     private record Lb4KeyReference(Ipv4Reference address, int port, IpProtocol protocol, LbScope scope) {
     }
 
+    private record Lb4SlotKeyReference(int serviceId, int slot) {
+    }
+
     private static Lb4KeyReference reference(Lb4Key key) {
         return new Lb4KeyReference(new Ipv4Reference(key.address().bits()), key.port(), key.protocol(), key.scope());
     }
@@ -32,6 +35,19 @@ class HandWrittenKeyMethodsPropertyTest {
         assertThat(a.address().equals(b.address())).isEqualTo(a.address().bits() == b.address().bits());
         assertThat(a.equals(null)).isFalse();
         assertThat(a.address().equals(a)).isFalse();
+    }
+
+    @Property(tries = 1000)
+    void slotKeysAreEqualAndHashAsTheirRecordWould(@ForAll("slotKeys") Lb4SlotKey a, @ForAll("slotKeys") Lb4SlotKey b) {
+        Lb4SlotKeyReference ra = new Lb4SlotKeyReference(a.serviceId(), a.slot());
+        assertThat(a.hashCode()).isEqualTo(ra.hashCode());
+        assertThat(a.equals(b)).isEqualTo(ra.equals(new Lb4SlotKeyReference(b.serviceId(), b.slot())));
+        assertThat(a.equals(null)).isFalse();
+    }
+
+    @Provide
+    Arbitrary<Lb4SlotKey> slotKeys() {
+        return Combinators.combine(Arbitraries.of(1, 2, -1), Arbitraries.of(0, 1, 31)).as(Lb4SlotKey::new);
     }
 
     /** Few values per component, so that equal keys and keys differing in one component are both frequent. */
