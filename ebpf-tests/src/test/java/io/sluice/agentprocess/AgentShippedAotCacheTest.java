@@ -49,6 +49,8 @@ class AgentShippedAotCacheTest {
             String log = Files.readString(trainingLog);
             Files.delete(trainingLog);
             assertThat(training.exitValue()).as("aot-train's exit code; its log:%n%s", log).isZero();
+            assertThat(log).as("every class the training ran is in the caches (picocli's too: agent/src/build/StackMapUpgrade.java)")
+                    .doesNotContain("Old class has been linked");
             List<Path> caches = AgentAotCacheTest.caches(shipped);
             assertThat(caches).as("a cache per source in %s; the log:%n%s", shipped, log).hasSize(2);
             Path manifestsCache = cache(caches, "manifests");
