@@ -246,11 +246,16 @@ public record IpAddress(IpFamily family, long high, long low) implements Compara
         return byHigh != 0 ? byHigh : Long.compareUnsigned(low, other.low);
     }
 
+    /** The dotted quad of an IPv4 address given as 32 bits, most significant byte first (no leading zeros). */
+    static String ipv4Text(int value) {
+        return (value >>> 24) + "." + ((value >>> 16) & 0xFF) + "." + ((value >>> 8) & 0xFF) + "." + (value & 0xFF);
+    }
+
     /** Canonical text: dotted quad for IPv4, RFC 5952 (lower case, longest zero run as {@code ::}) for IPv6. */
     @Override
     public String toString() {
         if (isIpv4()) {
-            return (low >>> 24) + "." + ((low >>> 16) & 0xFF) + "." + ((low >>> 8) & 0xFF) + "." + (low & 0xFF);
+            return ipv4Text((int) low);
         }
         int[] groups = new int[8];
         for (int i = 0; i < 4; i++) {

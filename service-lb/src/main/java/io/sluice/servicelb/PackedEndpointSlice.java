@@ -67,7 +67,7 @@ public final class PackedEndpointSlice extends EndpointSlice {
         }
         Endpoint[] result = new Endpoint[endpoints.length];
         for (int k = 0; k < endpoints.length; k++) {
-            Endpoint endpoint = new Endpoint(List.of(addressText(address(k))), conditionsOf(endpoints[k]), Map.of(),
+            Endpoint endpoint = new Endpoint(List.of(IpAddress.ipv4Text(address(k))), conditionsOf(endpoints[k]), Map.of(),
                     null, null, nodeName(k), null, zone(k));
             endpoint.setAdditionalProperties(Map.of());
             result[k] = endpoint;
@@ -161,13 +161,8 @@ public final class PackedEndpointSlice extends EndpointSlice {
 
     // ---- packing -----------------------------------------------------------------------------------------------
 
-    /** {@code address} as a dotted quad, as {@link #parseCanonical} reads it back. */
-    static String addressText(int address) {
-        return (address >>> 24) + "." + (address >>> 16 & 0xFF) + "." + (address >>> 8 & 0xFF) + "." + (address & 0xFF);
-    }
-
     /**
-     * The address {@code text} writes when it is a dotted quad exactly as {@link #addressText} writes it (no leading
+     * The address {@code text} writes when it is a dotted quad exactly as {@link IpAddress#ipv4Text} writes it (no leading
      * zeros, no sign, nothing around), as a long in [0, 2^32); -1 for any other text, which keeps its own string.
      */
     static long parseCanonical(String text) {

@@ -167,7 +167,7 @@ class PackedEndpointSliceTest {
     private static boolean isCanonicalIpv4(String text) {
         try {
             IpAddress address = IpAddress.parse(text);
-            return address.family() == IpFamily.IPV4 && PackedEndpointSlice.addressText((int) address.low()).equals(text);
+            return address.family() == IpFamily.IPV4 && IpAddress.ipv4Text((int) address.low()).equals(text);
         } catch (IllegalArgumentException e) {
             return false;
         }
