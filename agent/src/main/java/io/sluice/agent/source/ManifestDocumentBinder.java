@@ -198,23 +198,22 @@ final class ManifestDocumentBinder {
      * a file's text never holds, is encoded as {@code ?}: snakeyaml-engine then reads the text as it is.)
      */
     private static boolean holdsNoneOfSnakeYamlDecides(byte[] utf8, int from, int to) {
-        int n = to;
-        for (int i = from; i < n; i++) {
+        for (int i = from; i < to; i++) {
             int b = utf8[i];
             if (b >= 0) {
                 if ((ASCII_DECIDES[b >> 6] & 1L << b) != 0) {
                     return false;
                 }
             } else if (b == (byte) 0xC2) {
-                if (i + 1 < n && utf8[i + 1] == (byte) 0x85) {
+                if (i + 1 < to && utf8[i + 1] == (byte) 0x85) {
                     return false;
                 }
             } else if (b == (byte) 0xE2) {
-                if (i + 2 < n && utf8[i + 1] == (byte) 0x80 && (utf8[i + 2] == (byte) 0xA8 || utf8[i + 2] == (byte) 0xA9)) {
+                if (i + 2 < to && utf8[i + 1] == (byte) 0x80 && (utf8[i + 2] == (byte) 0xA8 || utf8[i + 2] == (byte) 0xA9)) {
                     return false;
                 }
             } else if (b == (byte) 0xEF) {
-                if (i + 2 < n && utf8[i + 1] == (byte) 0xBB && utf8[i + 2] == (byte) 0xBF) {
+                if (i + 2 < to && utf8[i + 1] == (byte) 0xBB && utf8[i + 2] == (byte) 0xBF) {
                     return false;
                 }
             }
