@@ -336,6 +336,15 @@ class AgentScaleBenchmark {
     private static final String FIRST_SYNC_FLUSHED = "sluice_first_sync_flushed_timestamp_seconds";
 
     /**
+     * From {@code launched} to the agent's stamp of its first-sync flush ({@value #FIRST_SYNC_FLUSHED} in
+     * {@code metrics}); NaN for a build that does not export the stamp.
+     */
+    static double programmedSince(Instant launched, String metrics) {
+        double flushed = metric(metrics, FIRST_SYNC_FLUSHED);
+        return flushed > 0 ? flushed - TimedStart.epochSeconds(launched) : Double.NaN;
+    }
+
+    /**
      * One start of the agent on {@code net}'s manifest folder, timed on the wall clock from the moment the benchmark
      * launched it. Ready is the first /readyz answering 200 (asked every {@code readyPollMillis}); the agent's CPU
      * time, in all and by thread, is read right then. Maps fully programmed is the agent's own stamp of the flush that
@@ -370,8 +379,7 @@ class AgentScaleBenchmark {
 
         /** From the launch to the agent's first-sync flush; NaN for a build that does not export the stamp. */
         double programmedSeconds(String metrics) {
-            double flushed = metric(metrics, FIRST_SYNC_FLUSHED);
-            return flushed > 0 ? flushed - epochSeconds(launched) : Double.NaN;
+            return programmedSince(launched, metrics);
         }
 
         /**
