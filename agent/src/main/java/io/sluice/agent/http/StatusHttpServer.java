@@ -1,28 +1,16 @@
 package io.sluice.agent.http;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -31,7 +19,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's HTTP endpoints on Netty epoll, one event-loop thread: {@code /metrics} (Prometheus text format),
@@ -51,12 +38,10 @@ public final class StatusHttpServer implements AutoCloseable {
 
     private static final String TEXT = "text/plain; charset=utf-8";
 
-    private final EventLoopGroup group;
-    private final Channel channel;
+    private final EpollHttpServer server;
 
-    private StatusHttpServer(EventLoopGroup group, Channel channel) {
-        this.group = group;
-        this.channel = channel;
+    private StatusHttpServer(EpollHttpServer server) {
+        this.server = server;
     }
 
     /**
@@ -66,42 +51,17 @@ public final class StatusHttpServer implements AutoCloseable {
      */
     public static StatusHttpServer start(InetSocketAddress address, PrometheusRegistry registry, Probe health,
                                          Probe readiness) {
-        if (!Epoll.isAvailable()) {
-            throw new IllegalStateException("Netty epoll is not available: " + Epoll.unavailabilityCause());
-        }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        try {
-            Channel channel = new ServerBootstrap()
-                    .group(group)
-                    .channel(EpollServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
-                                    new Handler(registry, health, readiness));
-                        }
-                    })
-                    .bind(address).sync().channel();
-            return new StatusHttpServer(group, channel);
-        } catch (InterruptedException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while binding " + address, e);
-        } catch (Exception e) { // bind failures arrive as Netty's checked NativeIoException, rethrown by sync()
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new IllegalStateException("cannot serve metrics on " + address + ": " + e.getMessage(), e);
-        }
+        return new StatusHttpServer(EpollHttpServer.start(address, () -> new Handler(registry, health, readiness)));
     }
 
     /** The bound address (with the port chosen when 0 was asked). */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) channel.localAddress();
+        return server.localAddress();
     }
 
     @Override
     public void close() {
-        channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -135,12 +95,7 @@ public final class StatusHttpServer implements AutoCloseable {
             if (method.equals(HttpMethod.HEAD)) {
                 response.content().clear();
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
-            HttpUtil.setKeepAlive(response, keepAlive);
-            var write = ctx.writeAndFlush(response);
-            if (!keepAlive) {
-                write.addListener(ChannelFutureListener.CLOSE);
-            }
+            EpollHttpServer.respond(ctx, request, response);
         }
 
         private FullHttpResponse metrics(ChannelHandlerContext ctx) {
