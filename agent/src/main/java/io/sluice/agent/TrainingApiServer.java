@@ -1,17 +1,28 @@
 package io.sluice.agent;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.sluice.agent.http.EpollHttpServer;
 import io.sluice.agent.model.ResourceKind;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
@@ -33,41 +45,45 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * {@link #put} writes to, so that the training agent runs a node's API path: fabric8's client on Vert.x, the
  * informers' lists and watches, the JSON binds, the compaction and the writer.
  *
- * <p>Plain HTTP: an image build has no cluster and no certificates, so TLS is the part of a node's API path this does
- * not train. fabric8's first try at a watch is a WebSocket upgrade, which a real API server accepts; a 200 to it makes
- * fabric8 watch over plain HTTP instead. A watch asking for an older resourceVersion gets no replay (nothing changes
- * between the training agent's lists and its watches until {@link #awaitWatches} saw every watch open).
+ * <p>Plain HTTP on Netty epoll ({@link EpollHttpServer}, as the agent's status server): an image build has no cluster
+ * and no certificates, so TLS is the part of a node's API path this does not train. Requests are answered on the
+ * server's event-loop thread; a watch is a chunked response that keeps its connection, one chunk per event. fabric8's
+ * first try at a watch is a WebSocket upgrade, which a real API server accepts; a 200 to it makes fabric8 watch over
+ * plain HTTP instead. A watch asking for an older resourceVersion gets no replay (nothing changes between the training
+ * agent's lists and its watches until {@link #awaitWatches} saw every watch open).
  */
 final class TrainingApiServer implements AutoCloseable {
     /** One collection, e.g. {@code /api/v1/services}: its objects' JSON by namespace/name, and its open watches. */
-    private record Collection(String listKind, String apiVersion, Map<String, byte[]> objects, List<OutputStream> watches) {
+    private record Collection(String listKind, String apiVersion, Map<String, byte[]> objects, List<Channel> watches) {
     }
 
     /** What the agent reads its configuration file with: the training adds no YAML reader of its own to the cache. */
     private static final YAMLMapper YAML = new YAMLMapper();
-    private final ServerSocket socket = new ServerSocket();
+    private static final String VERSION = "{\"major\":\"1\",\"minor\":\"33\",\"gitVersion\":\"v1.33.0\"}";
+    private static final byte[] EVENT_END = "}\n".getBytes(StandardCharsets.US_ASCII);
     private final Map<String, Collection> collections = new HashMap<>();
-    private final List<Socket> connections = new CopyOnWriteArrayList<>();
+    private final EpollHttpServer http;
     private long resourceVersion = 1;
     private int objects;
-    private volatile boolean closed;
 
-    private TrainingApiServer() throws IOException {
+    private TrainingApiServer(Iterable<String> yaml) {
         for (ResourceKind kind : ResourceKind.values()) {
             collections.put(collectionPath(kind), new Collection(kind.apiKind() + "List", kind.apiVersion(),
                     new LinkedHashMap<>(), new CopyOnWriteArrayList<>()));
         }
+        for (String documents : yaml) {
+            put(documents);
+        }
+        http = EpollHttpServer.start(new InetSocketAddress("127.0.0.1", 0), Requests::new);
     }
 
-    /** A server on a free port of 127.0.0.1 holding the objects of {@code yaml} (documents of the watched kinds). */
-    static TrainingApiServer start(Iterable<String> yaml) throws IOException {
-        TrainingApiServer server = new TrainingApiServer();
-        for (String documents : yaml) {
-            server.put(documents);
-        }
-        server.socket.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
-        Thread.ofPlatform().daemon().name("aot-train-api").start(server::accept);
-        return server;
+    /**
+     * A server on a free port of 127.0.0.1 holding the objects of {@code yaml} (documents of the watched kinds).
+     *
+     * @throws IllegalStateException when epoll is unavailable or no port can be bound
+     */
+    static TrainingApiServer start(Iterable<String> yaml) {
+        return new TrainingApiServer(yaml);
     }
 
     /** How many objects it holds. */
@@ -105,7 +121,7 @@ final class TrainingApiServer implements AutoCloseable {
                 - name: agent
                   user:
                     token: aot-training
-                """.formatted(socket.getLocalPort()));
+                """.formatted(http.localAddress().getPort()));
     }
 
     /**
@@ -147,140 +163,114 @@ final class TrainingApiServer implements AutoCloseable {
         return (kind.apiVersion().contains("/") ? "/apis/" : "/api/") + kind.apiVersion() + "/" + plural;
     }
 
-    /** Writes one watch event to the collection's open watches (one chunk each); a watch that fails is dropped. */
+    /** Writes one watch event to the collection's open watches (one chunk each); a watch that fails is closed. */
     private static void send(Collection collection, String type, byte[] object) {
         byte[] head = ("{\"type\":\"" + type + "\",\"object\":").getBytes(StandardCharsets.US_ASCII);
-        for (OutputStream watch : collection.watches()) {
-            try {
-                watch.write((Integer.toHexString(head.length + object.length + 2) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                watch.write(head);
-                watch.write(object);
-                watch.write("}\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                watch.flush();
-            } catch (IOException e) {
-                collection.watches().remove(watch);
-            }
-        }
-    }
-
-    private void accept() {
-        while (!closed) {
-            try {
-                Socket connection = socket.accept();
-                connections.add(connection);
-                Thread.ofPlatform().daemon().name("aot-train-api").start(() -> serve(connection));
-            } catch (IOException e) {
-                return; // closed
-            }
-        }
-    }
-
-    /** Answers the requests of one connection (HTTP/1.1, kept alive) until the client or the server closes it. */
-    private void serve(Socket connection) {
-        boolean watching = false;
-        try {
-            InputStream in = new BufferedInputStream(connection.getInputStream());
-            OutputStream out = new BufferedOutputStream(connection.getOutputStream());
-            for (String request = line(in); request != null && !request.isEmpty(); request = line(in)) {
-                boolean upgrade = false;
-                for (String header = line(in); header != null && !header.isEmpty(); header = line(in)) {
-                    upgrade |= header.regionMatches(true, 0, "Upgrade:", 0, 8);
-                }
-                String target = request.split(" ")[1];
-                int q = target.indexOf('?');
-                String path = q < 0 ? target : target.substring(0, q);
-                Map<String, String> query = query(q < 0 ? "" : target.substring(q + 1));
-                Collection collection = collections.get(path);
-                if (path.equals("/version")) {
-                    reply(out, 200, "{\"major\":\"1\",\"minor\":\"33\",\"gitVersion\":\"v1.33.0\"}");
-                } else if (collection == null) {
-                    reply(out, 404, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"NotFound\",\"code\":404}");
-                } else if (upgrade) {
-                    reply(out, 200, "");
-                } else if ("true".equals(query.get("watch"))) {
-                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            .getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    collection.watches().add(out);
-                    watching = true; // the watch holds the connection until the server closes
-                    return;
-                } else {
-                    reply(out, 200, list(collection, query));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // The client went away, or the server closed.
-        } finally {
-            if (!watching) {
-                closeQuietly(connection);
-            }
-        }
-    }
-
-    private static void closeQuietly(Socket connection) {
-        try {
-            connection.close();
-        } catch (IOException e) {
-            // closed already
+        for (Channel watch : collection.watches()) {
+            watch.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(head, object, EVENT_END)))
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
     }
 
     /** The collection, or the page of it that {@code limit} and {@code continue} (an offset here) ask for. */
-    private synchronized String list(Collection collection, Map<String, String> query) {
+    private synchronized ByteBuf list(ByteBufAllocator alloc, Collection collection, int from, long limit) {
         List<byte[]> items = new ArrayList<>(collection.objects().values());
-        int from = Integer.parseInt(query.getOrDefault("continue", "0"));
-        long limit = Long.parseLong(query.getOrDefault("limit", "0"));
         int to = (int) Math.min(items.size(), limit > 0 ? from + limit : Integer.MAX_VALUE);
-        StringBuilder sb = new StringBuilder("{\"kind\":\"").append(collection.listKind()).append("\",\"apiVersion\":\"")
+        StringBuilder head = new StringBuilder("{\"kind\":\"").append(collection.listKind()).append("\",\"apiVersion\":\"")
                 .append(collection.apiVersion()).append("\",\"metadata\":{\"resourceVersion\":\"").append(resourceVersion).append('"');
         if (to < items.size()) {
-            sb.append(",\"continue\":\"").append(to).append('"');
+            head.append(",\"continue\":\"").append(to).append('"');
         }
-        sb.append("},\"items\":[");
+        ByteBuf body = alloc.buffer();
+        body.writeCharSequence(head.append("},\"items\":["), StandardCharsets.UTF_8);
         for (int i = from; i < to; i++) {
-            sb.append(i > from ? "," : "").append(new String(items.get(i), StandardCharsets.UTF_8));
+            if (i > from) {
+                body.writeByte(',');
+            }
+            body.writeBytes(items.get(i));
         }
-        return sb.append("]}").toString();
+        body.writeCharSequence("]}", StandardCharsets.US_ASCII);
+        return body;
     }
 
-    private static void reply(OutputStream out, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        out.write(("HTTP/1.1 " + status + (status == 200 ? " OK" : " Not Found") + "\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(bytes);
-        out.flush();
+    /** A Status object, as an API server answers a request it refuses. */
+    private static String status(HttpResponseStatus code, String reason, String message) {
+        ObjectNode status = JsonNodeFactory.instance.objectNode().put("kind", "Status").put("apiVersion", "v1");
+        status.putObject("metadata");
+        return status.put("status", "Failure").put("message", message).put("reason", reason).put("code", code.code()).toString();
     }
 
-    /** One line of the request head without its CRLF, or null at the end of the stream. */
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) {
-                return null;
-            }
-            if (b != '\r') {
-                line.write(b);
+    /**
+     * Answers one connection's requests: GETs of {@code /version} and the collections, a 404 Status for anything else
+     * and a 400 one for a list whose limit or continue is no number. A watch keeps the connection, for the events
+     * {@link #put} sends, until the client or the server closes it.
+     */
+    private final class Requests extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            Collection collection = collections.get(uri.path());
+            if (uri.path().equals("/version")) {
+                reply(ctx, request, HttpResponseStatus.OK, VERSION);
+            } else if (collection == null) {
+                reply(ctx, request, HttpResponseStatus.NOT_FOUND, status(HttpResponseStatus.NOT_FOUND, "NotFound",
+                        "not served by the training API server: " + uri.path()));
+            } else if (request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+                reply(ctx, request, HttpResponseStatus.OK, "");
+            } else if ("true".equals(parameter(uri, "watch", ""))) {
+                watch(ctx, collection);
+            } else {
+                int from;
+                long limit;
+                try {
+                    from = Integer.parseInt(parameter(uri, "continue", "0"));
+                    limit = Long.parseLong(parameter(uri, "limit", "0"));
+                } catch (NumberFormatException e) {
+                    reply(ctx, request, HttpResponseStatus.BAD_REQUEST, status(HttpResponseStatus.BAD_REQUEST, "BadRequest",
+                            "a list's limit and continue are numbers here, not limit=%s continue=%s"
+                                    .formatted(parameter(uri, "limit", ""), parameter(uri, "continue", ""))));
+                    return;
+                }
+                reply(ctx, request, HttpResponseStatus.OK, list(ctx.alloc(), collection, from, limit));
             }
         }
-        return line.toString(StandardCharsets.US_ASCII);
-    }
 
-    private static Map<String, String> query(String raw) {
-        Map<String, String> query = new HashMap<>();
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                query.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
+        /** The response head of a chunked stream, then the connection is the collection's until it closes. */
+        private static void watch(ChannelHandlerContext ctx, Collection collection) {
+            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            HttpUtil.setTransferEncodingChunked(response, true);
+            ctx.writeAndFlush(response);
+            Channel channel = ctx.channel();
+            collection.watches().add(channel);
+            channel.closeFuture().addListener(closed -> collection.watches().remove(channel));
         }
-        return query;
+
+        private static String parameter(QueryStringDecoder uri, String name, String absent) {
+            List<String> values = uri.parameters().get(name);
+            return values == null ? absent : values.getFirst();
+        }
+
+        private static void reply(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
+            reply(ctx, request, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        }
+
+        private static void reply(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, ByteBuf body) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            HttpUtil.setContentLength(response, body.readableBytes());
+            EpollHttpServer.respond(ctx, request, response);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // the client went away, or sent what this cannot answer
+        }
     }
 
     /** Ends the watches and closes every connection. */
     @Override
-    public void close() throws IOException {
-        closed = true;
-        socket.close();
-        connections.forEach(TrainingApiServer::closeQuietly);
+    public void close() {
+        http.close();
     }
 }
