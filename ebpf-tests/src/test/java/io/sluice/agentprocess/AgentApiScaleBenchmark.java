@@ -64,6 +64,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *   [-Dsluice.bench.compareLauncher=OTHER/bin/sluice[,THIRD/bin/sluice]] (alternated with A, medians and ratios)
  *   [-Dsluice.bench.agentJavaOpts='-XX:StartFlightRecording=filename=/tmp/agent.jfr'] (SLUICE_JAVA_OPTS of the agent)
  *   [-Dsluice.bench.managedFields=true] (objects with the managedFields a real API server sends with them)
+ *   [-Dsluice.bench.agentLog=true] (prints the agent's log; with agentJavaOpts
+ *    '-Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.log.io.fabric8=debug': a timeline of the start)
  * </pre>
  * The API server is {@link ListWatchApiServer} (objects serialized once, lists and watch streams of those bytes) in
  * the test's JVM, whose CPU time over the churn is printed too; fabric8's CRUD mock server does not keep up at this
@@ -225,6 +227,9 @@ class AgentApiScaleBenchmark {
             System.out.printf("  agent log: %d warnings and errors%s%n", warnings.size(),
                     warnings.stream().limit(3).map(l -> "\n    " + l).reduce("", String::concat));
             assertThat(log).doesNotContain("flush failed");
+            if (Boolean.getBoolean("sluice.bench.agentLog")) {
+                System.out.printf("  agent log:%n%s", log.lines().map(l -> "    " + l + "\n").reduce("", String::concat));
+            }
             long[] sorted = visible.clone();
             Arrays.sort(sorted);
             return new double[] {total, cpuAtReady, rssSynced / 1024.0, agentCpu, events == 0 ? 0 : (double) flushed / events,
