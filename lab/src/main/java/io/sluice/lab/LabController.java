@@ -110,7 +110,7 @@ final class LabController {
         }
         state = save(withResponders(state, started, false));
         awaitReady(started);
-        state = save(state.withPlan(plan));
+        state = save(serving(state, started).withPlan(plan));
         writeManifests(state, plan);
         return state;
     }
@@ -124,7 +124,10 @@ final class LabController {
         return changed;
     }
 
-    /** Restarts the responders that are not running; returns the new state (saved when something restarted). */
+    /**
+     * Restarts the responders that exited, each recorded as serving once it listens; returns the new state (saved
+     * when something restarted).
+     */
     LabState restartResponders(LabState state) {
         List<StartedResponder> started = new ArrayList<>();
         for (PodState pod : state.pods()) {
@@ -141,7 +144,17 @@ final class LabController {
         } catch (LabOperationException e) {
             progress.accept(e.getMessage());
         }
-        return state;
+        return save(serving(state, started.stream().filter(LabController::saidReady).toList()));
+    }
+
+    /** {@code state} with the responders of {@code ready} recorded as serving. */
+    private static LabState serving(LabState state, List<StartedResponder> ready) {
+        List<PodState> pods = new ArrayList<>();
+        for (PodState p : state.pods()) {
+            boolean isReady = ready.stream().anyMatch(r -> r.process().equals(p.responder()));
+            pods.add(isReady ? p.withResponder(p.responder().asServing(), p.restarts()) : p);
+        }
+        return state.withPods(pods);
     }
 
     private LabState withResponders(LabState state, List<StartedResponder> started, boolean restart) {
@@ -179,7 +192,7 @@ final class LabController {
                 layout.nodeCgroup(pod.node()),
                 PodCommand.helper(layout, "respond", pod.key(), "--tcp", tcp, "--udp", udp)));
         Process process = start(command, log, "the responder of pod " + pod.key());
-        return new StartedResponder(pod, ProcessRecord.of(process.toHandle()), log, offset);
+        return new StartedResponder(pod, ProcessRecord.justStarted(process.toHandle()), log, offset);
     }
 
     private static String ports(LabPod pod, String protocol) {
@@ -198,12 +211,11 @@ final class LabController {
         while (!waiting.isEmpty()) {
             for (var it = waiting.iterator(); it.hasNext(); ) {
                 StartedResponder r = it.next();
-                String output = readFrom(r.log(), r.logOffset());
-                if (output.lines().anyMatch(l -> l.startsWith("ready "))) {
+                if (saidReady(r)) {
                     it.remove();
                 } else if (!r.process().alive()) {
                     throw new LabOperationException("the responder of pod " + r.pod().key() + " exited: "
-                            + tail(output) + " (log: " + r.log() + ")");
+                            + tail(readFrom(r.log(), r.logOffset())) + " (log: " + r.log() + ")");
                 }
             }
             if (!waiting.isEmpty()) {
@@ -215,6 +227,18 @@ final class LabController {
                 sleep(20);
             }
         }
+    }
+
+    /** Whether the responder wrote, since it started, that it listens on every port. */
+    private static boolean saidReady(StartedResponder r) {
+        return readFrom(r.log(), r.logOffset()).lines().anyMatch(l -> l.startsWith("ready "));
+    }
+
+    /** Whether {@code node}'s agent answers /readyz with 200 (its maps reflect the manifests), asked inside the node. */
+    boolean agentAnswersReady(LabNode node) {
+        List<String> command = PodCommand.inNamespace(node.networkNamespace(), null,
+                PodCommand.helper(layout, "http", "--timeout", "1", node.readyUrl()));
+        return HostCommand.attempt(command).succeeded();
     }
 
     /**

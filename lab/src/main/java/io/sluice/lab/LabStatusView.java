@@ -15,7 +15,8 @@ final class LabStatusView {
      * The status as JSON: {@code nodes} (name, networkNamespace, address, podCIDR, agentPid, agentRunning,
      * agentRestarts, metricsUrl, cgroup, bpffsDir, manifestDir, agentLog) and {@code pods} (name as
      * namespace/name, node, address, networkNamespace, hostInterface, ports, responderPid, responderRunning), then
-     * services, problems and warnings.
+     * services, problems and warnings. An agent or responder is running once it serves (it answers /readyz, it
+     * listens), not as soon as its process exists.
      */
     static String json(LabLayout layout, LabState state) {
         ObjectNode root = LabStateFile.JSON.createObjectNode();
@@ -35,7 +36,7 @@ final class LabStatusView {
             o.put("address", node.address());
             o.put("podCIDR", node.podCidr());
             o.put("agentPid", n.agent() == null ? null : n.agent().pid());
-            o.put("agentRunning", n.agent() != null && n.agent().alive());
+            o.put("agentRunning", n.agent() != null && n.agent().running());
             o.put("agentRestarts", n.agentRestarts());
             o.put("metricsUrl", node.metricsUrl());
             o.put("cgroup", String.valueOf(layout.nodeCgroup(node.name())));
@@ -55,7 +56,7 @@ final class LabStatusView {
             ArrayNode ports = o.putArray("ports");
             pod.ports().forEach(port -> ports.add(port.toString()));
             o.put("responderPid", p.responder() == null ? null : p.responder().pid());
-            o.put("responderRunning", p.responder() != null && p.responder().alive());
+            o.put("responderRunning", p.responder() != null && p.responder().running());
         }
         ArrayNode services = root.putArray("services");
         for (LabService s : state.services()) {
@@ -103,7 +104,7 @@ final class LabStatusView {
         for (NodeState n : state.nodes()) {
             nodes.row(n.node().name(), n.node().networkNamespace(), n.node().address(), n.node().podCidr(),
                     n.agent() == null ? null : n.agent().pid(),
-                    n.agent() == null ? "not started" : n.agent().alive() ? "running" : "exited",
+                    state(n.agent()),
                     n.agentRestarts(), n.node().metricsUrl());
         }
         out.append(nodes).append('\n');
@@ -111,10 +112,15 @@ final class LabStatusView {
         for (PodState p : state.pods()) {
             pods.row(p.pod().key(), p.pod().node(), p.pod().address(), p.pod().networkNamespace(),
                     p.pod().ports().stream().map(PodPort::toString).collect(Collectors.joining(",")),
-                    p.responder() == null ? "not started" : p.responder().alive() ? "running" : "exited");
+                    state(p.responder()));
         }
         out.append(pods);
         out.append("\nLogs: ").append(layout.logDir()).append('\n');
         return out.toString();
+    }
+
+    /** An agent's or responder's state as a word: running once it serves, starting before. */
+    private static String state(ProcessRecord process) {
+        return process == null ? "not started" : process.running() ? "running" : process.alive() ? "starting" : "exited";
     }
 }

@@ -15,15 +15,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * The lab's kubelet and controllers, a background process started by {@code up}: starts each node's agent and
- * restarts it when it dies (with a back-off doubling from 1 s to 30 s, as for a crash-looping pod), restarts dead
- * responders, and applies changes of the user's manifest directory (watched, and compared by content every 2 s) to the
- * running lab. A change that does not plan (a bad object) is not applied: the problems are logged and shown by
+ * restarts it when it dies (with a back-off doubling from 1 s to 30 s, as for a crash-looping pod), records it as
+ * serving once it answers /readyz, restarts dead responders, and applies changes of the user's manifest directory
+ * (watched, and compared by content every 2 s) to the running lab. A change that does not plan (a bad object) is not applied: the problems are logged and shown by
  * {@code status}, and the lab keeps its last good state. The only writer of the state file while it runs.
  * SIGTERM stops it and leaves the agents running ({@code down} stops them).
  */
@@ -90,6 +93,7 @@ final class LabSupervisor {
         try {
             while (running) {
                 state = superviseAgents(state);
+                state = recordServingAgents(state);
                 state = controller.restartResponders(state);
                 boolean changed = false;
                 if (watcher != null && watcher.poll(TICK.toMillis(), TimeUnit.MILLISECONDS) instanceof java.nio.file.WatchKey key) {
@@ -162,7 +166,7 @@ final class LabSupervisor {
             backoff.put(name, wait.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait.multipliedBy(2));
             startedAt.put(name, now);
             try {
-                ProcessRecord record = ProcessRecord.of(controller.startAgent(state.agentCommand(), node.node()).toHandle());
+                ProcessRecord record = ProcessRecord.justStarted(controller.startAgent(state.agentCommand(), node.node()).toHandle());
                 log("started the agent of " + name + " (pid " + record.pid() + ")");
                 nodes.add(node.withAgent(record, node.agentRestarts() + (restart ? 1 : 0)));
                 changed = true;
@@ -172,6 +176,40 @@ final class LabSupervisor {
             }
         }
         return changed ? controller.save(state.withNodes(nodes)) : state;
+    }
+
+    /**
+     * Records as serving the agents that started and now answer /readyz (asked at once, one thread each), so that
+     * {@code status} reports an agent running only when it serves.
+     */
+    private LabState recordServingAgents(LabState state) {
+        List<NodeState> starting = state.nodes().stream()
+                .filter(n -> n.agent() != null && n.agent().starting() && n.agent().alive()).toList();
+        if (starting.isEmpty()) {
+            return state;
+        }
+        Set<String> ready = ConcurrentHashMap.newKeySet();
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (NodeState node : starting) {
+                threads.submit(() -> {
+                    if (controller.agentAnswersReady(node.node())) {
+                        ready.add(node.node().name());
+                    }
+                });
+            }
+        }
+        if (ready.isEmpty()) {
+            return state;
+        }
+        List<NodeState> nodes = new ArrayList<>();
+        for (NodeState node : state.nodes()) {
+            boolean serving = ready.contains(node.node().name());
+            if (serving) {
+                log("the agent of " + node.node().name() + " (pid " + node.agent().pid() + ") is ready");
+            }
+            nodes.add(serving ? node.withAgent(node.agent().asServing(), node.agentRestarts()) : node);
+        }
+        return controller.save(state.withNodes(nodes));
     }
 
     private WatchService watch(Path directory) {

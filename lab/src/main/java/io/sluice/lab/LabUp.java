@@ -11,8 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code sluice lab up}: checks the machine, plans the manifests, sweeps an earlier lab of the same name, builds
@@ -194,35 +192,25 @@ final class LabUp {
     }
 
     /**
-     * Waits until every agent answers /readyz (its maps reflect the manifests) from inside its node; returns a
-     * message per agent that did not.
+     * Waits until the supervisor reports every agent running: it answers /readyz (its maps reflect the manifests)
+     * from inside its node. Returns a message per agent that does not.
      */
     private List<String> awaitAgents(Duration timeout, Progress progress) {
         LabStateFile file = new LabStateFile(layout.stateFile());
         long deadline = System.nanoTime() + timeout.toNanos();
-        Set<String> ready = ConcurrentHashMap.newKeySet();
         LabState state = file.read().orElseThrow();
-        while (ready.size() < state.nodes().size() && System.nanoTime() - deadline < 0) {
-            try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                for (NodeState node : state.nodes()) {
-                    if (!ready.contains(node.node().name())) {
-                        threads.submit(() -> {
-                            if (answersReady(node.node())) {
-                                ready.add(node.node().name());
-                            }
-                        });
-                    }
-                }
+        while (true) {
+            long ready = state.nodes().stream().filter(n -> n.agent() != null && n.agent().running()).count();
+            progress.detail(ready + "/" + state.nodes().size() + " ready");
+            if (ready == state.nodes().size() || System.nanoTime() - deadline > 0) {
+                break;
             }
-            progress.detail(ready.size() + "/" + state.nodes().size() + " ready");
-            if (ready.size() < state.nodes().size()) {
-                LabController.sleep(500);
-                state = file.read().orElse(state);
-            }
+            LabController.sleep(200);
+            state = file.read().orElse(state);
         }
         List<String> problems = new ArrayList<>();
         for (NodeState node : state.nodes()) {
-            if (!ready.contains(node.node().name())) {
+            if (node.agent() == null || !node.agent().running()) {
                 Path log = layout.agentLog(node.node().name());
                 problems.add("the agent of " + node.node().name() + " is not ready at " + node.node().readyUrl()
                         + " after " + timeout.toSeconds() + " s (restarts: " + node.agentRestarts() + "): "
@@ -231,11 +219,5 @@ final class LabUp {
             }
         }
         return problems;
-    }
-
-    private boolean answersReady(LabNode node) {
-        List<String> command = PodCommand.inNamespace(node.networkNamespace(), null,
-                PodCommand.helper(layout, "http", "--timeout", "1", node.readyUrl()));
-        return HostCommand.attempt(command).succeeded();
     }
 }

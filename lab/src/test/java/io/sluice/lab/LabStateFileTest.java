@@ -20,7 +20,7 @@ class LabStateFileTest {
     void aStateReadsBackEqualAndNoFileMeansNoLab() {
         LabPlan plan = LabPlanner.plan("sluice-lab", ManifestSet.read(ManifestSetTest.EXAMPLES), 2, Assignments.none());
         LabState state = new LabState(LabState.VERSION, "sluice-lab", "/m", List.of("bin/sluice", "agent"),
-                new ProcessRecord(42, 1000), plan.nodes().stream().map(n -> new NodeState(n, new ProcessRecord(7, 8), 1)).toList(),
+                new ProcessRecord(42, 1000, false), plan.nodes().stream().map(n -> new NodeState(n, new ProcessRecord(7, 8, true), 1)).toList(),
                 plan.pods().stream().map(p -> new PodState(p, null, 0)).toList(), List.of(), plan.assignments(),
                 List.of("a problem"), List.of()).withPlan(plan).withProblems(List.of("a problem"));
         LabStateFile file = new LabStateFile(dir.resolve("run/state.json"));
@@ -45,7 +45,28 @@ class LabStateFileTest {
     void processRecordsTellTheirProcessFromAnotherWithThePid() {
         ProcessRecord self = ProcessRecord.of(ProcessHandle.current());
         assertThat(self.alive()).isTrue();
-        assertThat(new ProcessRecord(self.pid(), self.startedAtMillis() - 10_000).alive()).isFalse();
+        assertThat(new ProcessRecord(self.pid(), self.startedAtMillis() - 10_000, false).alive()).isFalse();
+    }
+
+    @Test
+    void aProcessRunsOnlyOnceItServes() {
+        ProcessRecord started = ProcessRecord.justStarted(ProcessHandle.current());
+        assertThat(started.alive()).isTrue();
+        assertThat(started.running()).as("alive but not serving yet").isFalse();
+        assertThat(started.asServing().running()).isTrue();
+        assertThat(new ProcessRecord(started.pid(), started.startedAtMillis() - 10_000, false).running()).isFalse();
+    }
+
+    @Test
+    void processesOfAStateWrittenBeforeServingWasRecordedReadAsServing() throws IOException {
+        Path path = dir.resolve("state.json");
+        Files.writeString(path, """
+                {"version": 1, "name": "old", "manifests": "/m", "agentCommand": ["bin/sluice", "agent"],
+                 "supervisor": {"pid": 42, "startedAtMillis": 1000}, "nodes": [], "pods": [], "services": [],
+                 "assignments": {"podNodes": {}, "podAddresses": {}, "podNamespaces": {}, "podInterfaces": {},
+                                 "clusterIPs": {}, "nodePorts": {}}, "problems": [], "warnings": []}
+                """);
+        assertThat(new LabStateFile(path).read().orElseThrow().supervisor()).isEqualTo(new ProcessRecord(42, 1000, false));
     }
 
 }
