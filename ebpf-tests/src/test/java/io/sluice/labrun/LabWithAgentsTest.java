@@ -137,6 +137,66 @@ class LabWithAgentsTest {
     }
 
     /**
+     * Invariant 3 of DESIGN.md in a lab, with the real agents: a steady stream of new connections from x/b (pod to pod
+     * across the nodes through both nodes' policies, ClusterIP over TCP and UDP through x/b's node's socket hooks,
+     * NodePort on the other node's {@code eth0}) sees no failure while x/b's node's agent and then the other node's
+     * are SIGKILLed and restarted by the supervisor, from each kill until {@code lab status} reports the new agent
+     * running (ready) and after. The responders are left alone.
+     */
+    @Test
+    void sigkilledAgentsRestartWithoutAFailedConnection() throws Exception {
+        assertThat(up.exit()).as("lab up exit code; output:%n%s", up.output()).isZero();
+        Status status = lab.status();
+        Service web = status.service("x/web").orElseThrow();
+        Service nodePort = status.service("x/web-nodeport").orElseThrow();
+        Node nodeOfXb = status.node(status.pod("x/b").node());
+        Node otherNode = status.nodes().stream().filter(n -> !n.name().equals(nodeOfXb.name())).findFirst().orElseThrow();
+        List<String> targets = List.of(
+                target(addressOf(status, "x/a") + ":80/tcp"),
+                target(addressOf(status, "x/a") + ":80/udp"),
+                target(web.clusterIp() + ":80/tcp"),
+                target(web.clusterIp() + ":81/udp"),
+                target(nodePortOf(nodePort, otherNode.address(), "TCP") + "/tcp"));
+        List<List<Outcome>> rounds;
+        try (RunningLab.ConnectionStream stream = lab.connectRepeatedly("x/b", targets)) {
+            stream.awaitRounds(10);
+            for (Node node : List.of(nodeOfXb, otherNode)) {
+                ProcessHandle.of(node.agentPid()).orElseThrow().destroyForcibly();
+                awaitAgentRunningAgain(node);
+                stream.awaitRounds(stream.roundsSoFar() + 10);
+            }
+            rounds = stream.stop();
+        }
+        List<String> failures = new ArrayList<>();
+        for (int r = 0; r < rounds.size(); r++) {
+            for (int t = 0; t < targets.size(); t++) {
+                if (!(rounds.get(r).get(t) instanceof Outcome.Answered)) {
+                    failures.add("round " + r + ", x/b > " + targets.get(t) + ": " + rounds.get(r).get(t));
+                }
+            }
+        }
+        System.out.printf("agent restarts in the lab: %d rounds of %d connections, %d failed%n", rounds.size(),
+                targets.size(), failures.size());
+        assertThat(failures).as("connections that failed while the agents restarted, of %d rounds", rounds.size()).isEmpty();
+    }
+
+    /** Waits until lab status reports another agent than the one {@code before} names running on that node. */
+    private void awaitAgentRunningAgain(Node before) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            Node now = lab.status().node(before.name());
+            if (now.agentPid() != before.agentPid() && now.agentRunning()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("lab status does not report a new agent running on " + before.name()
+                        + " 90 s after its agent was killed: " + now);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /**
      * For probes covering every kind of answer (pod to pod allowed and denied by policy, ClusterIP over TCP and UDP,
      * ClusterIP with affinity and with Maglev, NodePort, frontends without endpoints), {@code sluice explain} run on
      * the source pod's node, and on the backend's node when the packet leaves the first, gives the verdict that a real

@@ -43,8 +43,9 @@ final class RunningLab {
     record Run(int exit, String output) {
     }
 
-    /** A node of {@code lab status -o json}. */
-    record Node(String name, String networkNamespace, String address, String podCidr, Path bpffsDir) {
+    /** A node of {@code lab status -o json}, with its agent's pid and whether status reports it running (ready). */
+    record Node(String name, String networkNamespace, String address, String podCidr, Path bpffsDir, long agentPid,
+                boolean agentRunning) {
         /** Whether {@code ipv4} lies in this node's pod CIDR. */
         boolean owns(String ipv4) {
             String[] cidr = podCidr.split("/");
@@ -111,7 +112,8 @@ final class RunningLab {
         List<Node> nodes = new ArrayList<>();
         for (JsonNode n : root.path("nodes")) {
             nodes.add(new Node(n.path("name").asString(), n.path("networkNamespace").asString(), n.path("address").asString(),
-                    n.path("podCIDR").asString(), Path.of(n.path("bpffsDir").asString())));
+                    n.path("podCIDR").asString(), Path.of(n.path("bpffsDir").asString()), n.path("agentPid").asLong(),
+                    n.path("agentRunning").asBoolean()));
         }
         List<Pod> pods = new ArrayList<>();
         for (JsonNode p : root.path("pods")) {
@@ -181,11 +183,11 @@ final class RunningLab {
     }
 
     /**
-     * A client run in the pod with {@code sluice lab exec}: it tries every {@code PROTO/ADDRESS/PORT} target at once
-     * (TCP: connect and read the responder's line; UDP: a datagram, resent once) and prints one JSON object per target.
+     * A client's connection to one {@code PROTO/ADDRESS/PORT} target (TCP: connect and read the responder's line;
+     * UDP: a datagram, resent once), as one JSON object; the timeout is the first argument.
      */
-    private static final String CLIENT = """
-            import json, socket, sys
+    private static final String CONNECT = """
+            import json, socket, sys, threading, time
             from concurrent.futures import ThreadPoolExecutor
             TIMEOUT = float(sys.argv[1])
             def one(target):
@@ -216,9 +218,97 @@ final class RunningLab {
                     return {"timedOut": True}
                 except OSError as e:
                     return {"error": str(e)}
+            """;
+
+    /**
+     * A client run in the pod with {@code sluice lab exec}: it tries every target of its arguments at once and prints
+     * one JSON list, an object per target.
+     */
+    private static final String CLIENT = CONNECT + """
             with ThreadPoolExecutor(max_workers=max(1, len(sys.argv) - 2)) as pool:
                 print(json.dumps(list(pool.map(one, sys.argv[2:]))))
             """;
+
+    /**
+     * A client run in the pod with {@code sluice lab exec} that tries every target of its arguments in turn, again and
+     * again until its standard input closes, printing one JSON list per round.
+     */
+    private static final String STREAM = CONNECT + """
+            closed = threading.Event()
+            threading.Thread(target=lambda: (sys.stdin.read(), closed.set()), daemon=True).start()
+            while not closed.is_set():
+                print(json.dumps([one(t) for t in sys.argv[2:]]), flush=True)
+                time.sleep(0.01)
+            """;
+
+    /** A steady stream of connections from a pod (see {@link #connectRepeatedly}), one round of targets after another. */
+    static final class ConnectionStream implements AutoCloseable {
+        private final Process process;
+        private final List<List<Outcome>> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final Thread reader;
+
+        private ConnectionStream(Process process) {
+            this.process = process;
+            this.reader = Thread.ofPlatform().start(() -> {
+                try (var lines = process.inputReader(StandardCharsets.UTF_8)) {
+                    String line;
+                    while ((line = lines.readLine()) != null) {
+                        if (line.startsWith("[")) {
+                            rounds.add(outcomes(line));
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // the client ended
+                }
+            });
+        }
+
+        /** Waits until the client finished {@code count} rounds in all; fails when it does not within 60 s. */
+        void awaitRounds(int count) throws InterruptedException {
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            while (rounds.size() < count) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError("the client made " + rounds.size() + " rounds of connections, not " + count
+                            + (process.isAlive() ? " within 60 s" : "; it exited with " + process.exitValue()));
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        int roundsSoFar() {
+            return rounds.size();
+        }
+
+        /** Ends the client (closes its input) and returns every round it made, in order. */
+        List<List<Outcome>> stop() throws InterruptedException {
+            close();
+            return List.copyOf(rounds);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            try {
+                process.getOutputStream().close();
+            } catch (java.io.IOException e) {
+                // already gone
+            }
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            reader.join(5_000);
+        }
+    }
+
+    /**
+     * Connections from {@code pod} to each {@code PROTO/ADDRESS/PORT} target in turn, repeated until the stream is
+     * stopped.
+     */
+    ConnectionStream connectRepeatedly(String pod, List<String> targets) throws java.io.IOException {
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/sluice").toString(), "lab", "exec", "--name",
+                name, pod, "--", "python3", "-c", STREAM, "1"));
+        command.addAll(targets);
+        return new ConnectionStream(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
 
     /** Real connections from {@code pod} to each {@code PROTO/ADDRESS/PORT} target, in the order given. */
     List<Outcome> connectFrom(String pod, List<String> targets) throws Exception {
@@ -230,6 +320,11 @@ final class RunningLab {
         }
         String json = run.output().lines().filter(l -> l.startsWith("[")).reduce((a, b) -> b)
                 .orElseThrow(() -> new AssertionError("the client in " + pod + " printed no result:\n" + run.output()));
+        return outcomes(json);
+    }
+
+    /** A client's JSON list of results, one outcome per target. */
+    private static List<Outcome> outcomes(String json) {
         List<Outcome> outcomes = new ArrayList<>();
         for (JsonNode o : CliJson.MAPPER.readTree(json)) {
             outcomes.add(o.has("answer") ? new Outcome.Answered(o.path("answer").asString())
