@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.sluice.agent.config.AgentConfig;
+import io.sluice.agent.http.EpollHttpClient;
 import io.sluice.agent.ids.ServiceIds;
 import io.sluice.agent.ids.StableIdAllocator;
 import io.sluice.agent.metrics.AgentMetrics;
@@ -24,13 +25,9 @@ import io.sluice.policy.PolicyEngine;
 import io.sluice.policy.PolicyRef;
 import io.sluice.servicelb.ServiceTranslator;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,8 +52,8 @@ import picocli.CommandLine.Option;
  * or those objects with Namespaces, Pods, NetworkPolicies and the Node listed and watched through fabric8's client
  * from an API server on loopback ({@link TrainingApiServer}); then changed), the event queue and the writer, the
  * service translation with the persisted id stores and the map codecs ({@link ServiceTranslationReconciler}), the policy engine over the persisted identity store, the metrics and the
- * HTTP server on loopback (scraped a few times), and libbpf's open of the bundled BPF objects through FFM (an open
- * parses the ELF and BTF; nothing is loaded or attached). The classes of the kernel paths it cannot run (map writes,
+ * HTTP server on loopback (scraped a few times, through {@link EpollHttpClient}), and libbpf's open of the bundled
+ * BPF objects through FFM (an open parses the ELF and BTF; nothing is loaded or attached). The classes of the kernel paths it cannot run (map writes,
  * the program load and attach) are loaded without being run, so the cache holds them loaded and linked too.
  *
  * <p>One cache per source ({@code bin/sluice aot-train} records both; the launcher picks the one of the agent's
@@ -127,13 +124,13 @@ public final class AotTrainingCommand implements Callable<Integer> {
                 sourceSetting = "kubeconfig: " + api.kubeconfig(work);
             }
             AgentDaemon daemon = AgentDaemon.start(config(work, sourceSetting), AotTrainingCommand::kernelFreeReconcilers);
-            try {
+            try (EpollHttpClient client = EpollHttpClient.start(Duration.ofSeconds(1), Duration.ofSeconds(5))) {
                 InetSocketAddress http = daemon.httpAddress();
-                awaitReady(http, started);
-                checkEverythingRead(get(http, "/metrics"), objects);
+                awaitReady(client, http, started);
+                checkEverythingRead(metrics(client, http), objects);
                 for (int i = 0; i < 3; i++) {
-                    get(http, "/metrics");
-                    get(http, "/healthz");
+                    client.get(http, "/metrics");
+                    client.get(http, "/healthz");
                 }
                 if (api != null) {
                     api.awaitWatches(Duration.ofSeconds(30));
@@ -146,11 +143,11 @@ public final class AotTrainingCommand implements Callable<Integer> {
                     }
                     Thread.sleep(2);
                 }
-                awaitChanges(http, services + Math.min(changes, services));
+                awaitChanges(client, http, services + Math.min(changes, services));
                 // The writer's flush of the changes; then the scrapes the agent answers all day.
                 Thread.sleep(1500);
-                get(http, "/metrics");
-                get(http, "/readyz");
+                client.get(http, "/metrics");
+                client.get(http, "/readyz");
             } finally {
                 daemon.close();
             }
@@ -274,9 +271,9 @@ public final class AotTrainingCommand implements Callable<Integer> {
     }
 
     /** Waits for /readyz to answer 200. */
-    private void awaitReady(InetSocketAddress http, long started) throws IOException, InterruptedException {
+    private void awaitReady(EpollHttpClient client, InetSocketAddress http, long started) throws IOException, InterruptedException {
         long deadline = started + readyTimeoutSeconds * 1_000_000_000L;
-        while (!get(http, "/readyz").startsWith("HTTP/1.1 200")) {
+        while (client.get(http, "/readyz").status() != 200) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the training agent was not ready within " + readyTimeoutSeconds + " s");
             }
@@ -288,11 +285,11 @@ public final class AotTrainingCommand implements Callable<Integer> {
      * Waits until the agent received {@code sliceEvents} EndpointSlice events (the first list's and the changes'), so
      * that a training whose watch or rescan broke fails rather than records less than it should.
      */
-    private void awaitChanges(InetSocketAddress http, int sliceEvents) throws IOException, InterruptedException {
+    private void awaitChanges(EpollHttpClient client, InetSocketAddress http, int sliceEvents) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + readyTimeoutSeconds * 1_000_000_000L;
         double received = 0;
         while (System.nanoTime() < deadline) {
-            received = get(http, "/metrics").lines().filter(l -> l.startsWith("sluice_events_received_total{kind=\"EndpointSlice\"}"))
+            received = metrics(client, http).lines().filter(l -> l.startsWith("sluice_events_received_total{kind=\"EndpointSlice\"}"))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
             if (received >= sliceEvents) {
                 return;
@@ -323,17 +320,13 @@ public final class AotTrainingCommand implements Callable<Integer> {
         }
     }
 
-    /** A GET on the agent's status server: the response's status line, headers and body. */
-    private static String get(InetSocketAddress http, String path) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(http, 1000);
-            socket.setSoTimeout(5000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    /** The agent's metrics, in Prometheus text format; fails unless it serves them. */
+    private static String metrics(EpollHttpClient client, InetSocketAddress http) throws IOException, InterruptedException {
+        EpollHttpClient.Response response = client.get(http, "/metrics");
+        if (response.status() != 200) {
+            throw new IllegalStateException("the training agent answered /metrics with " + response.status() + ": " + response.body());
         }
+        return response.body();
     }
 
     /**
