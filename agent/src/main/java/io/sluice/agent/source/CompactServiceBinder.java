@@ -34,6 +34,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
+import io.sluice.agent.model.ResourceKind;
 import io.sluice.servicelb.PackedEndpointSlice;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import tools.jackson.core.JsonParser;
 
 /**
  * Binds a manifest document holding a v1 {@code Service} or a {@code discovery.k8s.io/v1} {@code EndpointSlice}
@@ -81,12 +83,33 @@ final class CompactServiceBinder {
     private static final int BIG_INT_DIGITS = 9;
     private static final int BIG_LONG_DIGITS = 18;
 
-    private final LibYamlEvents events;
+    /**
+     * What the binder reads, one event at a time: LibYAML's events of a manifest document ({@link LibYamlEvents}), or
+     * an API object's JSON tokens as the events LibYAML would give for that JSON ({@link JsonObjectEvents}).
+     */
+    interface Events {
+        /** Moves to the next event and returns its type ({@link LibYamlParser#SCALAR}, ...). */
+        int next();
+
+        /** Whether the current event (a scalar or a collection's start) has an anchor or a tag. */
+        boolean decorated();
+
+        /** The current scalar's style: {@link LibYamlParser#PLAIN}, {@link LibYamlParser#DOUBLE_QUOTED}, ... */
+        int scalarStyle();
+
+        /** The current scalar's text. */
+        String scalar();
+    }
+
+    private final Events events;
+    /** The identity an object without {@code apiVersion} and {@code kind} has (a list's item), or null. */
+    private final ResourceKind itemKind;
     /** The slice's endpoints when every one has the packed shape; then {@link #endpointList} returned null. */
     private PackedEndpointSlice.Packer packedEndpoints;
 
-    private CompactServiceBinder(LibYamlEvents events) {
+    private CompactServiceBinder(Events events, ResourceKind itemKind) {
         this.events = events;
+        this.itemKind = itemKind;
     }
 
     /** The Service or EndpointSlice of {@code document}, compact, or null when it is not this binder's to bind. */
@@ -96,7 +119,7 @@ final class CompactServiceBinder {
             return null;
         }
         try (LibYamlEvents events = new LibYamlEvents(utf8)) {
-            return new CompactServiceBinder(events).document();
+            return new CompactServiceBinder(events, null).document();
         } catch (RuntimeException notMine) {
             return null; // the usual path reads it and reports any problem
         }
@@ -111,9 +134,29 @@ final class CompactServiceBinder {
             return null;
         }
         try (LibYamlEvents events = new LibYamlEvents(ascii, from, to)) {
-            return new CompactServiceBinder(events).document();
+            return new CompactServiceBinder(events, null).document();
         } catch (RuntimeException notMine) {
             return null;
+        }
+    }
+
+    /**
+     * The Service or EndpointSlice whose JSON object starts at {@code parser}'s current START_OBJECT, an item of a
+     * list of {@code kind} (which may leave out its {@code apiVersion} and {@code kind}, as the API server does), compact
+     * as {@link #bind(String)} gives it and without its {@code metadata.managedFields}; null when it is not this
+     * binder's to bind (then {@code parser} stands anywhere in the object). A JSON string is a quoted scalar, a number,
+     * {@code true}, {@code false} or {@code null} a plain one, so what Jackson would coerce or refuse is left to it
+     * as in a manifest.
+     */
+    static HasMetadata bindListItem(JsonParser parser, ResourceKind kind) {
+        if (kind != ResourceKind.SERVICE && kind != ResourceKind.ENDPOINT_SLICE) {
+            return null;
+        }
+        try {
+            HasMetadata object = new CompactServiceBinder(new JsonObjectEvents(parser), kind).document();
+            return kind.type().isInstance(object) ? object : null;
+        } catch (RuntimeException notMine) {
+            return null; // fabric8's parse reads it and reports any problem
         }
     }
 
@@ -173,6 +216,10 @@ final class CompactServiceBinder {
         }
         expect(DOCUMENT_END);
         expect(STREAM_END);
+        if (itemKind != null && apiVersion == null && kind == null) {
+            apiVersion = itemKind.apiVersion(); // what fabric8's model classes start with
+            kind = itemKind.apiKind();
+        }
         if ("v1".equals(apiVersion) && "Service".equals(kind) && sliceFields == 0) {
             Service service = new Service();
             service.setApiVersion(sharedString(apiVersion));
@@ -270,6 +317,14 @@ final class CompactServiceBinder {
                 case "deletionGracePeriodSeconds" -> {
                     seen = once(seen, 13);
                     meta.setDeletionGracePeriodSeconds(longValue());
+                }
+                case "managedFields" -> {
+                    // An API object's are read past, as the agent's parse of them does; a manifest's go the usual way.
+                    if (!(events instanceof JsonObjectEvents json)) {
+                        throw NOT_MINE;
+                    }
+                    seen = once(seen, 14);
+                    json.skipValue();
                 }
                 default -> throw NOT_MINE;
             }

@@ -107,7 +107,8 @@ public final class KubernetesSource implements ResourceSource {
     /**
      * The informer's cache, holding each object compacted ({@link ModelCompactor}: shared empty collections and
      * repeated strings) and without its {@code managedFields} ({@link #withoutManagedFields}) before the informer
-     * notifies anyone of it: fabric8 hands its handlers the instance it stored, so the writer's store and the
+     * notifies anyone of it (a list page's Services and EndpointSlices come compact from the parse,
+     * {@link WatchEventSerialization}): fabric8 hands its handlers the instance it stored, so the writer's store and the
      * informer share one compact copy. Compaction is in place, before the object is visible to any other thread.
      *
      * <p>Not "full state" to fabric8, the only thing it asks the flag for: with a full-state store an informer holds
@@ -138,8 +139,8 @@ public final class KubernetesSource implements ResourceSource {
             if (held != null && Objects.equals(held.getMetadata().getResourceVersion(), object.getMetadata().getResourceVersion())) {
                 return super.put(key, held);
             }
-            return super.put(key, ModelCompactor.shareUnchanged(
-                    freezeStringMaps(ModelCompactor.compact(withoutManagedFields(object))), held));
+            T compact = ModelCompactor.isCompact(object) ? object : ModelCompactor.compact(withoutManagedFields(object));
+            return super.put(key, ModelCompactor.shareUnchanged(freezeStringMaps(compact), held));
         }
 
         @Override

@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Not thread-safe: one cursor per document, used by one thread (its native memory is a confined arena). Close it.
  */
-final class LibYamlEvents implements AutoCloseable {
+final class LibYamlEvents implements CompactServiceBinder.Events, AutoCloseable {
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment parser;
     private final MemorySegment event;
@@ -52,8 +52,8 @@ final class LibYamlEvents implements AutoCloseable {
         }
     }
 
-    /** Moves to the next event and returns its type ({@link LibYamlParser#SCALAR}, ...). */
-    int next() {
+    @Override
+    public int next() {
         try {
             release();
             if ((int) LibYaml.PARSE.invokeExact(parser, event) == 0) {
@@ -69,18 +69,18 @@ final class LibYamlEvents implements AutoCloseable {
         }
     }
 
-    /** Whether the current event (a scalar or a collection's start) has an anchor or a tag. */
-    boolean decorated() {
+    @Override
+    public boolean decorated() {
         return event.get(JAVA_LONG, LibYamlParser.EVENT_ANCHOR) != 0 || event.get(JAVA_LONG, LibYamlParser.EVENT_TAG) != 0;
     }
 
-    /** The current scalar's style: {@link LibYamlParser#PLAIN}, {@link LibYamlParser#SINGLE_QUOTED}, ... */
-    int scalarStyle() {
+    @Override
+    public int scalarStyle() {
         return event.get(JAVA_INT, LibYamlParser.SCALAR_STYLE);
     }
 
-    /** The current scalar's text. */
-    String scalar() {
+    @Override
+    public String scalar() {
         int n = Math.toIntExact(event.get(JAVA_LONG, LibYamlParser.SCALAR_LENGTH));
         if (n == 0) {
             return "";

@@ -1,5 +1,6 @@
 package io.sluice.agent.source;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.sluice.servicelb.PackedEndpointSlice;
 import java.lang.reflect.Field;
@@ -59,6 +60,9 @@ final class ModelCompactor {
     /** Per model class, every field that holds a reference (strings included). */
     private static final ClassValue<Field[]> REFERENCE_FIELDS = fieldTable(type -> !type.isPrimitive(), name -> true);
 
+    /** The shared empty map {@link #compact} puts where an empty map was. */
+    private static final Map<?, ?> EMPTY_MAP = Map.of();
+
     private ModelCompactor() {
     }
 
@@ -66,6 +70,17 @@ final class ModelCompactor {
     static <T> T compact(T object) {
         visit(object, 0);
         return object;
+    }
+
+    /**
+     * Whether {@code object} is compact already, as {@link #compact} or a binder of compact objects
+     * ({@link CompactServiceBinder}) leaves it, so that compacting it again would only cost a walk and new copies of
+     * its immutable lists: its metadata's additional properties are the shared empty map those leave, where fabric8's
+     * parse gives every {@code ObjectMeta} a map of its own.
+     */
+    static boolean isCompact(HasMetadata object) {
+        ObjectMeta meta = object.getMetadata();
+        return meta != null && meta.getAdditionalProperties() == EMPTY_MAP;
     }
 
     /**

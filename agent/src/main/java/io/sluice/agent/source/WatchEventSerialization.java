@@ -2,12 +2,25 @@ package io.sluice.agent.source;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListMeta;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceList;
 import io.fabric8.kubernetes.api.model.WatchEvent;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceList;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.model.ResourceKind;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.ObjectReader;
 
@@ -26,6 +39,13 @@ import tools.jackson.databind.ObjectReader;
  * {@code Status}, a field other than {@code type} and {@code object}, a document that fails here - is left to
  * fabric8's own parse, so what it accepts, refuses and reports is unchanged.
  *
+ * <p>A list of Services or EndpointSlices (an informer's list page) is read item by item straight to the compact
+ * objects the informer's store keeps ({@link CompactServiceBinder#bindListItem}, an IPv4 slice of the common shape
+ * packed), without fabric8's bean deserializers, its {@code managedFields}, or the store's reflective compaction
+ * ({@link ModelCompactor}) of what they built: those were most of the vert.x event loop's CPU in the agent's start,
+ * and their garbage outgrew the young generation. Any page with something it does not bind (another field, an
+ * unusual item, a document that fails here) is read again from its start by fabric8's parse, as a whole.
+ *
  * <p>Thread-safe: mappers and readers are.
  */
 final class WatchEventSerialization extends KubernetesSerialization {
@@ -35,12 +55,14 @@ final class WatchEventSerialization extends KubernetesSerialization {
      */
     private ObjectMapper configured;
     private final ObjectReader[] readers = new ObjectReader[ResourceKind.values().length];
+    private final ObjectReader listMetaReader;
 
     WatchEventSerialization(ObjectMapper base) {
         super(base, false);
         for (ResourceKind kind : ResourceKind.values()) {
             readers[kind.ordinal()] = configured.readerFor(kind.type());
         }
+        listMetaReader = configured.readerFor(ListMeta.class);
     }
 
     @Override
@@ -59,6 +81,123 @@ final class WatchEventSerialization extends KubernetesSerialization {
             }
         }
         return super.unmarshal(str, type);
+    }
+
+    @Override
+    public <T> T unmarshal(InputStream in, TypeReference<T> type) {
+        ResourceKind kind = type.getType() == ServiceList.class ? ResourceKind.SERVICE
+                : type.getType() == EndpointSliceList.class ? ResourceKind.ENDPOINT_SLICE : null;
+        if (kind != null && in.markSupported()) {
+            in.mark(Integer.MAX_VALUE);
+            KubernetesResourceList<?> list = compactListOf(in, kind);
+            if (list != null) {
+                @SuppressWarnings("unchecked") // the list class type names
+                T typed = (T) list;
+                return typed;
+            }
+            try {
+                in.reset();
+            } catch (IOException e) {
+                throw new UncheckedIOException("rereading a list page", e);
+            }
+        }
+        return super.unmarshal(in, type);
+    }
+
+    /**
+     * The list of {@code kind} (Services or EndpointSlices) in {@code in}, each item compact, or null when anything in
+     * it is left to fabric8's parse.
+     */
+    private KubernetesResourceList<?> compactListOf(InputStream in, ResourceKind kind) {
+        try (JsonParser parser = configured.createParser(new Unclosed(in))) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String apiVersion = null;
+            String listKind = null;
+            ListMeta meta = null;
+            List<HasMetadata> items = null;
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (name.equals("apiVersion") && value == JsonToken.VALUE_STRING && apiVersion == null) {
+                    apiVersion = parser.getString();
+                } else if (name.equals("kind") && value == JsonToken.VALUE_STRING && listKind == null) {
+                    listKind = parser.getString();
+                } else if (name.equals("metadata") && value == JsonToken.START_OBJECT && meta == null) {
+                    meta = listMetaReader.readValue(parser);
+                } else if (name.equals("items") && value == JsonToken.START_ARRAY && items == null) {
+                    items = new ArrayList<>();
+                    while (parser.nextToken() == JsonToken.START_OBJECT) {
+                        HasMetadata item = CompactServiceBinder.bindListItem(parser, kind);
+                        if (item == null) {
+                            return null;
+                        }
+                        items.add(item);
+                    }
+                    if (parser.currentToken() != JsonToken.END_ARRAY) {
+                        return null;
+                    }
+                } else {
+                    return null;
+                }
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null || items == null) {
+                return null;
+            }
+            return kind == ResourceKind.SERVICE ? serviceList(apiVersion, listKind, meta, items)
+                    : sliceList(apiVersion, listKind, meta, items);
+        } catch (JacksonException e) {
+            return null; // fabric8's parse decides and reports
+        }
+    }
+
+    /** A ServiceList as fabric8's parse makes it: the fields the JSON had, the others as its constructor leaves them. */
+    private static ServiceList serviceList(String apiVersion, String kind, ListMeta meta, List<HasMetadata> items) {
+        ServiceList list = new ServiceList();
+        if (apiVersion != null) {
+            list.setApiVersion(apiVersion);
+        }
+        if (kind != null) {
+            list.setKind(kind);
+        }
+        if (meta != null) {
+            list.setMetadata(meta);
+        }
+        list.setItems(itemsOf(items));
+        return list;
+    }
+
+    private static EndpointSliceList sliceList(String apiVersion, String kind, ListMeta meta, List<HasMetadata> items) {
+        EndpointSliceList list = new EndpointSliceList();
+        if (apiVersion != null) {
+            list.setApiVersion(apiVersion);
+        }
+        if (kind != null) {
+            list.setKind(kind);
+        }
+        if (meta != null) {
+            list.setMetadata(meta);
+        }
+        list.setItems(itemsOf(items));
+        return list;
+    }
+
+    @SuppressWarnings("unchecked") // each item is of the list's kind (CompactServiceBinder.bindListItem checked it)
+    private static <T> List<T> itemsOf(List<HasMetadata> items) {
+        return (List<T>) (List<?>) items;
+    }
+
+    /** A list page's stream, left open by the parse, so that fabric8's parse can read it again from its mark. */
+    private static final class Unclosed extends FilterInputStream {
+        Unclosed(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
+            // the caller's
+        }
     }
 
     /** The watch event in {@code message} when it is {@code type} and an object of a watched kind, else null. */

@@ -1,0 +1,103 @@
+package io.sluice.agent.source;
+
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+
+/**
+ * One JSON object's tokens, read by Jackson, as the events LibYAML gives for the same text, framed as a document of
+ * its own: for {@link CompactServiceBinder}, which binds a manifest's Services and EndpointSlices from LibYAML's events,
+ * to bind an API list's items the same way. An object is a mapping, an array a sequence; a property name or a JSON
+ * string is a double-quoted scalar; a number, {@code true}, {@code false} and {@code null} are plain scalars of their
+ * own text, which the JSON schema types as LibYAML's reading of that JSON would. Nothing has an anchor or a tag.
+ * Any other token is an alias event, which the binder does not take.
+ *
+ * <p>Not thread-safe: it moves the parser, which stands at the object's END_OBJECT once the document's end is read.
+ */
+final class JsonObjectEvents implements CompactServiceBinder.Events {
+    private final JsonParser parser;
+    /** Events read so far of the frame before the object (stream and document start). */
+    private int framed;
+    /** Objects and arrays open, the document's own included; -1 before its START_OBJECT. */
+    private int depth = -1;
+    /** Events read of the frame after the object (document and stream end). */
+    private int ended;
+    private int style;
+    private String scalar;
+
+    /** Events of the object starting at {@code parser}'s current token, which must be its START_OBJECT. */
+    JsonObjectEvents(JsonParser parser) {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            throw new IllegalArgumentException("not at an object's start: " + parser.currentToken());
+        }
+        this.parser = parser;
+    }
+
+    @Override
+    public int next() {
+        if (framed < 2) {
+            return ++framed == 1 ? LibYamlParser.STREAM_START : LibYamlParser.DOCUMENT_START;
+        }
+        if (depth == 0) {
+            return ++ended == 1 ? LibYamlParser.DOCUMENT_END : LibYamlParser.STREAM_END;
+        }
+        JsonToken token = depth < 0 ? parser.currentToken() : parser.nextToken();
+        if (depth < 0) {
+            depth = 0;
+        }
+        if (token == null) {
+            return LibYamlParser.ALIAS;
+        }
+        return switch (token) {
+            case START_OBJECT -> {
+                depth++;
+                yield LibYamlParser.MAPPING_START;
+            }
+            case END_OBJECT -> {
+                depth--;
+                yield LibYamlParser.MAPPING_END;
+            }
+            case START_ARRAY -> {
+                depth++;
+                yield LibYamlParser.SEQUENCE_START;
+            }
+            case END_ARRAY -> {
+                depth--;
+                yield LibYamlParser.SEQUENCE_END;
+            }
+            case PROPERTY_NAME -> scalar(LibYamlParser.DOUBLE_QUOTED, parser.currentName());
+            case VALUE_STRING -> scalar(LibYamlParser.DOUBLE_QUOTED, parser.getString());
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE, VALUE_NULL ->
+                    scalar(LibYamlParser.PLAIN, parser.getString());
+            default -> LibYamlParser.ALIAS;
+        };
+    }
+
+    private int scalar(int style, String text) {
+        this.style = style;
+        this.scalar = text;
+        return LibYamlParser.SCALAR;
+    }
+
+    /** Reads past the value after the current property name, unbuilt (managed fields). */
+    void skipValue() {
+        JsonToken value = parser.nextToken();
+        if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+            parser.skipChildren();
+        }
+    }
+
+    @Override
+    public boolean decorated() {
+        return false;
+    }
+
+    @Override
+    public int scalarStyle() {
+        return style;
+    }
+
+    @Override
+    public String scalar() {
+        return scalar;
+    }
+}

@@ -1,0 +1,208 @@
+package io.sluice.agent.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ServiceList;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceList;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.sluice.servicelb.PackedEndpointSlice;
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * List pages of Services and EndpointSlices as the agent's serialization reads them ({@link WatchEventSerialization}):
+ * equal to what fabric8's own parse gives and the informer's store then keeps (its compaction, less
+ * {@code managedFields}), items compact and slices of the common shape packed; a page with anything else, or that
+ * fails, read or refused exactly as fabric8 does.
+ */
+class WatchEventSerializationListTest {
+    /** fabric8's default serialization: every kind, {@code managedFields} built. */
+    private static final KubernetesSerialization FABRIC8 = new KubernetesSerialization();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private final KubernetesSerialization agent = KubernetesSource.serialization();
+
+    /**
+     * Generated objects, as fabric8 writes them, with their identity (as the API server lists them, without) and
+     * managedFields or not: a page of them is bound compact and equal to fabric8's parse of it.
+     */
+    @Property(tries = 200)
+    void aPageOfServicesOrSlicesIsBoundCompactAsFabric8ReadsIt(@ForAll("pages") List<HasMetadata> objects,
+                                                              @ForAll boolean withoutIdentity,
+                                                              @ForAll @IntRange(min = 0, max = 2) int managers) {
+        List<String> items = new ArrayList<>();
+        for (HasMetadata object : objects) {
+            ObjectNode item = (ObjectNode) JSON.readTree(FABRIC8.asJson(object));
+            if (withoutIdentity) {
+                item.remove(List.of("apiVersion", "kind"));
+            }
+            if (managers > 0) {
+                ObjectNode meta = (ObjectNode) item.get("metadata");
+                var fields = meta.putArray("managedFields");
+                for (int m = 0; m < managers; m++) {
+                    fields.addObject().put("manager", "m" + m).put("operation", "Update")
+                            .putObject("fieldsV1").putObject("f:metadata").putObject("f:labels" + m);
+                }
+            }
+            items.add(item.toString());
+        }
+        boolean services = objects.getFirst() instanceof io.fabric8.kubernetes.api.model.Service;
+        String page = page(services, items);
+
+        KubernetesResourceList<?> read = readAsTheAgent(page, services);
+
+        assertThat(read).isEqualTo(asTheStoreKeeps(page, services));
+        for (HasMetadata item : read.getItems()) {
+            assertThat(ModelCompactor.isCompact(item)).as("bound compact: " + item).isTrue();
+            assertThat(item.getMetadata().getManagedFields()).isSameAs(List.of());
+        }
+    }
+
+    /**
+     * Any manifest document of the binder's tests (odd values, unknown fields, other kinds, ...) as a list item in
+     * JSON: the page reads as fabric8 reads it, by the binder or by fabric8's parse of the whole page.
+     */
+    @Property(tries = 1500)
+    void anyItemIsReadAsFabric8ReadsIt(@ForAll("anyDocuments") String document, @ForAll boolean services,
+                                       @ForAll @IntRange(min = 0, max = 2) int position) {
+        String item;
+        try {
+            Object tree = new Load(LoadSettings.builder().build()).loadFromString(document);
+            Assume.that(tree instanceof Map<?, ?>);
+            item = JSON.writeValueAsString(tree);
+        } catch (RuntimeException notJson) {
+            Assume.that(false);
+            return;
+        }
+        List<String> items = new ArrayList<>(List.of(usualItem(services, "a"), usualItem(services, "b")));
+        items.add(position, item);
+        String page = page(services, items);
+
+        Object expected;
+        try {
+            expected = asTheStoreKeeps(page, services);
+        } catch (RuntimeException refused) {
+            assertThatThrownBy(() -> readAsTheAgent(page, services)).isInstanceOf(refused.getClass())
+                    .hasMessage(refused.getMessage());
+            Statistics.collect("refused");
+            return;
+        }
+        KubernetesResourceList<?> read = readAsTheAgent(page, services);
+        Statistics.collect(read.getItems().stream().allMatch(ModelCompactor::isCompact) ? "bound" : "fabric8's parse");
+        assertThat(read).isEqualTo(expected);
+    }
+
+    @Test
+    void theBenchmarksSlicesArePacked() {
+        String slice = KubernetesSourceManagedFieldsTest.sliceJson("7", 10, 1);
+        KubernetesResourceList<?> read = readAsTheAgent(page(false, List.of(slice, slice.replace("web-abcde", "web-x"))), false);
+
+        assertThat(read.getItems()).hasSize(2).allSatisfy(s -> assertThat(s).isInstanceOf(PackedEndpointSlice.class));
+        assertThat(read).isEqualTo(asTheStoreKeeps(page(false, List.of(slice, slice.replace("web-abcde", "web-x"))), false));
+    }
+
+    @Test
+    void aPageWithAnotherFieldOrAMalformedPageGoesAsFabric8Reads() {
+        String slice = KubernetesSourceManagedFieldsTest.sliceJson("7", 3, 0);
+        String other = "{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSliceList\",\"extra\":1,\"items\":[" + slice + "]}";
+        assertThat(readAsTheAgent(other, false)).isEqualTo(asTheStoreKeeps(other, false));
+        assertThat(readAsTheAgent(other, false).getItems().getFirst()).isNotInstanceOf(PackedEndpointSlice.class);
+
+        String malformed = page(false, List.of(slice)).replace("\"endpoints\":[", "\"endpoints\":[[");
+        assertThatThrownBy(() -> readAsTheAgent(malformed, false)).isInstanceOf(
+                catchThrowableOf(() -> asTheStoreKeeps(malformed, false)).getClass());
+    }
+
+    /** The list class fabric8's informer asks the parse for (client.resources(kind).list()'s). */
+    @Test
+    void theListTypesAreTheOnesFabric8AsksFor() {
+        try (var client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl("https://127.0.0.1:1").build())
+                .build()) {
+            var services = (io.fabric8.kubernetes.client.dsl.internal.BaseOperation<?, ?, ?>) client.services();
+            var slices = (io.fabric8.kubernetes.client.dsl.internal.BaseOperation<?, ?, ?>) client
+                    .resources(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class);
+            assertThat((Type) services.getListType()).isEqualTo(ServiceList.class);
+            assertThat((Type) slices.getListType()).isEqualTo(EndpointSliceList.class);
+        }
+    }
+
+    // ---- pages and the two parses -----------------------------------------------------------------------------------
+
+    private static String page(boolean services, List<String> items) {
+        return "{\"kind\":\"" + (services ? "ServiceList" : "EndpointSliceList") + "\",\"apiVersion\":\""
+                + (services ? "v1" : "discovery.k8s.io/v1") + "\",\"metadata\":{\"resourceVersion\":\"42\",\"continue\":\"c\"},"
+                + "\"items\":[" + String.join(",", items) + "]}";
+    }
+
+    private static String usualItem(boolean services, String name) {
+        return services ? "{\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"n\",\"resourceVersion\":\"1\"},"
+                + "\"spec\":{\"clusterIP\":\"10.96.0.1\",\"ports\":[{\"port\":80,\"protocol\":\"TCP\"}]}}"
+                : KubernetesSourceManagedFieldsTest.sliceJson("1", 2, 1).replace("web-abcde", name);
+    }
+
+    private KubernetesResourceList<?> readAsTheAgent(String page, boolean services) {
+        return agent.unmarshal(new ByteArrayInputStream(page.getBytes(StandardCharsets.UTF_8)), listType(services));
+    }
+
+    /** fabric8's parse of the page, each item then as the informer's store keeps it (compacted, no managedFields). */
+    private static KubernetesResourceList<?> asTheStoreKeeps(String page, boolean services) {
+        KubernetesResourceList<?> list = FABRIC8.unmarshal(
+                new ByteArrayInputStream(page.getBytes(StandardCharsets.UTF_8)), listType(services));
+        for (HasMetadata item : list.getItems()) {
+            if (item.getMetadata() != null) {
+                ModelCompactor.compact(KubernetesSource.withoutManagedFields(item));
+            }
+        }
+        return list;
+    }
+
+    private static TypeReference<KubernetesResourceList<?>> listType(boolean services) {
+        return new TypeReference<>() {
+            @Override
+            public Type getType() {
+                return services ? ServiceList.class : EndpointSliceList.class;
+            }
+        };
+    }
+
+    private static Throwable catchThrowableOf(Runnable parse) {
+        try {
+            parse.run();
+        } catch (RuntimeException e) {
+            return e;
+        }
+        throw new AssertionError("fabric8's parse accepted it");
+    }
+
+    @Provide
+    Arbitrary<List<HasMetadata>> pages() {
+        return Arbitraries.oneOf(ModelArbitraries.services().map(HasMetadata.class::cast).list().ofMinSize(1).ofMaxSize(5),
+                ModelArbitraries.slices().map(HasMetadata.class::cast).list().ofMinSize(1).ofMaxSize(5));
+    }
+
+    @Provide
+    Arbitrary<String> anyDocuments() {
+        return new CompactServiceBinderTest().anyDocuments();
+    }
+}
