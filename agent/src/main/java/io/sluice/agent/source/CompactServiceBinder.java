@@ -149,11 +149,24 @@ final class CompactServiceBinder {
      * as in a manifest.
      */
     static HasMetadata bindListItem(JsonParser parser, ResourceKind kind) {
+        return bindJson(JsonObjectEvents.at(parser), kind);
+    }
+
+    /**
+     * As {@link #bindListItem}, for an object of {@code kind} whose {@code apiVersion} and {@code kind}, and nothing
+     * else, were read already (a watch event's, as the API server writes them first): from {@code parser}'s current
+     * token on, the next field's name or the object's END_OBJECT.
+     */
+    static HasMetadata bindRestOf(JsonParser parser, ResourceKind kind) {
+        return bindJson(JsonObjectEvents.resumed(parser), kind);
+    }
+
+    private static HasMetadata bindJson(JsonObjectEvents events, ResourceKind kind) {
         if (kind != ResourceKind.SERVICE && kind != ResourceKind.ENDPOINT_SLICE) {
             return null;
         }
         try {
-            HasMetadata object = new CompactServiceBinder(new JsonObjectEvents(parser), kind).document();
+            HasMetadata object = new CompactServiceBinder(events, kind).document();
             return kind.type().isInstance(object) ? object : null;
         } catch (RuntimeException notMine) {
             return null; // fabric8's parse reads it and reports any problem

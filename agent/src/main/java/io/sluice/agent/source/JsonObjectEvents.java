@@ -12,38 +12,63 @@ import tools.jackson.core.JsonToken;
  * Any other token is an alias event, which the binder does not take.
  *
  * <p>Not thread-safe: it moves the parser, which stands at the object's END_OBJECT once the document's end is read.
+ * Made by {@link #at} or {@link #resumed}.
  */
 final class JsonObjectEvents implements CompactServiceBinder.Events {
     private final JsonParser parser;
-    /** Events read so far of the frame before the object (stream and document start). */
+    /** Events read so far of the frame before the object (stream and document start, and a resumed object's start). */
     private int framed;
-    /** Objects and arrays open, the document's own included; -1 before its START_OBJECT. */
-    private int depth = -1;
+    /** Frame events before the object's own tokens: 2, or 3 for an object resumed after its first fields. */
+    private final int frame;
+    /** Whether the parser's current token is the next event's, not yet read. */
+    private boolean currentPending = true;
+    /** Objects and arrays open, the document's own included. */
+    private int depth;
     /** Events read of the frame after the object (document and stream end). */
     private int ended;
     private int style;
     private String scalar;
 
+    private JsonObjectEvents(JsonParser parser, int frame, int depth) {
+        this.parser = parser;
+        this.frame = frame;
+        this.depth = depth;
+    }
+
     /** Events of the object starting at {@code parser}'s current token, which must be its START_OBJECT. */
-    JsonObjectEvents(JsonParser parser) {
+    static JsonObjectEvents at(JsonParser parser) {
         if (parser.currentToken() != JsonToken.START_OBJECT) {
             throw new IllegalArgumentException("not at an object's start: " + parser.currentToken());
         }
-        this.parser = parser;
+        return new JsonObjectEvents(parser, 2, 0);
+    }
+
+    /**
+     * Events of the object whose first fields were read already, from {@code parser}'s current token on (the next
+     * field's name, or the object's END_OBJECT): a mapping's start, then its fields from that one.
+     */
+    static JsonObjectEvents resumed(JsonParser parser) {
+        JsonToken token = parser.currentToken();
+        if (token != JsonToken.PROPERTY_NAME && token != JsonToken.END_OBJECT) {
+            throw new IllegalArgumentException("not at an object's field: " + token);
+        }
+        return new JsonObjectEvents(parser, 3, 1);
     }
 
     @Override
     public int next() {
-        if (framed < 2) {
-            return ++framed == 1 ? LibYamlParser.STREAM_START : LibYamlParser.DOCUMENT_START;
+        if (framed < frame) {
+            return switch (++framed) {
+                case 1 -> LibYamlParser.STREAM_START;
+                case 2 -> LibYamlParser.DOCUMENT_START;
+                default -> LibYamlParser.MAPPING_START;
+            };
         }
-        if (depth == 0) {
+        if (depth == 0 && !currentPending) {
             return ++ended == 1 ? LibYamlParser.DOCUMENT_END : LibYamlParser.STREAM_END;
         }
-        JsonToken token = depth < 0 ? parser.currentToken() : parser.nextToken();
-        if (depth < 0) {
-            depth = 0;
-        }
+        JsonToken token = currentPending ? parser.currentToken() : parser.nextToken();
+        currentPending = false;
         if (token == null) {
             return LibYamlParser.ALIAS;
         }

@@ -1,5 +1,6 @@
 package io.sluice.agent.source;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
@@ -54,6 +55,10 @@ final class WatchEventSerialization extends KubernetesSerialization {
      * initializer: one would run after that constructor and erase it.
      */
     private ObjectMapper configured;
+    /** {@link #objectOf}'s answer for an object the compact binder does not take: the event is read again. */
+    private static final KubernetesResource DECLINED = new GenericKubernetesResource();
+    /** The answer of a read that the compact binder declined: read again without it. */
+    private static final WatchEvent NOT_COMPACT = new WatchEvent();
     private final ObjectReader[] readers = new ObjectReader[ResourceKind.values().length];
     private final ObjectReader listMetaReader;
 
@@ -202,6 +207,15 @@ final class WatchEventSerialization extends KubernetesSerialization {
 
     /** The watch event in {@code message} when it is {@code type} and an object of a watched kind, else null. */
     WatchEvent watchEventOf(String message) {
+        WatchEvent event = watchEventOf(message, true);
+        return event != NOT_COMPACT ? event : watchEventOf(message, false);
+    }
+
+    /**
+     * As {@link #watchEventOf(String)}, a Service or EndpointSlice bound compact when {@code compact}; else, and for
+     * one the compact binder does not take ({@link #NOT_COMPACT}), by fabric8's bean deserializers.
+     */
+    private WatchEvent watchEventOf(String message, boolean compact) {
         ManagedFieldsCut withoutManagedFields = ManagedFieldsCut.of(message);
         try (JsonParser parser = withoutManagedFields == null ? configured.createParser(message)
                 : configured.createParser(withoutManagedFields)) {
@@ -216,9 +230,9 @@ final class WatchEventSerialization extends KubernetesSerialization {
                 if (name.equals("type") && value == JsonToken.VALUE_STRING && type == null) {
                     type = parser.getString();
                 } else if (name.equals("object") && value == JsonToken.START_OBJECT && object == null) {
-                    object = objectOf(parser);
-                    if (object == null) {
-                        return null;
+                    object = objectOf(parser, compact);
+                    if (object == null || object == DECLINED) {
+                        return object == null ? null : NOT_COMPACT;
                     }
                 } else {
                     return null;
@@ -234,7 +248,7 @@ final class WatchEventSerialization extends KubernetesSerialization {
      * The object that starts at {@code parser}'s current START_OBJECT, bound, or null when it is not a watched kind or
      * is left to fabric8's parse.
      */
-    private KubernetesResource objectOf(JsonParser parser) {
+    private KubernetesResource objectOf(JsonParser parser, boolean compact) {
         ObjectHeader header = ObjectHeader.read(parser);
         ResourceKind kind = header == null ? null : ResourceKind.of(header.apiVersion(), header.kind());
         if (kind == null) {
@@ -249,6 +263,12 @@ final class WatchEventSerialization extends KubernetesSerialization {
         // list's parse has not compiled). The model's apiVersion and kind are its class's own, those read.
         if (parser.nextToken() != JsonToken.PROPERTY_NAME) {
             return null;
+        }
+        if (compact && (kind == ResourceKind.SERVICE || kind == ResourceKind.ENDPOINT_SLICE)) {
+            // Compact as the informer's store keeps it, a slice packed: the store then shares what did not change
+            // with the version it holds, which came compact from the list.
+            HasMetadata bound = CompactServiceBinder.bindRestOf(parser, kind);
+            return bound != null ? bound : DECLINED;
         }
         Object object = reader.readValue(parser);
         return object instanceof HasMetadata bound && header.apiVersion().equals(bound.getApiVersion())

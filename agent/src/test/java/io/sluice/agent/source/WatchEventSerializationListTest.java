@@ -6,13 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ServiceList;
+import io.fabric8.kubernetes.api.model.WatchEvent;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceList;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.sluice.agent.model.ResourceKind;
 import io.sluice.servicelb.PackedEndpointSlice;
 import java.io.ByteArrayInputStream;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import net.jqwik.api.Arbitraries;
@@ -112,6 +117,48 @@ class WatchEventSerializationListTest {
         assertThat(read).isEqualTo(expected);
     }
 
+    /**
+     * The same documents as a watch event's object, its apiVersion and kind first as the API server writes them: read
+     * as fabric8 reads it (less managedFields), bound compact when the binder takes it.
+     */
+    @Property(tries = 1500)
+    void anyWatchedObjectIsReadAsFabric8ReadsIt(@ForAll("anyDocuments") String document, @ForAll("types") String type) {
+        Map<String, Object> object = new LinkedHashMap<>();
+        try {
+            Object tree = new Load(LoadSettings.builder().build()).loadFromString(document);
+            Assume.that(tree instanceof Map<?, ?>);
+            Map<?, ?> fields = (Map<?, ?>) tree;
+            for (String identity : List.of("apiVersion", "kind")) {
+                if (fields.containsKey(identity)) {
+                    object.put(identity, fields.get(identity));
+                }
+            }
+            fields.forEach((k, v) -> object.putIfAbsent(String.valueOf(k), v));
+            // Another kind arrives as a GenericKubernetesResource here, typed by fabric8's default (as before)
+            Assume.that(ResourceKind.of(String.valueOf(fields.get("apiVersion")), String.valueOf(fields.get("kind"))) != null);
+        } catch (RuntimeException notJson) {
+            Assume.that(false);
+            return;
+        }
+        String message = "{\"type\":\"" + type + "\",\"object\":" + JSON.writeValueAsString(object) + "}";
+
+        Object expected;
+        try {
+            expected = FABRIC8.unmarshal(message, WatchEvent.class).getObject();
+        } catch (RuntimeException refused) {
+            assertThatThrownBy(() -> agent.unmarshal(message, WatchEvent.class)).isInstanceOf(refused.getClass());
+            Statistics.collect("refused");
+            return;
+        }
+        Object read = agent.unmarshal(message, WatchEvent.class).getObject();
+        if (expected instanceof HasMetadata fabric8s && fabric8s.getMetadata() != null) {
+            KubernetesSource.withoutManagedFields(fabric8s);
+        }
+        Statistics.collect(read instanceof HasMetadata bound && bound.getMetadata() != null && ModelCompactor.isCompact(bound)
+                ? "bound compact" : "fabric8's parse");
+        assertThat(read).isEqualTo(expected);
+    }
+
     @Test
     void theBenchmarksSlicesArePacked() {
         String slice = KubernetesSourceManagedFieldsTest.sliceJson("7", 10, 1);
@@ -119,6 +166,29 @@ class WatchEventSerializationListTest {
 
         assertThat(read.getItems()).hasSize(2).allSatisfy(s -> assertThat(s).isInstanceOf(PackedEndpointSlice.class));
         assertThat(read).isEqualTo(asTheStoreKeeps(page(false, List.of(slice, slice.replace("web-abcde", "web-x"))), false));
+    }
+
+    /** The watch's next version of a listed slice comes packed too, and the store shares its unchanged parts. */
+    @Test
+    void aWatchedUpdateOfAListedSliceIsPackedAndSharesWhatDidNotChange() {
+        KubernetesSource.CompactingItemStore<EndpointSlice> store = new KubernetesSource.CompactingItemStore<>();
+        String first = KubernetesSourceManagedFieldsTest.sliceJson("1", 10, 1);
+        String next = KubernetesSourceManagedFieldsTest.sliceJson("2", 11, 1);
+        EndpointSlice listed = (EndpointSlice) readAsTheAgent(page(false, List.of(first)), false).getItems().getFirst();
+        String key = Cache.metaNamespaceKeyFunc(listed);
+        store.put(key, listed);
+
+        EndpointSlice watched = (EndpointSlice) agent.unmarshal("{\"type\":\"MODIFIED\",\"object\":" + next + "}",
+                WatchEvent.class).getObject();
+        store.put(key, watched);
+
+        assertThat(watched).isInstanceOf(PackedEndpointSlice.class);
+        assertThat(store.get(key)).isSameAs(watched)
+                .isEqualTo(KubernetesSource.withoutManagedFields(FABRIC8.unmarshal(next, EndpointSlice.class)));
+        assertThat(watched.getMetadata().getName()).isSameAs(listed.getMetadata().getName());
+        assertThat(watched.getMetadata().getLabels()).isSameAs(listed.getMetadata().getLabels());
+        assertThat(watched.getPorts()).isSameAs(listed.getPorts());
+        assertThat(listed).isEqualTo(KubernetesSource.withoutManagedFields(FABRIC8.unmarshal(first, EndpointSlice.class)));
     }
 
     @Test
@@ -199,6 +269,11 @@ class WatchEventSerializationListTest {
     Arbitrary<List<HasMetadata>> pages() {
         return Arbitraries.oneOf(ModelArbitraries.services().map(HasMetadata.class::cast).list().ofMinSize(1).ofMaxSize(5),
                 ModelArbitraries.slices().map(HasMetadata.class::cast).list().ofMinSize(1).ofMaxSize(5));
+    }
+
+    @Provide
+    Arbitrary<String> types() {
+        return Arbitraries.of("ADDED", "MODIFIED", "DELETED", "BOOKMARK");
     }
 
     @Provide
