@@ -69,7 +69,13 @@ import tools.jackson.core.JsonParser;
  * or boolean is expected leaves the field unset, as Jackson does. ManifestDocumentBinder's path followed by the
  * compactor gives an equal object for every document bound here (CompactServiceBinderTest).
  *
- * <p>Thread-safe: each document gets its own instance and its own LibYAML parser.
+ * <p>The API path binds the same two kinds from Jackson's tokens ({@link #bindListItem}, {@link #bindRestOf}: a list
+ * page's items, a watch event's object), read as the events LibYAML gives for that JSON ({@link JsonObjectEvents}),
+ * so that the same rules decide; there an object's {@code managedFields} are read past, as the agent's Jackson parse
+ * does, and a list item may leave out {@code apiVersion} and {@code kind} (the API server does), which then are the
+ * list's kind's as fabric8's model classes start with them.
+ *
+ * <p>Thread-safe: each document gets its own instance and its own LibYAML parser (or Jackson parser).
  */
 final class CompactServiceBinder {
     /** Not this binder's document: thrown from anywhere below, without a stack. */

@@ -1,14 +1,14 @@
 package io.sluice.agent.source;
 
+import static java.util.Objects.requireNonNullElse;
+
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListMeta;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceList;
 import io.fabric8.kubernetes.api.model.WatchEvent;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceList;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.model.ResourceKind;
@@ -38,7 +38,8 @@ import tools.jackson.databind.ObjectReader;
  * ({@link KubernetesSource#serialization()}); in the API server's compact form they are cut out of the text before
  * the parse even reads their names ({@link ManagedFieldsCut}). Anything else - another kind, an ERROR event's
  * {@code Status}, a field other than {@code type} and {@code object}, a document that fails here - is left to
- * fabric8's own parse, so what it accepts, refuses and reports is unchanged.
+ * fabric8's own parse, so what it accepts, refuses and reports is unchanged. A Service or EndpointSlice is bound compact
+ * as a list's items are (below), or, when the compact binder does not take it, the event is read again as above.
  *
  * <p>A list of Services or EndpointSlices (an informer's list page) is read item by item straight to the compact
  * objects the informer's store keeps ({@link CompactServiceBinder#bindListItem}, an IPv4 slice of the common shape
@@ -150,42 +151,18 @@ final class WatchEventSerialization extends KubernetesSerialization {
             if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null || items == null) {
                 return null;
             }
-            return kind == ResourceKind.SERVICE ? serviceList(apiVersion, listKind, meta, items)
-                    : sliceList(apiVersion, listKind, meta, items);
+            // As fabric8's parse leaves a list: the fields the page had, the others as the list's constructor sets them.
+            if (kind == ResourceKind.SERVICE) {
+                ServiceList defaults = new ServiceList();
+                return new ServiceList(requireNonNullElse(apiVersion, defaults.getApiVersion()), itemsOf(items),
+                        requireNonNullElse(listKind, defaults.getKind()), meta);
+            }
+            EndpointSliceList defaults = new EndpointSliceList();
+            return new EndpointSliceList(requireNonNullElse(apiVersion, defaults.getApiVersion()), itemsOf(items),
+                    requireNonNullElse(listKind, defaults.getKind()), meta);
         } catch (JacksonException e) {
             return null; // fabric8's parse decides and reports
         }
-    }
-
-    /** A ServiceList as fabric8's parse makes it: the fields the JSON had, the others as its constructor leaves them. */
-    private static ServiceList serviceList(String apiVersion, String kind, ListMeta meta, List<HasMetadata> items) {
-        ServiceList list = new ServiceList();
-        if (apiVersion != null) {
-            list.setApiVersion(apiVersion);
-        }
-        if (kind != null) {
-            list.setKind(kind);
-        }
-        if (meta != null) {
-            list.setMetadata(meta);
-        }
-        list.setItems(itemsOf(items));
-        return list;
-    }
-
-    private static EndpointSliceList sliceList(String apiVersion, String kind, ListMeta meta, List<HasMetadata> items) {
-        EndpointSliceList list = new EndpointSliceList();
-        if (apiVersion != null) {
-            list.setApiVersion(apiVersion);
-        }
-        if (kind != null) {
-            list.setKind(kind);
-        }
-        if (meta != null) {
-            list.setMetadata(meta);
-        }
-        list.setItems(itemsOf(items));
-        return list;
     }
 
     @SuppressWarnings("unchecked") // each item is of the list's kind (CompactServiceBinder.bindListItem checked it)
