@@ -3,6 +3,8 @@ package io.sluice.agentapi;
 import static io.sluice.agent.testsupport.TestObjects.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.sluice.agent.event.EventQueue;
@@ -14,7 +16,9 @@ import io.sluice.agent.source.KubernetesSource;
 import io.sluice.agent.testsupport.Await;
 import io.sluice.agent.testsupport.RecordingReconciler;
 import io.sluice.agent.writer.StateWriter;
+import io.sluice.servicelb.PackedEndpointSlice;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -94,6 +98,69 @@ class KubernetesSourceListPagesTest {
                 source.close();
             }
         }
+    }
+
+    /**
+     * Through the agent's serialization (as the agent's client parses), each listed EndpointSlice of the common shape
+     * is held packed, and so is the watch's next version of one: each equal to the slice the server holds, less its
+     * managedFields.
+     */
+    @Test
+    void withTheAgentsSerializationListedAndWatchedSlicesAreHeldPackedAsTheServerHoldsThem() throws Exception {
+        AgentMetrics metrics = new AgentMetrics();
+        try (ListWatchApiServer api = ListWatchApiServer.start();
+             KubernetesClient client = new KubernetesClientBuilder().withConfig(api.loopbackClientConfig())
+                     .withKubernetesSerialization(KubernetesSource.serialization()).build()) {
+            String path = "/apis/discovery.k8s.io/v1/endpointslices";
+            api.collection(path, "EndpointSliceList", "discovery.k8s.io/v1");
+            List<EndpointSlice> slices = new ArrayList<>();
+            for (int i = 0; i < SERVICES; i++) {
+                EndpointSlice slice = slice(i, 0);
+                api.put(path, slice);
+                slices.add(slice);
+            }
+            KubernetesSource source = new KubernetesSource(client, EnumSet.of(ResourceKind.ENDPOINT_SLICE), Duration.ZERO);
+            try {
+                StateWriter writer = new StateWriter(new EventQueue(4096, metrics), List.of(source),
+                        List.of(new RecordingReconciler()), metrics);
+                source.start(writer.channelOf(source));
+                assertThat(source.awaitSynced(Duration.ofSeconds(20))).isTrue();
+                runUntil(writer, () -> writer.status().ready(), "the writer to become ready");
+                for (EndpointSlice slice : slices) {
+                    assertThat(writer.store().get(new ObjectKey(ResourceKind.ENDPOINT_SLICE, "default", slice.getMetadata().getName())))
+                            .isInstanceOf(PackedEndpointSlice.class).isEqualTo(withoutManagedFields(slice));
+                }
+
+                EndpointSlice moved = slice(7, 1);
+                api.put(path, moved);
+                ObjectKey key = new ObjectKey(ResourceKind.ENDPOINT_SLICE, "default", moved.getMetadata().getName());
+                runUntil(writer, () -> moved.getMetadata().getResourceVersion().equals(
+                        writer.store().get(key).getMetadata().getResourceVersion()), "the watched update in the store");
+                assertThat(writer.store().get(key)).isInstanceOf(PackedEndpointSlice.class).isEqualTo(withoutManagedFields(moved));
+            } finally {
+                source.close();
+            }
+        }
+    }
+
+    /** Service {@code i}'s slice of three endpoints, the first moved {@code generation} times, with managedFields. */
+    private static EndpointSlice slice(int i, int generation) {
+        return new EndpointSliceBuilder().withNewMetadata().withName("svc-" + i + "-abcde").withNamespace("default")
+                .addToLabels("kubernetes.io/service-name", "svc-" + i)
+                .addNewManagedField().withManager("kube-controller-manager").withOperation("Update")
+                .withApiVersion("discovery.k8s.io/v1").endManagedField().endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort().withName("http").withPort(8080).withProtocol("TCP").endPort()
+                .addNewEndpoint().withAddresses("10.1." + i % 250 + "." + (generation + 1)).withNewConditions()
+                .withReady(true).endConditions().withNodeName("node-1").endEndpoint()
+                .addNewEndpoint().withAddresses("10.2." + i % 250 + ".1").withNewConditions().withReady(true)
+                .endConditions().endEndpoint()
+                .addNewEndpoint().withAddresses("10.3." + i % 250 + ".1").endEndpoint()
+                .build();
+    }
+
+    private static EndpointSlice withoutManagedFields(EndpointSlice slice) {
+        return new EndpointSliceBuilder(slice).editMetadata().withManagedFields(List.of()).endMetadata().build();
     }
 
     private static void runUntil(StateWriter writer, BooleanSupplier condition, String what) {
