@@ -16,7 +16,9 @@ import static io.sluice.agentprocess.AgentScaleBenchmark.vmRssKib;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -64,6 +66,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *   [-Dsluice.bench.compareLauncher=OTHER/bin/sluice[,THIRD/bin/sluice]] (alternated with A, medians and ratios)
  *   [-Dsluice.bench.agentJavaOpts='-XX:StartFlightRecording=filename=/tmp/agent.jfr'] (SLUICE_JAVA_OPTS of the agent)
  *   [-Dsluice.bench.managedFields=true] (objects with the managedFields a real API server sends with them)
+ *   [-Dsluice.bench.targetRef=true] (each endpoint with the Pod targetRef the endpointslice controller writes)
  *   [-Dsluice.bench.agentLog=true] (prints the agent's log; with agentJavaOpts
  *    '-Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.log.io.fabric8=debug': a timeline of the start)
  * </pre>
@@ -89,6 +92,14 @@ class AgentApiScaleBenchmark {
      * real API server sends with it (kubectl's client-side apply for a Service, kube-controller-manager for a slice).
      */
     private static final boolean MANAGED_FIELDS = Boolean.getBoolean("sluice.bench.managedFields");
+    /**
+     * {@code -Dsluice.bench.targetRef=true}: each endpoint carries the {@code targetRef} kube-controller-manager's
+     * endpointslice controller writes, its Pod (a name of the Service's and five random characters, the slice's
+     * namespace, a uid), stable while the endpoint's address is.
+     */
+    private static final boolean TARGET_REF = Boolean.getBoolean("sluice.bench.targetRef");
+    /** The characters of a generated name's random suffix (Kubernetes' own alphabet for them). */
+    private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
     static final String SERVICES_PATH = "/api/v1/services";
     static final String SLICES_PATH = "/apis/discovery.k8s.io/v1/endpointslices";
@@ -355,6 +366,13 @@ class AgentApiScaleBenchmark {
             addresses[k] = endpointIp(s, k, g);
         }
         EndpointSlice slice = serialization.unmarshal(ServiceManifests.endpointSlice("svc-" + s, PORTS, addresses), EndpointSlice.class);
+        if (TARGET_REF) {
+            for (Endpoint endpoint : slice.getEndpoints()) {
+                String pod = podName("svc-" + s, endpoint.getAddresses().getFirst());
+                endpoint.setTargetRef(new ObjectReferenceBuilder().withKind("Pod").withNamespace(slice.getMetadata().getNamespace())
+                        .withName(pod).withUid(UUID.nameUUIDFromBytes(pod.getBytes(StandardCharsets.UTF_8)).toString()).build());
+            }
+        }
         if (MANAGED_FIELDS) {
             slice.getMetadata().setManagedFields(List.of(serialization.unmarshal("""
                     {"manager":"kube-controller-manager","operation":"Update","apiVersion":"discovery.k8s.io/v1",
@@ -365,6 +383,17 @@ class AgentApiScaleBenchmark {
                     ManagedFieldsEntry.class)));
         }
         return slice;
+    }
+
+    /** The name of the Pod behind {@code address} of Service {@code service}: {@code <service>-} and five characters. */
+    private static String podName(String service, String address) {
+        long bits = UUID.nameUUIDFromBytes((service + "/" + address).getBytes(StandardCharsets.UTF_8)).getLeastSignificantBits();
+        StringBuilder name = new StringBuilder(service).append('-');
+        for (int i = 0; i < 5; i++) {
+            name.append(NAME_SUFFIX_ALPHABET.charAt((int) Long.remainderUnsigned(bits, NAME_SUFFIX_ALPHABET.length())));
+            bits = Long.divideUnsigned(bits, NAME_SUFFIX_ALPHABET.length());
+        }
+        return name.toString();
     }
 
     /**
