@@ -1,6 +1,7 @@
 package io.sluice.servicelb;
 
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
@@ -11,13 +12,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * An IPv4 {@link EndpointSlice} whose endpoints are held packed, one {@code long} each: the address, which of the
  * condition combinations it has, and its {@code nodeName} and {@code zone} as indexes into a per-slice table. Made
  * by {@link Packer} for endpoints of the common shape only: one address written as a plain dotted quad, and nothing
- * but conditions, node name and zone besides.
+ * but conditions, node name, zone and a Pod {@code targetRef} besides.
+ *
+ * <p>A {@code targetRef} as kube-controller-manager's endpointslice controller writes it ({@code kind: Pod}, a
+ * namespace, a name and a uid, nothing else) is held in two per-slice fields: {@code podNames}, the namespace every
+ * such reference of the slice shares followed by each one's name, all joined by {@code /} (which no Kubernetes name
+ * holds) in one Latin-1 string; and {@code podUids}, each uid, a lowercase hex UUID, as two longs. A uid as text
+ * is a 36-character String, a name a String of its own: ~80 and ~55 bytes an endpoint against 16 and its length.
  *
  * <p>Why: a fabric8 endpoint is an {@link Endpoint}, a one-element address list, a {@code String} and its bytes,
  * four objects and ~130 bytes; at 10,000 slices of 10 endpoints that was a third of the agent's live objects,
@@ -35,6 +43,10 @@ public final class PackedEndpointSlice extends EndpointSlice {
     private static final int ZONE_SHIFT = 50;
     private static final int CONDITIONS_MASK = 0x1F;
     private static final int NAME_MASK = 0x1FFF;
+    /** The bit of an endpoint with a Pod targetRef (its name and uid the next in podNames and podUids). */
+    private static final long POD_REF = 1L << 63;
+    private static final String POD = "Pod";
+    private static final char POD_NAME_SEPARATOR = '/';
     /** Most distinct node names and zones one slice may hold packed (index 0 means none). */
     private static final int MAX_NAMES = NAME_MASK;
     /** Code 0: no conditions; else 1 + 9 * ready + 3 * serving + terminating, each 0 (null), 1 (true), 2 (false). */
@@ -49,13 +61,20 @@ public final class PackedEndpointSlice extends EndpointSlice {
 
     private long[] packed;
     private String[] names;
+    /** The Pod targetRefs' namespace, then each one's name, joined by '/'; null when no endpoint has one. */
+    private String podNames;
+    /** The Pod targetRefs' uids, most significant long first; null when no endpoint has one. */
+    private long[] podUids;
 
     private PackedEndpointSlice(String addressType, String apiVersion, String kind, ObjectMeta metadata,
-                                List<EndpointPort> ports, long[] packed, String[] names) {
+                                List<EndpointPort> ports, long[] packed, String[] names, String podNames,
+                                long[] podUids) {
         super(addressType, apiVersion, null, kind, metadata, ports);
         setAdditionalProperties(Map.of());
         this.packed = packed;
         this.names = names;
+        this.podNames = podNames;
+        this.podUids = podUids;
     }
 
     /** The endpoints, made anew on each call while packed (an immutable list). */
@@ -66,9 +85,25 @@ public final class PackedEndpointSlice extends EndpointSlice {
             return super.getEndpoints();
         }
         Endpoint[] result = new Endpoint[endpoints.length];
+        String pods = podNames;
+        String namespace = null;
+        int nameStart = 0; // of the next Pod's name in pods
+        int ref = 0; // the next Pod's index in podUids
+        if (pods != null) {
+            nameStart = pods.indexOf(POD_NAME_SEPARATOR) + 1;
+            namespace = pods.substring(0, nameStart - 1);
+        }
         for (int k = 0; k < endpoints.length; k++) {
+            ObjectReference targetRef = null;
+            if ((endpoints[k] & POD_REF) != 0) {
+                int nameEnd = pods.indexOf(POD_NAME_SEPARATOR, nameStart);
+                String name = pods.substring(nameStart, nameEnd < 0 ? pods.length() : nameEnd);
+                nameStart = nameEnd + 1;
+                targetRef = podReference(namespace, name, podUids[2 * ref], podUids[2 * ref + 1]);
+                ref++;
+            }
             Endpoint endpoint = new Endpoint(List.of(IpAddress.ipv4Text(address(k))), conditionsOf(endpoints[k]), Map.of(),
-                    null, null, nodeName(k), null, zone(k));
+                    null, null, nodeName(k), targetRef, zone(k));
             endpoint.setAdditionalProperties(Map.of());
             result[k] = endpoint;
         }
@@ -80,6 +115,8 @@ public final class PackedEndpointSlice extends EndpointSlice {
     public void setEndpoints(List<Endpoint> endpoints) {
         packed = null;
         names = null;
+        podNames = null;
+        podUids = null;
         super.setEndpoints(endpoints);
     }
 
@@ -88,6 +125,7 @@ public final class PackedEndpointSlice extends EndpointSlice {
         if (o instanceof PackedEndpointSlice other && packed != null && other.packed != null) {
             // Packing is deterministic: equal endpoint lists are equal arrays and tables, and only those.
             return Arrays.equals(packed, other.packed) && Arrays.equals(names, other.names)
+                    && Objects.equals(podNames, other.podNames) && Arrays.equals(podUids, other.podUids)
                     && Objects.equals(getAddressType(), other.getAddressType())
                     && Objects.equals(getApiVersion(), other.getApiVersion())
                     && Objects.equals(getKind(), other.getKind())
@@ -154,6 +192,17 @@ public final class PackedEndpointSlice extends EndpointSlice {
         return index == 0 ? null : names[index - 1];
     }
 
+    /** The targetRef the endpointslice controller writes for a Pod, as fabric8's parse of it reads it. */
+    private static ObjectReference podReference(String namespace, String name, long uidHigh, long uidLow) {
+        ObjectReference reference = new ObjectReference();
+        reference.setKind(POD);
+        reference.setNamespace(namespace);
+        reference.setName(name);
+        reference.setUid(new UUID(uidHigh, uidLow).toString());
+        reference.setAdditionalProperties(Map.of());
+        return reference;
+    }
+
     private static EndpointConditions conditionsOf(long endpoint) {
         int code = (int) (endpoint >>> CONDITIONS_SHIFT) & CONDITIONS_MASK;
         return code == 0 ? null : CONDITIONS.get(code);
@@ -194,6 +243,29 @@ public final class PackedEndpointSlice extends EndpointSlice {
         return i == length ? value : -1;
     }
 
+    /**
+     * Whether {@code uid} is a UUID as {@link UUID#toString} writes it (lowercase hex, dashes at 8, 13, 18 and 23),
+     * which is all it takes for two longs to give the same text back.
+     */
+    private static boolean isCanonicalUuid(String uid) {
+        if (uid == null || uid.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = uid.charAt(i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? c != '-' : !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code name} may be one of podNames' parts: a name of something, without the separator. */
+    private static boolean isPodNamePart(String name) {
+        return name != null && !name.isEmpty() && name.indexOf(POD_NAME_SEPARATOR) < 0;
+    }
+
     private static int conditionCode(EndpointConditions conditions) {
         if (conditions == null) {
             return 0;
@@ -223,29 +295,70 @@ public final class PackedEndpointSlice extends EndpointSlice {
         private int count;
         private final List<String> names = new ArrayList<>();
         private final Map<String, Integer> indexes = new HashMap<>();
+        /** podNames as it grows: the namespace first (set by the first Pod reference), then the names. */
+        private StringBuilder podNames;
+        private String podNamespace;
+        private long[] podUids = new long[0];
+        private int podCount;
+
+        /**
+         * As {@link #add(String, EndpointConditions, String, String, ObjectReference)} for an endpoint without a
+         * targetRef.
+         */
+        public boolean add(String address, EndpointConditions conditions, String nodeName, String zone) {
+            return add(address, conditions, nodeName, zone, null);
+        }
 
         /**
          * Adds the next endpoint if it has the packed shape: {@code address} a dotted quad as fabric8 would write
-         * it back, {@code conditions} with no additional properties and no more distinct node names and zones than
-         * a slice holds packed. An endpoint with other fields (hostname, hints, targetRef, deprecatedTopology) or
-         * another number of addresses must not be offered.
+         * it back, {@code conditions} with no additional properties, no more distinct node names and zones than
+         * a slice holds packed, and {@code targetRef} null or a Pod's as the endpointslice controller writes it: kind
+         * {@code Pod}, the namespace of the slice's other Pod references, a name, a lowercase hex UUID as uid, no
+         * other field and no additional properties. An endpoint with other fields (hostname, hints,
+         * deprecatedTopology) or another number of addresses must not be offered.
          *
          * @param conditions the endpoint's conditions, null if it has none; shared, never changed afterwards
          * @return whether it was added; when not, this packer is no longer of use
          */
-        public boolean add(String address, EndpointConditions conditions, String nodeName, String zone) {
+        public boolean add(String address, EndpointConditions conditions, String nodeName, String zone,
+                           ObjectReference targetRef) {
             long value = address == null ? -1 : parseCanonical(address);
             int code = value < 0 ? -1 : conditionCode(conditions);
             int node = code < 0 ? -1 : indexOf(nodeName);
             int zoneIndex = node < 0 ? -1 : indexOf(zone);
-            if (zoneIndex < 0) {
+            if (zoneIndex < 0 || targetRef != null && !addPod(targetRef)) {
                 return false;
             }
             if (count == packed.length) {
                 packed = Arrays.copyOf(packed, 2 * count);
             }
             packed[count++] = value | (long) code << CONDITIONS_SHIFT | (long) node << NODE_SHIFT
-                    | (long) zoneIndex << ZONE_SHIFT;
+                    | (long) zoneIndex << ZONE_SHIFT | (targetRef == null ? 0 : POD_REF);
+            return true;
+        }
+
+        /** Adds {@code ref}'s name and uid if it is a Pod reference of the packed shape. */
+        private boolean addPod(ObjectReference ref) {
+            String namespace = ref.getNamespace();
+            if (!POD.equals(ref.getKind()) || ref.getApiVersion() != null || ref.getResourceVersion() != null
+                    || ref.getFieldPath() != null || ref.getAdditionalProperties() == null
+                    || !ref.getAdditionalProperties().isEmpty() || !isPodNamePart(ref.getName())
+                    || !isPodNamePart(namespace) || !isCanonicalUuid(ref.getUid())
+                    || podNamespace != null && !podNamespace.equals(namespace)) {
+                return false;
+            }
+            if (podNames == null) {
+                podNamespace = namespace;
+                podNames = new StringBuilder(namespace);
+            }
+            podNames.append(POD_NAME_SEPARATOR).append(ref.getName());
+            UUID uid = UUID.fromString(ref.getUid());
+            if (2 * podCount == podUids.length) {
+                podUids = Arrays.copyOf(podUids, Math.max(16, 4 * podCount));
+            }
+            podUids[2 * podCount] = uid.getMostSignificantBits();
+            podUids[2 * podCount + 1] = uid.getLeastSignificantBits();
+            podCount++;
             return true;
         }
 
@@ -276,7 +389,9 @@ public final class PackedEndpointSlice extends EndpointSlice {
                 throw new IllegalArgumentException("only IPv4 slices are packed, not " + addressType);
             }
             return new PackedEndpointSlice(addressType, apiVersion, kind, metadata, ports,
-                    Arrays.copyOf(packed, count), names.isEmpty() ? NO_NAMES : names.toArray(NO_NAMES));
+                    Arrays.copyOf(packed, count), names.isEmpty() ? NO_NAMES : names.toArray(NO_NAMES),
+                    podNames == null ? null : podNames.toString(),
+                    podNames == null ? null : Arrays.copyOf(podUids, 2 * podCount));
         }
 
         /** 1 + the index of {@code name} in the table, added if new; 0 for null; -1 when the table is full. */

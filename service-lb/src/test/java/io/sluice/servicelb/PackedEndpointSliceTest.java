@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
@@ -22,10 +23,12 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A {@link PackedEndpointSlice} is, to everything that looks at it, the EndpointSlice it packs: equal both ways, the
- * same hash code, text, endpoints, builder copy and translation. Endpoints of another shape are refused by the packer.
+ * same hash code, text, endpoints, builder copy, JSON and translation. Endpoints of another shape are refused by the
+ * packer.
  */
 class PackedEndpointSliceTest {
     private static final ServiceTranslator TRANSLATOR =
@@ -33,11 +36,18 @@ class PackedEndpointSliceTest {
     private static final List<EndpointPort> PORTS = List.of(Fixtures.slicePort("http", 8080, "TCP"));
     /** One instance per combination, as the agent's binder shares them. */
     private static final List<EndpointConditions> CONDITIONS = allConditions();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String UID = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
     /** An endpoint as the agent's binder writes one it does not pack (immutable, empty maps). */
-    private record Spec(String address, EndpointConditions conditions, String nodeName, String zone) {
+    private record Spec(String address, EndpointConditions conditions, String nodeName, String zone,
+                        ObjectReference targetRef) {
+        Spec(String address, EndpointConditions conditions, String nodeName, String zone) {
+            this(address, conditions, nodeName, zone, null);
+        }
+
         Endpoint endpoint() {
-            Endpoint endpoint = new Endpoint(List.of(address), conditions, Map.of(), null, null, nodeName, null, zone);
+            Endpoint endpoint = new Endpoint(List.of(address), conditions, Map.of(), null, null, nodeName, targetRef, zone);
             endpoint.setAdditionalProperties(Map.of());
             return endpoint;
         }
@@ -50,13 +60,35 @@ class PackedEndpointSliceTest {
         PackedEndpointSlice packed = pack(specs);
         Statistics.collect(packed == null ? "refused" : "packed");
         if (packed == null) {
-            assertThat(specs).anyMatch(s -> !isCanonicalIpv4(s.address()));
+            assertThat(specs.stream().allMatch(s -> isCanonicalIpv4(s.address())) && packableRefs(specs))
+                    .as("refused though every endpoint is packable").isFalse();
             return;
         }
         assertThat(specs).allMatch(s -> isCanonicalIpv4(s.address()));
+        assertThat(packableRefs(specs)).isTrue();
         assertThat(packed).isEqualTo(plain).hasSameHashCodeAs(plain).hasToString(plain.toString());
         assertThat(plain).isEqualTo(packed);
         assertThat(packed.getEndpoints()).isEqualTo(plain.getEndpoints());
+        for (int k = 0; k < specs.size(); k++) {
+            ObjectReference expected = specs.get(k).targetRef();
+            ObjectReference actual = packed.getEndpoints().get(k).getTargetRef();
+            if (expected == null) {
+                assertThat(actual).isNull();
+            } else {
+                assertThat(actual.getKind()).isEqualTo(expected.getKind());
+                assertThat(actual.getNamespace()).isEqualTo(expected.getNamespace());
+                assertThat(actual.getName()).isEqualTo(expected.getName());
+                assertThat(actual.getUid()).isEqualTo(expected.getUid());
+                assertThat(actual.getApiVersion()).isNull();
+                assertThat(actual.getResourceVersion()).isNull();
+                assertThat(actual.getFieldPath()).isNull();
+                assertThat(actual.getAdditionalProperties()).isEmpty();
+                assertThat(actual).isEqualTo(expected).hasSameHashCodeAs(expected).hasToString(expected.toString());
+            }
+        }
+        String json = JSON.writeValueAsString(plain);
+        assertThat(JSON.writeValueAsString(packed)).isEqualTo(json);
+        assertThat(JSON.readValue(json, EndpointSlice.class)).isEqualTo(packed);
         assertThat(new EndpointSliceBuilder(packed).build()).isEqualTo(plain);
         assertThat(packed.edit().build()).isEqualTo(plain);
 
@@ -86,6 +118,41 @@ class PackedEndpointSliceTest {
             assertThat(packer.slice("IPv4", "discovery.k8s.io/v1", "EndpointSlice", meta(), PORTS).getEndpoints())
                     .singleElement().satisfies(e -> assertThat(e.getAddresses()).containsExactly(address));
         }
+    }
+
+    @Example
+    void onlyPodReferencesAsTheEndpointSliceControllerWritesThemArePacked() {
+        assertThat(new PackedEndpointSlice.Packer().add("10.0.0.1", null, null, null, pod("default", "web-x2b9k", UID)))
+                .isTrue();
+        List<ObjectReference> others = new ArrayList<>();
+        others.add(new ObjectReference(null, null, "Service", "web-x2b9k", "default", null, UID));
+        others.add(new ObjectReference("v1", null, "Pod", "web-x2b9k", "default", null, UID));
+        others.add(new ObjectReference(null, "spec", "Pod", "web-x2b9k", "default", null, UID));
+        others.add(new ObjectReference(null, null, "Pod", "web-x2b9k", "default", "42", UID));
+        for (String uid : List.of("0F8FAD5B-D9CB-469F-A165-70867728950E", "0f8fad5bd9cb469fa16570867728950e",
+                "0f8fad5b-d9cb-469f-a165-70867728950", "0f8fad5b-d9cb-469f-a165-70867728950e ", "web", "")) {
+            others.add(pod("default", "web-x2b9k", uid));
+        }
+        others.add(pod("default", "web-x2b9k", null));
+        others.add(pod("default", "a/b", UID));
+        others.add(pod("default", "", UID));
+        others.add(pod("default", null, UID));
+        others.add(pod("a/b", "web-x2b9k", UID));
+        others.add(pod(null, "web-x2b9k", UID));
+        ObjectReference extra = pod("default", "web-x2b9k", UID);
+        extra.setAdditionalProperties(Map.of("unknown", "x"));
+        others.add(extra);
+        ObjectReference unset = pod("default", "web-x2b9k", UID);
+        unset.setAdditionalProperties(null);
+        others.add(unset);
+        for (ObjectReference other : others) {
+            assertThat(new PackedEndpointSlice.Packer().add("10.0.0.1", null, null, null, other)).as(other.toString())
+                    .isFalse();
+        }
+        PackedEndpointSlice.Packer packer = new PackedEndpointSlice.Packer();
+        assertThat(packer.add("10.0.0.1", null, null, null, pod("default", "web-x2b9k", UID))).isTrue();
+        assertThat(packer.add("10.0.0.2", null, null, null, pod("other", "web-x2b9k", UID))).as("another namespace")
+                .isFalse();
     }
 
     @Example
@@ -156,12 +223,28 @@ class PackedEndpointSliceTest {
     private static PackedEndpointSlice pack(List<Spec> specs) {
         PackedEndpointSlice.Packer packer = new PackedEndpointSlice.Packer();
         for (Spec spec : specs) {
-            if (!packer.add(spec.address(), spec.conditions(), spec.nodeName(), spec.zone())) {
+            if (!packer.add(spec.address(), spec.conditions(), spec.nodeName(), spec.zone(), spec.targetRef())) {
                 return null;
             }
         }
         assertThat(packer.count()).isEqualTo(specs.size());
         return packer.slice("IPv4", "discovery.k8s.io/v1", "EndpointSlice", meta(), PORTS);
+    }
+
+    /** A Pod reference as the endpointslice controller writes it (and the agent's binder reads it). */
+    private static ObjectReference pod(String namespace, String name, String uid) {
+        ObjectReference ref = new ObjectReference(null, null, "Pod", name, namespace, null, uid);
+        ref.setAdditionalProperties(Map.of());
+        return ref;
+    }
+
+    /** Whether every targetRef of {@code specs} may be packed: a Pod's, as the controller writes it, one namespace. */
+    private static boolean packableRefs(List<Spec> specs) {
+        List<ObjectReference> refs = specs.stream().map(Spec::targetRef).filter(r -> r != null).toList();
+        return refs.stream().allMatch(r -> r.getKind().equals("Pod") && r.getApiVersion() == null
+                && r.getName() != null && !r.getName().isEmpty() && !r.getName().contains("/")
+                && r.getUid() != null && r.getUid().matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"))
+                && refs.stream().map(ObjectReference::getNamespace).distinct().count() <= 1;
     }
 
     private static boolean isCanonicalIpv4(String text) {
@@ -186,7 +269,17 @@ class PackedEndpointSliceTest {
         Arbitrary<EndpointConditions> conditions = Arbitraries.of(CONDITIONS).injectNull(0.2);
         Arbitrary<String> nodes = Arbitraries.of("node-a", "node-b", "node-c").injectNull(0.4);
         Arbitrary<String> zones = Arbitraries.of("a", "b").injectNull(0.5);
-        return Combinators.combine(addresses, conditions, nodes, zones).as(Spec::new).list().ofMaxSize(12);
+        Arbitrary<String> podNames = Arbitraries.of("web-x2b9k", "web-7c5d9f8b6d-qz2lm", "w", "web.a-1", "a/b", "");
+        Arbitrary<String> uids = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(10, Arbitraries.create(() -> java.util.UUID.randomUUID().toString())),
+                net.jqwik.api.Tuple.of(3, Arbitraries.of(UID, "00000000-0000-0000-0000-000000000000",
+                        "ffffffff-ffff-ffff-ffff-ffffffffffff", "80000000-0000-0000-8000-000000000000")),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(UID.toUpperCase(), UID.replace("-", ""), "pod-uid")));
+        Arbitrary<String> namespaces = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(20, Arbitraries.just(Fixtures.NS)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of("other")));
+        Arbitrary<ObjectReference> refs = Combinators.combine(namespaces, podNames, uids).as(PackedEndpointSliceTest::pod)
+                .injectNull(0.3);
+        return Combinators.combine(addresses, conditions, nodes, zones, refs).as(Spec::new).list().ofMaxSize(12);
     }
 
     /** Every combination of the three conditions, each unset, true or false. */

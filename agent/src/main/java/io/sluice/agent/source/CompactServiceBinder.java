@@ -55,8 +55,8 @@ import tools.jackson.core.JsonParser;
  * agent's start, run by code still cold then (C1 or the interpreter). This is small code that allocates little
  * more than the result.
  *
- * <p>An IPv4 slice whose every endpoint has the common shape (one address, a plain dotted quad; conditions, nodeName
- * and zone at most) comes as a {@link PackedEndpointSlice}: no objects per endpoint, equal to the slice of fabric8's
+ * <p>An IPv4 slice whose every endpoint has the common shape (one address, a plain dotted quad; conditions, nodeName,
+ * zone and a Pod targetRef as the endpointslice controller writes it at most) comes as a {@link PackedEndpointSlice}: no objects per endpoint, equal to the slice of fabric8's
  * endpoints it stands for.
  *
  * <p>Not its to bind, on any doubt, so the document takes {@link ManifestDocumentBinder}'s path and its problems
@@ -760,8 +760,8 @@ final class CompactServiceBinder {
                 default -> throw NOT_MINE;
             }
         }
-        if (packer != null && addresses.size() == 1 && hostname == null && hints == null && targetRef == null
-                && topology.isEmpty() && packer.add(addresses.getFirst(), conditions, nodeName, zone)) {
+        if (packer != null && addresses.size() == 1 && hostname == null && hints == null && topology.isEmpty()
+                && packer.add(addresses.getFirst(), conditions, nodeName, zone, targetRef)) {
             return null;
         }
         Endpoint endpoint = new Endpoint(addresses, conditions, topology, hints, hostname, nodeName, targetRef, zone);

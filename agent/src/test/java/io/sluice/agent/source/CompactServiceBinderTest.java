@@ -17,9 +17,13 @@ import io.sluice.servicelb.ServiceTranslator;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
@@ -254,8 +258,9 @@ class CompactServiceBinderTest {
 
     /**
      * IPv4 slices of the web's Service whose endpoints mostly have the packed shape (one plain dotted quad, some of
-     * conditions, nodeName and zone), and the shapes that keep fabric8's endpoints: another address spelling or
-     * count, a hostname, targetRef, hints or deprecatedTopology, another address type.
+     * conditions, nodeName, zone and a Pod targetRef as the endpointslice controller writes it), and the shapes that
+     * keep fabric8's endpoints: another address spelling or count, a hostname, a targetRef of another shape or
+     * Pods of two namespaces, hints or deprecatedTopology, another address type.
      */
     @Provide
     Arbitrary<CommonSlice> commonSlices() {
@@ -264,6 +269,7 @@ class CompactServiceBinderTest {
             String addressType = random.nextInt(12) == 0 ? (random.nextBoolean() ? "IPv6" : "FQDN") : "IPv4";
             packable &= addressType.equals("IPv4");
             StringBuilder endpoints = new StringBuilder();
+            Set<String> podNamespaces = new HashSet<>();
             int count = random.nextInt(12);
             packable &= count > 0;
             for (int k = 0; k < count; k++) {
@@ -310,7 +316,7 @@ class CompactServiceBinderTest {
                         packable = false;
                     }
                     case 1 -> {
-                        fields.add("targetRef: {kind: Pod, name: web-" + k + ", namespace: bench}");
+                        fields.add("targetRef: {kind: Pod, name: web-" + k + ", namespace: bench}"); // no uid
                         packable = false;
                     }
                     case 2 -> {
@@ -327,9 +333,40 @@ class CompactServiceBinderTest {
                     default -> {
                     }
                 }
+                if (fields.stream().noneMatch(f -> f.startsWith("targetRef")) && random.nextBoolean()) {
+                    String namespace = random.nextInt(60) == 0 ? "other" : "bench";
+                    podNamespaces.add(namespace);
+                    String uid = new UUID(random.nextLong(), random.nextLong()).toString();
+                    String name = "web-" + k + "-x2b9k";
+                    List<String> ref = new ArrayList<>(List.of("kind: Pod", "name: " + name, "namespace: " + namespace,
+                            "uid: " + (random.nextBoolean() ? uid : "'" + uid + "'")));
+                    switch (random.nextInt(60)) {
+                        case 0 -> {
+                            ref.set(3, "uid: " + uid.toUpperCase(Locale.ROOT));
+                            packable = false;
+                        }
+                        case 1 -> {
+                            ref.add("resourceVersion: '42'");
+                            packable = false;
+                        }
+                        case 2 -> {
+                            ref.set(0, "kind: Service");
+                            packable = false;
+                        }
+                        case 3 -> {
+                            ref.add("apiVersion: v1");
+                            packable = false;
+                        }
+                        default -> {
+                        }
+                    }
+                    Collections.shuffle(ref, random);
+                    fields.add("targetRef: {" + String.join(", ", ref) + "}");
+                }
                 Collections.shuffle(fields, random);
                 endpoints.append("- {").append(String.join(", ", fields)).append("}\n");
             }
+            packable &= podNamespaces.size() <= 1;
             String document = """
                     apiVersion: discovery.k8s.io/v1
                     kind: EndpointSlice

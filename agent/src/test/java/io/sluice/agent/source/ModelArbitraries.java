@@ -51,8 +51,25 @@ final class ModelArbitraries {
                 .as((namespace, service, eps, port, protocol) -> new EndpointSliceBuilder()
                         .withNewMetadata().withNamespace(namespace).withName(service + "-abc")
                         .addToLabels("kubernetes.io/service-name", service).endMetadata()
-                        .withAddressType("IPv4").withEndpoints(eps)
+                        .withAddressType("IPv4").withEndpoints(eps.stream().map(e -> withPod(e, namespace)).toList())
                         .addNewPort().withName("http").withPort(port).withProtocol(protocol).endPort().build());
+    }
+
+    /**
+     * {@code endpoint} with the targetRef the endpointslice controller writes, its Pod in {@code namespace} (the
+     * slice's), for most addresses; another namespace's or none for some.
+     */
+    private static io.fabric8.kubernetes.api.model.discovery.v1.Endpoint withPod(
+            io.fabric8.kubernetes.api.model.discovery.v1.Endpoint endpoint, String namespace) {
+        String address = endpoint.getAddresses().getFirst();
+        int choice = Math.floorMod(address.hashCode(), 8);
+        if (choice == 0) {
+            return endpoint;
+        }
+        return new EndpointBuilder(endpoint).withNewTargetRef().withKind("Pod")
+                .withNamespace(choice == 1 ? namespace + "-other" : namespace).withName("pod-" + address.replace('.', '-'))
+                .withUid(java.util.UUID.nameUUIDFromBytes(address.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString())
+                .endTargetRef().build();
     }
 
     private static Arbitrary<String> ipv4() {

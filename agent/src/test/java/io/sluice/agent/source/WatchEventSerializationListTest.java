@@ -168,6 +168,48 @@ class WatchEventSerializationListTest {
         assertThat(read).isEqualTo(asTheStoreKeeps(page(false, List.of(slice, slice.replace("web-abcde", "web-x"))), false));
     }
 
+    /**
+     * Slices as the endpointslice controller writes them, each endpoint with its Pod's targetRef, are packed when
+     * listed and when watched, equal to fabric8's parse; a Pod of another namespace keeps fabric8's endpoints.
+     */
+    @Test
+    void theControllersSlicesWithPodTargetRefsArePacked() {
+        String first = withPodRefs(KubernetesSourceManagedFieldsTest.sliceJson("7", 10, 1), "shop");
+        String second = withPodRefs(KubernetesSourceManagedFieldsTest.sliceJson("8", 3, 0), "shop").replace("web-abcde", "web-x");
+        String page = page(false, List.of(first, second));
+
+        KubernetesResourceList<?> read = readAsTheAgent(page, false);
+
+        assertThat(read.getItems()).hasSize(2).allSatisfy(s -> assertThat(s).isInstanceOf(PackedEndpointSlice.class));
+        assertThat(read).isEqualTo(asTheStoreKeeps(page, false));
+        EndpointSlice listed = (EndpointSlice) read.getItems().getFirst();
+        assertThat(listed.getEndpoints().getFirst().getTargetRef().getName()).isEqualTo("web-abcde-0");
+        assertThat(FABRIC8.asJson(listed)).isEqualTo(FABRIC8.asJson(asTheStoreKeeps(page, false).getItems().getFirst()));
+
+        String next = withPodRefs(KubernetesSourceManagedFieldsTest.sliceJson("9", 11, 1), "shop");
+        EndpointSlice watched = (EndpointSlice) agent.unmarshal("{\"type\":\"MODIFIED\",\"object\":" + next + "}",
+                WatchEvent.class).getObject();
+        assertThat(watched).isInstanceOf(PackedEndpointSlice.class)
+                .isEqualTo(KubernetesSource.withoutManagedFields(FABRIC8.unmarshal(next, EndpointSlice.class)));
+
+        String elsewhere = page(false, List.of(withPodRefs(KubernetesSourceManagedFieldsTest.sliceJson("7", 3, 0), "other")
+                .replaceFirst("\"namespace\":\"other\"", "\"namespace\":\"third\"")));
+        assertThat(readAsTheAgent(elsewhere, false).getItems().getFirst()).isNotInstanceOf(PackedEndpointSlice.class);
+        assertThat(readAsTheAgent(elsewhere, false)).isEqualTo(asTheStoreKeeps(elsewhere, false));
+    }
+
+    /** {@code slice} with each endpoint's Pod reference (in {@code namespace}) as the endpointslice controller writes it. */
+    private static String withPodRefs(String slice, String namespace) {
+        ObjectNode tree = (ObjectNode) JSON.readTree(slice);
+        int k = 0;
+        for (var endpoint : tree.get("endpoints")) {
+            String name = tree.get("metadata").get("name").asString() + "-" + k++;
+            ((ObjectNode) endpoint).putObject("targetRef").put("kind", "Pod").put("namespace", namespace).put("name", name)
+                    .put("uid", java.util.UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString());
+        }
+        return tree.toString();
+    }
+
     /** The watch's next version of a listed slice comes packed too, and the store shares its unchanged parts. */
     @Test
     void aWatchedUpdateOfAListedSliceIsPackedAndSharesWhatDidNotChange() {
