@@ -245,19 +245,35 @@ public final class PackedEndpointSlice extends EndpointSlice {
 
     /**
      * Whether {@code uid} is a UUID as {@link UUID#toString} writes it (lowercase hex, dashes at 8, 13, 18 and 23),
-     * which is all it takes for two longs to give the same text back.
+     * which is all it takes for two longs to give the same text back; if so, puts them in {@code into[at]} and
+     * {@code into[at + 1]}, most significant first.
      */
-    private static boolean isCanonicalUuid(String uid) {
+    private static boolean parseCanonicalUuid(String uid, long[] into, int at) {
         if (uid == null || uid.length() != 36) {
             return false;
         }
+        long high = 0;
+        long low = 0;
         for (int i = 0; i < 36; i++) {
             char c = uid.charAt(i);
-            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
-            if (dash ? c != '-' : !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    return false;
+                }
+                continue;
+            }
+            int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            if (digit < 0) {
                 return false;
             }
+            if (i < 18) {
+                high = high << 4 | digit;
+            } else {
+                low = low << 4 | digit;
+            }
         }
+        into[at] = high;
+        into[at + 1] = low;
         return true;
     }
 
@@ -343,8 +359,13 @@ public final class PackedEndpointSlice extends EndpointSlice {
             if (!POD.equals(ref.getKind()) || ref.getApiVersion() != null || ref.getResourceVersion() != null
                     || ref.getFieldPath() != null || ref.getAdditionalProperties() == null
                     || !ref.getAdditionalProperties().isEmpty() || !isPodNamePart(ref.getName())
-                    || !isPodNamePart(namespace) || !isCanonicalUuid(ref.getUid())
-                    || podNamespace != null && !podNamespace.equals(namespace)) {
+                    || !isPodNamePart(namespace) || podNamespace != null && !podNamespace.equals(namespace)) {
+                return false;
+            }
+            if (2 * podCount == podUids.length) {
+                podUids = Arrays.copyOf(podUids, Math.max(16, 4 * podCount));
+            }
+            if (!parseCanonicalUuid(ref.getUid(), podUids, 2 * podCount)) {
                 return false;
             }
             if (podNames == null) {
@@ -352,12 +373,6 @@ public final class PackedEndpointSlice extends EndpointSlice {
                 podNames = new StringBuilder(namespace);
             }
             podNames.append(POD_NAME_SEPARATOR).append(ref.getName());
-            UUID uid = UUID.fromString(ref.getUid());
-            if (2 * podCount == podUids.length) {
-                podUids = Arrays.copyOf(podUids, Math.max(16, 4 * podCount));
-            }
-            podUids[2 * podCount] = uid.getMostSignificantBits();
-            podUids[2 * podCount + 1] = uid.getLeastSignificantBits();
             podCount++;
             return true;
         }
