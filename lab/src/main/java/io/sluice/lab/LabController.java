@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,12 @@ final class LabController {
     private final LabLayout layout;
     private final LabStateFile stateFile;
     private final Consumer<String> progress;
+
+    /**
+     * Responders this controller started whose ready line it has not seen yet, by pod: {@link #awaitReady} gives up
+     * after its timeout or at the first responder of a batch that exited, and the supervisor's next ticks look again.
+     */
+    private final Map<String, StartedResponder> notYetReady = new HashMap<>();
 
     LabController(LabLayout layout, Consumer<String> progress) {
         this.layout = layout;
@@ -109,8 +116,9 @@ final class LabController {
             started.add(startResponder(pod));
         }
         state = save(withResponders(state, started, false));
+        started.forEach(r -> notYetReady.put(r.pod().key(), r));
         awaitReady(started);
-        state = save(serving(state, started).withPlan(plan));
+        state = save(recordReady(state).withPlan(plan));
         writeManifests(state, plan);
         return state;
     }
@@ -125,10 +133,15 @@ final class LabController {
     }
 
     /**
-     * Restarts the responders that exited, each recorded as serving once it listens; returns the new state (saved
-     * when something restarted).
+     * Records as serving the responders started earlier that said ready since, then restarts the responders that
+     * exited, each recorded as serving once it listens (or on a later call, if it takes longer than
+     * {@link #awaitReady} waits); returns the new state (saved when something changed).
      */
     LabState restartResponders(LabState state) {
+        LabState checked = recordReady(state);
+        if (checked != state) {
+            state = save(checked);
+        }
         List<StartedResponder> started = new ArrayList<>();
         for (PodState pod : state.pods()) {
             if ((pod.responder() == null || !pod.responder().alive()) && LabNetwork.namespaceExists(pod.pod().networkNamespace())) {
@@ -139,12 +152,32 @@ final class LabController {
             return state;
         }
         state = save(withResponders(state, started, true));
+        started.forEach(r -> notYetReady.put(r.pod().key(), r));
         try {
             awaitReady(started);
         } catch (LabOperationException e) {
             progress.accept(e.getMessage());
         }
-        return save(serving(state, started.stream().filter(LabController::saidReady).toList()));
+        return save(recordReady(state));
+    }
+
+    /**
+     * {@code state} with the responders of {@link #notYetReady} that said ready recorded as serving (the same
+     * instance when none did); forgets those that did, exited or were replaced.
+     */
+    private LabState recordReady(LabState state) {
+        List<StartedResponder> ready = new ArrayList<>();
+        for (var it = notYetReady.values().iterator(); it.hasNext(); ) {
+            StartedResponder r = it.next();
+            boolean current = state.pods().stream().anyMatch(p -> r.process().equals(p.responder()));
+            if (!current || !r.process().alive()) {
+                it.remove();
+            } else if (saidReady(r)) {
+                ready.add(r);
+                it.remove();
+            }
+        }
+        return ready.isEmpty() ? state : serving(state, ready);
     }
 
     /** {@code state} with the responders of {@code ready} recorded as serving. */
