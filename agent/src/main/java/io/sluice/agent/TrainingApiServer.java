@@ -2,6 +2,7 @@ package io.sluice.agent;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -22,6 +23,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.sluice.agent.http.EpollHttpServer;
 import io.sluice.agent.model.ResourceKind;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +36,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MappingIterator;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -59,8 +65,9 @@ final class TrainingApiServer implements AutoCloseable {
 
     /** What the agent reads its configuration file with: the training adds no YAML reader of its own to the cache. */
     private static final YAMLMapper YAML = new YAMLMapper();
-    private static final String VERSION = "{\"major\":\"1\",\"minor\":\"33\",\"gitVersion\":\"v1.33.0\"}";
-    private static final byte[] EVENT_END = "}\n".getBytes(StandardCharsets.US_ASCII);
+    private static final JsonMapper JSON = new JsonMapper();
+    private static final String VERSION = JsonNodeFactory.instance.objectNode().put("major", "1").put("minor", "33")
+            .put("gitVersion", "v1.33.0").toString();
     private final Map<String, Collection> collections = new HashMap<>();
     private final EpollHttpServer http;
     private long resourceVersion = 1;
@@ -129,31 +136,37 @@ final class TrainingApiServer implements AutoCloseable {
      * and sends ADDED or MODIFIED to their collections' open watches.
      */
     synchronized void put(String yaml) {
-        for (String document : yaml.split("(?m)^---$")) {
-            if (!(YAML.readTree(document) instanceof ObjectNode object)) {
-                continue; // an empty document
+        try (MappingIterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+            while (documents.hasNextValue()) {
+                if (documents.nextValue() instanceof ObjectNode object) { // not an empty document
+                    store(object);
+                }
             }
-            ResourceKind kind = ResourceKind.of(object.path("apiVersion").asString(), object.path("kind").asString());
-            if (kind == null) {
-                throw new IllegalArgumentException("not a watched kind: " + object.path("apiVersion") + " " + object.path("kind"));
-            }
-            ObjectNode metadata = (ObjectNode) object.get("metadata");
-            long version = ++resourceVersion;
-            metadata.put("resourceVersion", Long.toString(version));
-            metadata.put("uid", "00000000-0000-4000-8000-%012d".formatted(version));
-            ObjectNode managed = metadata.putArray("managedFields").addObject();
-            managed.put("manager", "aot-train").put("operation", "Update").put("apiVersion", kind.apiVersion())
-                    .put("time", "2026-01-01T00:00:00Z").put("fieldsType", "FieldsV1");
-            managed.putObject("fieldsV1").putObject("f:metadata").putObject("f:labels");
-            byte[] json = object.toString().getBytes(StandardCharsets.UTF_8);
-            Collection collection = collections.get(collectionPath(kind));
-            String key = metadata.path("namespace").asString() + "/" + metadata.path("name").asString();
-            boolean added = collection.objects().put(key, json) == null;
-            if (added) {
-                objects++;
-            }
-            send(collection, added ? "ADDED" : "MODIFIED", json);
         }
+    }
+
+    /** Adds or replaces {@code object} (one of the watched kinds) and tells the open watches of its collection. */
+    private void store(ObjectNode object) {
+        ResourceKind kind = ResourceKind.of(object.path("apiVersion").asString(), object.path("kind").asString());
+        if (kind == null) {
+            throw new IllegalArgumentException("not a watched kind: " + object.path("apiVersion") + " " + object.path("kind"));
+        }
+        ObjectNode metadata = (ObjectNode) object.get("metadata");
+        long version = ++resourceVersion;
+        metadata.put("resourceVersion", Long.toString(version));
+        metadata.put("uid", "00000000-0000-4000-8000-%012d".formatted(version));
+        ObjectNode managed = metadata.putArray("managedFields").addObject();
+        managed.put("manager", "aot-train").put("operation", "Update").put("apiVersion", kind.apiVersion())
+                .put("time", "2026-01-01T00:00:00Z").put("fieldsType", "FieldsV1");
+        managed.putObject("fieldsV1").putObject("f:metadata").putObject("f:labels");
+        byte[] json = object.toString().getBytes(StandardCharsets.UTF_8);
+        Collection collection = collections.get(collectionPath(kind));
+        String key = metadata.path("namespace").asString() + "/" + metadata.path("name").asString();
+        boolean added = collection.objects().put(key, json) == null;
+        if (added) {
+            objects++;
+        }
+        send(collection, added ? "ADDED" : "MODIFIED", json);
     }
 
     /** {@code /api/v1/services}, {@code /apis/networking.k8s.io/v1/networkpolicies}, ... */
@@ -165,31 +178,49 @@ final class TrainingApiServer implements AutoCloseable {
 
     /** Writes one watch event to the collection's open watches (one chunk each); a watch that fails is closed. */
     private static void send(Collection collection, String type, byte[] object) {
-        byte[] head = ("{\"type\":\"" + type + "\",\"object\":").getBytes(StandardCharsets.US_ASCII);
+        ByteBuf event = Unpooled.buffer();
+        try (JsonGenerator json = JSON.createGenerator((OutputStream) new ByteBufOutputStream(event))) {
+            json.writeStartObject();
+            json.writeStringProperty("type", type);
+            json.writeName("object");
+            json.writeRawValue(new String(object, StandardCharsets.UTF_8));
+            json.writeEndObject();
+        }
+        event.writeByte('\n');
         for (Channel watch : collection.watches()) {
-            watch.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(head, object, EVENT_END)))
+            watch.writeAndFlush(new DefaultHttpContent(event.retainedDuplicate()))
                     .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
+        event.release();
     }
 
     /** The collection, or the page of it that {@code limit} and {@code continue} (an offset here) ask for. */
     private synchronized ByteBuf list(ByteBufAllocator alloc, Collection collection, int from, long limit) {
         List<byte[]> items = new ArrayList<>(collection.objects().values());
         int to = (int) Math.min(items.size(), limit > 0 ? from + limit : Integer.MAX_VALUE);
-        StringBuilder head = new StringBuilder("{\"kind\":\"").append(collection.listKind()).append("\",\"apiVersion\":\"")
-                .append(collection.apiVersion()).append("\",\"metadata\":{\"resourceVersion\":\"").append(resourceVersion).append('"');
-        if (to < items.size()) {
-            head.append(",\"continue\":\"").append(to).append('"');
-        }
         ByteBuf body = alloc.buffer();
-        body.writeCharSequence(head.append("},\"items\":["), StandardCharsets.UTF_8);
-        for (int i = from; i < to; i++) {
-            if (i > from) {
-                body.writeByte(',');
+        try (JsonGenerator json = JSON.createGenerator((OutputStream) new ByteBufOutputStream(body))) {
+            json.writeStartObject();
+            json.writeStringProperty("kind", collection.listKind());
+            json.writeStringProperty("apiVersion", collection.apiVersion());
+            json.writeName("metadata");
+            json.writeStartObject();
+            json.writeStringProperty("resourceVersion", Long.toString(resourceVersion));
+            if (to < items.size()) {
+                json.writeStringProperty("continue", Integer.toString(to));
             }
-            body.writeBytes(items.get(i));
+            json.writeEndObject();
+            json.writeName("items");
+            json.writeStartArray();
+            for (int i = from; i < to; i++) {
+                json.writeRawValue(new String(items.get(i), StandardCharsets.UTF_8));
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        } catch (RuntimeException e) {
+            body.release();
+            throw e;
         }
-        body.writeCharSequence("]}", StandardCharsets.US_ASCII);
         return body;
     }
 
@@ -202,7 +233,7 @@ final class TrainingApiServer implements AutoCloseable {
 
     /**
      * Answers one connection's requests: GETs of {@code /version} and the collections, a 404 Status for anything else
-     * and a 400 one for a list whose limit or continue is no number. A watch keeps the connection, for the events
+     * and a 400 one for a list whose limit or continue is no number of 0 or more. A watch keeps the connection, for the events
      * {@link #put} sends, until the client or the server closes it.
      */
     private final class Requests extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -226,8 +257,12 @@ final class TrainingApiServer implements AutoCloseable {
                     from = Integer.parseInt(parameter(uri, "continue", "0"));
                     limit = Long.parseLong(parameter(uri, "limit", "0"));
                 } catch (NumberFormatException e) {
+                    from = -1;
+                    limit = -1;
+                }
+                if (from < 0 || limit < 0) {
                     reply(ctx, request, HttpResponseStatus.BAD_REQUEST, status(HttpResponseStatus.BAD_REQUEST, "BadRequest",
-                            "a list's limit and continue are numbers here, not limit=%s continue=%s"
+                            "a list's limit and continue are numbers of 0 or more here, not limit=%s continue=%s"
                                     .formatted(parameter(uri, "limit", ""), parameter(uri, "continue", ""))));
                     return;
                 }

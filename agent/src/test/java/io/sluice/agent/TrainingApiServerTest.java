@@ -131,6 +131,12 @@ class TrainingApiServerTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(badPage.statusCode()).isEqualTo(400);
             assertThat(JsonMapper.shared().readTree(badPage.body()).path("message").asString()).contains("continue=x");
+            for (String query : List.of("limit=2&continue=-1", "limit=-2")) {
+                HttpResponse<String> negative = http.send(HttpRequest.newBuilder(URI.create(url(api) + "/api/v1/services?" + query)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(negative.statusCode()).as(query).isEqualTo(400);
+                assertThat(negative.body()).as(query).contains("\"kind\":\"Status\"", "\"code\":400");
+            }
         }
     }
 
