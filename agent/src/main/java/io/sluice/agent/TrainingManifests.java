@@ -257,9 +257,9 @@ final class TrainingManifests {
                               kind: Pod
                               namespace: %s
                               name: svc-%d-%d
-                              uid: 5e0d1c2b-0000-4000-8000-%06d%06d
+                              uid: 5e0d1c2b-0000-4000-8000-%012x
                         """.formatted(endpointIp(s, k, generation), k == 9 && s % 5 == 0 ? "false" : "true",
-                        k % 2 == 0 ? AotTrainingCommand.NODE_NAME : "other-node", namespace(s), s, k, s, k));
+                        k % 2 == 0 ? AotTrainingCommand.NODE_NAME : "other-node", namespace(s), s, k, (long) s << 8 | k));
             }
             return sb.toString();
         }

@@ -334,7 +334,8 @@ public final class PackedEndpointSlice extends EndpointSlice {
          * deprecatedTopology) or another number of addresses must not be offered.
          *
          * @param conditions the endpoint's conditions, null if it has none; shared, never changed afterwards
-         * @return whether it was added; when not, this packer is no longer of use
+         * @return whether it was added; when not, nothing of it was kept and {@link #endpoints} still returns those
+         *     added before, for a caller that goes on with fabric8's endpoints (and offers this packer no more)
          */
         public boolean add(String address, EndpointConditions conditions, String nodeName, String zone,
                            ObjectReference targetRef) {

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -80,7 +81,7 @@ public final class EpollHttpClient implements AutoCloseable {
      *                     arrive in time, or it is not HTTP or too large
      */
     public Response get(InetSocketAddress server, String path) throws IOException, InterruptedException {
-        String request = "GET " + path + " from " + server.getHostString() + ":" + server.getPort();
+        String request = "GET " + path + " from " + NetUtil.toSocketAddressString(server);
         ResponseHandler handler = new ResponseHandler();
         ChannelFuture connect = new Bootstrap()
                 .group(group)
@@ -102,7 +103,7 @@ public final class EpollHttpClient implements AutoCloseable {
                 throw new IOException(request + ": cannot connect: " + connect.cause().getMessage(), connect.cause());
             }
             FullHttpRequest get = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
-            get.headers().set(HttpHeaderNames.HOST, server.getHostString() + ":" + server.getPort())
+            get.headers().set(HttpHeaderNames.HOST, NetUtil.toSocketAddressString(server))
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             channel.writeAndFlush(get).addListener(write -> {
                 if (!write.isSuccess()) {

@@ -107,7 +107,7 @@ public final class KubernetesSource implements ResourceSource {
     /**
      * The informer's cache, holding each object compacted ({@link ModelCompactor}: shared empty collections and
      * repeated strings) and without its {@code managedFields} ({@link #withoutManagedFields}) before the informer
-     * notifies anyone of it (a list page's Services and EndpointSlices come compact from the parse,
+     * notifies anyone of it (Services and EndpointSlices of list pages and watch events come compact from the parse,
      * {@link WatchEventSerialization}): fabric8 hands its handlers the instance it stored, so the writer's store and the
      * informer share one compact copy. Compaction is in place, before the object is visible to any other thread.
      *

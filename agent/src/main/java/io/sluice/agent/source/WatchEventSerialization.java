@@ -26,7 +26,8 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.ObjectReader;
 
 /**
- * fabric8's serialization, reading a watch event of a kind the agent watches in one pass.
+ * fabric8's serialization, reading a watch event of a kind the agent watches in one pass, and a list page of Services
+ * or EndpointSlices straight to the compact objects the informers' store keeps.
  *
  * <p>Why: fabric8 reads each watch event's {@code object} as a JSON tree, finds its class by {@code apiVersion} and
  * {@code kind}, then binds the tree. A real API server's objects carry {@code metadata.managedFields}, a tree as large
