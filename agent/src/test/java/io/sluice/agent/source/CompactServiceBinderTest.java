@@ -182,8 +182,8 @@ class CompactServiceBinderTest {
 
     /** Shared strings and leaves, immutable (and shared empty) collections, as ModelCompactor leaves them. */
     private static void assertCompact(HasMetadata object) {
-        assertThat(object.getKind()).isSameAs(ModelCompactor.sharedString(new String(object.getKind())));
-        assertThat(object.getApiVersion()).isSameAs(ModelCompactor.sharedString(new String(object.getApiVersion())));
+        assertShared(object.getKind());
+        assertShared(object.getApiVersion());
         Map<String, Object> additional = object instanceof Service service ? service.getAdditionalProperties()
                 : ((EndpointSlice) object).getAdditionalProperties();
         assertThat(additional).isSameAs(Map.of());
@@ -227,9 +227,17 @@ class CompactServiceBinderTest {
         return ModelCompactor.compact(copy);
     }
 
+    /**
+     * {@code value} is the shared table's instance of it, unless the table is full and holds no such string: it takes
+     * no new one after {@link ModelCompactor#MAX_SHARED} (which the other tests of this JVM may have reached), and then
+     * two probes come back as themselves.
+     */
     private static void assertShared(String value) {
         if (value != null) {
-            assertThat(value).isSameAs(ModelCompactor.sharedString(new String(value)));
+            String first = ModelCompactor.sharedString(new String(value));
+            if (first == ModelCompactor.sharedString(new String(value))) {
+                assertThat(value).isSameAs(first);
+            }
         }
     }
 
@@ -239,8 +247,7 @@ class CompactServiceBinderTest {
         boolean mapInOrder = collection instanceof java.util.LinkedHashMap<?, ?> map && map.size() > 1;
         assertThat(immutable || mapInOrder).as("compact: " + collection.getClass().getName()).isTrue();
         if (collection instanceof Map<?, ?> map && map.size() == 1) {
-            String key = (String) map.keySet().iterator().next();
-            assertThat(key).isSameAs(ModelCompactor.sharedString(new String(key)));
+            assertShared((String) map.keySet().iterator().next());
         }
         if (collection instanceof Map<?, ?> map && map.isEmpty()) {
             assertThat(map).isSameAs(Map.of());
