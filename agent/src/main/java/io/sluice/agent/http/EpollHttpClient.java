@@ -8,10 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -67,11 +64,7 @@ public final class EpollHttpClient implements AutoCloseable {
      * @throws IllegalStateException when epoll is unavailable
      */
     public static EpollHttpClient start(Duration connectTimeout, Duration responseTimeout) {
-        if (!Epoll.isAvailable()) {
-            throw new IllegalStateException("Netty epoll is not available: " + Epoll.unavailabilityCause());
-        }
-        return new EpollHttpClient(new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()), connectTimeout,
-                responseTimeout);
+        return new EpollHttpClient(EpollHttpServer.singleEventLoop(), connectTimeout, responseTimeout);
     }
 
     /**

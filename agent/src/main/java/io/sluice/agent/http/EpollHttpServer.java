@@ -40,16 +40,25 @@ public final class EpollHttpServer implements AutoCloseable {
     }
 
     /**
+     * One epoll event-loop thread, for a server here or an {@link EpollHttpClient}.
+     *
+     * @throws IllegalStateException when epoll is unavailable (naming why)
+     */
+    static EventLoopGroup singleEventLoop() {
+        if (!Epoll.isAvailable()) {
+            throw new IllegalStateException("Netty epoll is not available: " + Epoll.unavailabilityCause());
+        }
+        return new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    }
+
+    /**
      * Binds {@code address} (port 0 picks a free port) and serves until {@link #close()}, each connection's requests
      * by a handler of {@link FullHttpRequest}s from {@code requests}.
      *
      * @throws IllegalStateException when epoll is unavailable or the address cannot be bound (naming it)
      */
     public static EpollHttpServer start(InetSocketAddress address, Supplier<? extends ChannelHandler> requests) {
-        if (!Epoll.isAvailable()) {
-            throw new IllegalStateException("Netty epoll is not available: " + Epoll.unavailabilityCause());
-        }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup group = singleEventLoop();
         try {
             Channel channel = new ServerBootstrap()
                     .group(group)
