@@ -75,18 +75,13 @@ class KubernetesSourceListPagesTest {
 
     @Test
     void withPageSizeZeroEachKindIsListedInOneRequestFromTheWatchCache() throws Exception {
-        AgentMetrics metrics = new AgentMetrics();
         try (ListWatchApiServer api = ListWatchApiServer.start();
              KubernetesClient client = new KubernetesClientBuilder().withConfig(api.loopbackClientConfig()).build()) {
             putServices(api);
             KubernetesSource source = new KubernetesSource(client, new ApiReachability(), EnumSet.of(ResourceKind.SERVICE),
                     Duration.ZERO, 0);
             try {
-                StateWriter writer = new StateWriter(new EventQueue(4096, metrics), List.of(source),
-                        List.of(new RecordingReconciler()), metrics);
-                source.start(writer.channelOf(source));
-                assertThat(source.awaitSynced(Duration.ofSeconds(20))).isTrue();
-                runUntil(writer, () -> writer.status().ready(), "the writer to become ready");
+                StateWriter writer = syncedWriter(source);
                 for (int i = 0; i < SERVICES; i++) {
                     assertThat(writer.store().get(new ObjectKey(ResourceKind.SERVICE, "default", "svc-" + i)))
                             .as("svc-%d in the store", i).isNotNull();
@@ -107,7 +102,6 @@ class KubernetesSourceListPagesTest {
      */
     @Test
     void withTheAgentsSerializationListedAndWatchedSlicesAreHeldPackedAsTheServerHoldsThem() throws Exception {
-        AgentMetrics metrics = new AgentMetrics();
         try (ListWatchApiServer api = ListWatchApiServer.start();
              KubernetesClient client = new KubernetesClientBuilder().withConfig(api.loopbackClientConfig())
                      .withKubernetesSerialization(KubernetesSource.serialization()).build()) {
@@ -121,11 +115,7 @@ class KubernetesSourceListPagesTest {
             }
             KubernetesSource source = new KubernetesSource(client, EnumSet.of(ResourceKind.ENDPOINT_SLICE), Duration.ZERO);
             try {
-                StateWriter writer = new StateWriter(new EventQueue(4096, metrics), List.of(source),
-                        List.of(new RecordingReconciler()), metrics);
-                source.start(writer.channelOf(source));
-                assertThat(source.awaitSynced(Duration.ofSeconds(20))).isTrue();
-                runUntil(writer, () -> writer.status().ready(), "the writer to become ready");
+                StateWriter writer = syncedWriter(source);
                 for (EndpointSlice slice : slices) {
                     assertThat(writer.store().get(new ObjectKey(ResourceKind.ENDPOINT_SLICE, "default", slice.getMetadata().getName())))
                             .isInstanceOf(PackedEndpointSlice.class).isEqualTo(withoutManagedFields(slice));
@@ -161,6 +151,17 @@ class KubernetesSourceListPagesTest {
 
     private static EndpointSlice withoutManagedFields(EndpointSlice slice) {
         return new EndpointSliceBuilder(slice).editMetadata().withManagedFields(List.of()).endMetadata().build();
+    }
+
+    /** A writer over {@code source}, started, duty-cycled until the source has synced and the writer is ready. */
+    private static StateWriter syncedWriter(KubernetesSource source) throws InterruptedException {
+        AgentMetrics metrics = new AgentMetrics();
+        StateWriter writer = new StateWriter(new EventQueue(4096, metrics), List.of(source),
+                List.of(new RecordingReconciler()), metrics);
+        source.start(writer.channelOf(source));
+        assertThat(source.awaitSynced(Duration.ofSeconds(20))).isTrue();
+        runUntil(writer, () -> writer.status().ready(), "the writer to become ready");
+        return writer;
     }
 
     private static void runUntil(StateWriter writer, BooleanSupplier condition, String what) {
