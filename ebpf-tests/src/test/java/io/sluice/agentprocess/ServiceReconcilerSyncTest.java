@@ -237,6 +237,59 @@ class ServiceReconcilerSyncTest {
     }
 
     @Example
+    void aServiceListedBeforeItsEndpointSlicesIsWrittenOnceWithItsBackends() throws Exception {
+        Assume.that(pod != null);
+        Path state = Files.createTempDirectory("sluice-sync-state-");
+        try {
+            InMemoryServiceSource source = notSyncedSource();
+            try (Agent agent = new Agent(pod, state, source)) {
+                // The refusal of the dual-stack Services' IPv6 frontends counts their translations.
+                Service listedFirst = dualStack("first", "10.97.2.1", "fd00::2:1");
+                Service withoutEndpoints = dualStack("empty", "10.97.2.2", "fd00::2:2");
+                for (Service s : List.of(listedFirst, withoutEndpoints)) {
+                    source.put(s);
+                    source.publish(s, false);
+                }
+                agent.runUntilIdle();
+                assertThat(programmed(agent.maps)).as("Services without a slice, before the sync").isEmpty();
+                assertThat(agent.ipv6Refusals()).as("translations of Services without a slice").isZero();
+
+                EndpointSlice slice = slice("first", 0, Set.of(1, 2));
+                source.put(slice);
+                source.publish(slice, false);
+                agent.runUntilIdle();
+                assertThat(programmed(agent.maps).values()).as("once its slice came")
+                        .containsExactly("flags=0 [10.98.0.1:8080, 10.98.0.2:8080]");
+                assertThat(agent.ipv6Refusals()).as("translations once its slice came").isEqualTo(1);
+
+                source.synced = true;
+                agent.runUntilIdle();
+                assertThat(agent.writer.status().ready()).isTrue();
+                assertThat(programmed(agent.maps).values()).as("after the sync: the Service without endpoints rejects")
+                        .containsExactlyInAnyOrder("flags=0 [10.98.0.1:8080, 10.98.0.2:8080]", "flags=0 []");
+                assertThat(agent.ipv6Refusals()).as("translations at the sync: only the one without endpoints")
+                        .isEqualTo(2);
+
+                source.remove(slice);
+                source.publish(slice, true);
+                agent.runUntilIdle();
+                assertThat(programmed(agent.maps).values()).as("after the sync a Service that lost its slice is written")
+                        .containsExactly("flags=0 []", "flags=0 []");
+            }
+        } finally {
+            Topology.deleteTree(state);
+        }
+    }
+
+    private static Service dualStack(String name, String ipv4, String ipv6) {
+        return new ServiceBuilder().withNewMetadata().withNamespace(NAMESPACE).withName(name).endMetadata()
+                .withNewSpec().withClusterIP(ipv4).withClusterIPs(ipv4, ipv6).withIpFamilies("IPv4", "IPv6")
+                .withIpFamilyPolicy("RequireDualStack")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNewTargetPort(8080).endPort()
+                .endSpec().build();
+    }
+
+    @Example
     void aRestartedAgentChangesNoFrontendTheMapsHeldUntilItsStoreIsSynced() throws Exception {
         Assume.that(pod != null);
         Path state = Files.createTempDirectory("sluice-sync-state-");

@@ -42,6 +42,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -156,6 +157,14 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     private Set<Lb4Key> heldUntilSynced = Set.of();
     /** Services whose change touches a held frontend: reconciled when the store is synced. */
     private final Set<ServiceKey> deferredUntilSynced = new HashSet<>();
+    /**
+     * Services that came before the first sync with no EndpointSlice in the store and own no frontend yet: reconciled
+     * once a slice of theirs comes, or at the sync. The list brings Services and slices in parallel, the Services'
+     * pages faster, and writing such a Service's frontend without backends and again with them moments later was a
+     * third more translations (and as many frontend writes) in a start of 10,000 Services.
+     */
+    private final Set<ServiceKey> awaitingSlices = new HashSet<>();
+    private boolean storeSynced;
 
     /**
      * @param frontendIds ids of frontends (= {@code lb4_service.service_id}), persisted
@@ -239,8 +248,11 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     public void onStoreSynced(Store store) {
         this.store = store;
         heldUntilSynced = Set.of();
+        storeSynced = true;
         dirty.addAll(deferredUntilSynced);
         deferredUntilSynced.clear();
+        dirty.addAll(awaitingSlices);
+        awaitingSlices.clear();
         // Every Service in the store was passed to onChange (the writer's contract) and a translation reads only the
         // Service and its slices, each change of which marks it dirty: every Service is dirty or was reconciled from
         // what the store holds now. Translating them all again here cost ~0.5 s at the end of a 10,000 Service start
@@ -254,14 +266,20 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         List<ServiceKey> batch = new ArrayList<>(Math.min(dirty.size(), SERVICES_PER_BATCH));
         while (!dirty.isEmpty()) {
             batch.clear();
-            for (ServiceKey key : dirty) {
-                batch.add(key);
-                if (batch.size() == SERVICES_PER_BATCH) {
-                    break;
+            for (Iterator<ServiceKey> it = dirty.iterator(); it.hasNext() && batch.size() < SERVICES_PER_BATCH; ) {
+                ServiceKey key = it.next();
+                if (awaitsSlices(key)) {
+                    it.remove();
+                    awaitingSlices.add(key);
+                } else {
+                    awaitingSlices.remove(key); // its slice came: the sync need not translate it again
+                    batch.add(key);
                 }
             }
-            operations += reconcile(batch);
-            batch.forEach(dirty::remove);
+            if (!batch.isEmpty()) {
+                operations += reconcile(batch);
+                batch.forEach(dirty::remove);
+            }
         }
         if (prunePending) {
             operations += pruneUnclaimed();
@@ -275,6 +293,11 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         metrics.mapEntries(MapName.LB4_BACKENDS.cName()).set(programmedBackends.size());
         metrics.mapEntries(MapName.LB_MAGLEV.cName()).set(maglevFrontends);
         return operations;
+    }
+
+    /** Whether {@code key} waits for its first EndpointSlice (see {@link #awaitingSlices}) instead of being written now. */
+    private boolean awaitsSlices(ServiceKey key) {
+        return !storeSynced && !frontendsOf.containsKey(key) && !store.hasEndpointSlices(key.namespace(), key.name());
     }
 
     private Map<Lb4Key, DesiredEntry> desiredOf(ServiceKey key) {

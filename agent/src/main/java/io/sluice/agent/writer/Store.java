@@ -108,6 +108,12 @@ public final class Store {
         return Collections.unmodifiableList(result);
     }
 
+    /** Whether the Service {@code namespace}/{@code serviceName} has an EndpointSlice (by its service-name label). */
+    public boolean hasEndpointSlices(String namespace, String serviceName) {
+        Map<String, List<Entry>> services = slicesByService.get(namespace);
+        return services != null && services.containsKey(serviceName);
+    }
+
     /** How many objects of {@code kind} the store holds. */
     public int size(ResourceKind kind) {
         return liveObjects[kind.ordinal()];

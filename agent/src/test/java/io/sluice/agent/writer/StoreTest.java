@@ -46,6 +46,8 @@ class StoreTest {
                             .map(e -> e.getKey().getLast()).toList();
                     assertThat(store.endpointSlicesOf(namespace, service)).as(namespace + "/" + service)
                             .extracting(s -> s.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(expected);
+                    assertThat(store.hasEndpointSlices(namespace, service)).as("has slices: " + namespace + "/" + service)
+                            .isEqualTo(!expected.isEmpty());
                 }
             }
         }
