@@ -1,5 +1,6 @@
 package io.sluice.maps;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,20 +38,14 @@ final class FrontendMaps<K> implements AutoCloseable {
             return;
         }
         int slotCount = 0;
-        for (FrontendWrite<K> w : writes) {
-            slotCount += w.slotBackendIds().size();
-        }
-        Map<Lb4SlotKey, Integer> newSlots = HashMap.newHashMap(slotCount);
         Map<K, Lb4Service> entries = HashMap.newHashMap(writes.size());
         for (FrontendWrite<K> w : writes) {
-            int serviceId = w.service().serviceId();
-            List<Integer> ids = w.slotBackendIds();
-            for (int slot = 0; slot < ids.size(); slot++) {
-                newSlots.put(new Lb4SlotKey(serviceId, slot), ids.get(slot));
-            }
+            slotCount += w.slotCount();
             entries.put(w.frontend(), w.service());
         }
-        putAll(slots, newSlots);
+        // Encoded straight into the batch, in order: a frontend listed twice gets its last slots, as the kernel
+        // applies a batch's updates one after the other.
+        slots.putAll(slotCount, new SlotEncoder<>(writes));
         for (FrontendWrite<K> w : writes) {
             if (w.isMaglev()) {
                 maglev.put(w.service().serviceId(), w.maglevTable());
@@ -60,7 +55,7 @@ final class FrontendMaps<K> implements AutoCloseable {
         List<Lb4SlotKey> staleSlots = new ArrayList<>();
         for (FrontendWrite<K> w : writes) {
             int serviceId = w.service().serviceId();
-            for (int slot = w.slotBackendIds().size(); slot < w.previousSlotCount(); slot++) {
+            for (int slot = w.slotCount(); slot < w.previousSlotCount(); slot++) {
                 staleSlots.add(new Lb4SlotKey(serviceId, slot));
             }
         }
@@ -101,6 +96,28 @@ final class FrontendMaps<K> implements AutoCloseable {
     /** The Maglev tables this helper writes. */
     MaglevTables maglev() {
         return maglev;
+    }
+
+    /** The slots of a list of writes, one after the other, as the entries of one batch. */
+    private static final class SlotEncoder<K> implements TypedMap.EntryEncoder {
+        private final List<FrontendWrite<K>> writes;
+        private int write;
+        private int slot;
+
+        SlotEncoder(List<FrontendWrite<K>> writes) {
+            this.writes = writes;
+        }
+
+        @Override
+        public void encode(int index, MemorySegment key, MemorySegment value) {
+            FrontendWrite<K> w = writes.get(write);
+            while (slot == w.slotCount()) {
+                w = writes.get(++write);
+                slot = 0;
+            }
+            Lb4SlotKey.CODEC.encode(new Lb4SlotKey(w.service().serviceId(), slot), key);
+            value.set(Layouts.U32, 0, w.slotBackendId(slot++));
+        }
     }
 
     /** One syscall either way: a batch of one costs an arena and a batch call, a single update neither. */

@@ -1,7 +1,5 @@
 package io.sluice.maps;
 
-import java.util.List;
-
 /**
  * One frontend's new entry for {@link ServiceMaps#writeFrontends} (or {@link Service6Maps#writeFrontends}): either
  * its backends in slot order, or a filled Maglev table; and what it had before, so that what it no longer uses is
@@ -15,18 +13,20 @@ import java.util.List;
  * @param previousMaglev    whether the frontend had a Maglev table before (removed when it now has slots)
  * @param <K>               the frontend key type
  */
-public record FrontendWrite<K>(K frontend, Lb4Service service, List<Integer> slotBackendIds,
+public record FrontendWrite<K>(K frontend, Lb4Service service, int[] slotBackendIds,
                                MaglevTables.Table maglevTable, int previousSlotCount, boolean previousMaglev) {
+    // int[], not a List<Integer>: a first sync writes 100,000 slots, and boxing each id (above Integer's cache) and
+    // hashing a slot key per slot into a map was about a tenth of the writer's allocation in a start (JFR samples).
     public FrontendWrite {
-        slotBackendIds = List.copyOf(slotBackendIds);
+        slotBackendIds = slotBackendIds.clone();
         boolean maglevFlag = (service.flags() & DatapathConstants.LB_F_MAGLEV) != 0;
         if (maglevTable == null) {
             if (maglevFlag) {
                 throw new IllegalArgumentException("service " + frontend + ": LB_F_MAGLEV is set but no Maglev table is given");
             }
-            if (service.backendCount() != slotBackendIds.size()) {
+            if (service.backendCount() != slotBackendIds.length) {
                 throw new IllegalArgumentException("service " + frontend + ": backend_count " + service.backendCount()
-                        + " but " + slotBackendIds.size() + " slots given");
+                        + " but " + slotBackendIds.length + " slots given");
             }
         } else {
             if (!maglevFlag) {
@@ -36,7 +36,7 @@ public record FrontendWrite<K>(K frontend, Lb4Service service, List<Integer> slo
                 throw new IllegalArgumentException("service " + frontend + ": backend_count " + service.backendCount()
                         + " for a Maglev table of " + maglevTable.size() + " slots (must be 1.." + maglevTable.size() + ")");
             }
-            if (!slotBackendIds.isEmpty()) {
+            if (slotBackendIds.length > 0) {
                 throw new IllegalArgumentException("service " + frontend + ": both slots and a Maglev table given");
             }
         }
@@ -46,14 +46,32 @@ public record FrontendWrite<K>(K frontend, Lb4Service service, List<Integer> slo
     }
 
     /** A frontend whose backends are the slots, in order. */
-    public static <K> FrontendWrite<K> slots(K frontend, Lb4Service service, List<Integer> slotBackendIds,
+    public static <K> FrontendWrite<K> slots(K frontend, Lb4Service service, int[] slotBackendIds,
                                              int previousSlotCount, boolean previousMaglev) {
         return new FrontendWrite<>(frontend, service, slotBackendIds, null, previousSlotCount, previousMaglev);
     }
 
     /** A Maglev frontend pointed at {@code table} (made by {@code createMaglevTable}, closed by the caller after). */
     public static <K> FrontendWrite<K> maglev(K frontend, Lb4Service service, MaglevTables.Table table, int previousSlotCount) {
-        return new FrontendWrite<>(frontend, service, List.of(), table, previousSlotCount, false);
+        return new FrontendWrite<>(frontend, service, NO_SLOTS, table, previousSlotCount, false);
+    }
+
+    private static final int[] NO_SLOTS = new int[0];
+
+    /** The backend id of slot {@code slot}. */
+    public int slotBackendId(int slot) {
+        return slotBackendIds[slot];
+    }
+
+    /** How many slots this write gives the frontend (0 for a Maglev frontend). */
+    public int slotCount() {
+        return slotBackendIds.length;
+    }
+
+    /** A copy of the backend ids in slot order (the record's own array never leaves it). */
+    @Override
+    public int[] slotBackendIds() {
+        return slotBackendIds.clone();
     }
 
     boolean isMaglev() {

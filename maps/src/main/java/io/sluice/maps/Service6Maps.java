@@ -74,7 +74,8 @@ public final class Service6Maps implements AutoCloseable {
      * @param previousSlotCount how many slots this service had before (0 when new or when it was a Maglev service)
      */
     public void putService(Lb6Key frontend, Lb4Service service, List<Integer> slotBackendIds, int previousSlotCount) {
-        frontends.write(List.of(FrontendWrite.slots(frontend, service, slotBackendIds, previousSlotCount, true)));
+        frontends.write(List.of(FrontendWrite.slots(frontend, service,
+                slotBackendIds.stream().mapToInt(Integer::intValue).toArray(), previousSlotCount, true)));
     }
 
     /**

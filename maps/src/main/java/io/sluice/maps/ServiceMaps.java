@@ -40,13 +40,21 @@ public final class ServiceMaps implements AutoCloseable {
         backends.put(backendId, backend);
     }
 
-    /** Creates or replaces backends with one batch syscall. Write them before any slot refers to them. */
-    public void putBackends(Map<Integer, Lb4Backend> byId) {
-        if (byId.size() == 1) {
-            Map.Entry<Integer, Lb4Backend> only = byId.entrySet().iterator().next();
-            backends.put(only.getKey(), only.getValue());
+    /**
+     * Creates or replaces backend {@code backends.get(i)} under id {@code ids[i]}, for each i, with one batch syscall
+     * (an id listed twice gets its last backend). Write them before any slot refers to them.
+     */
+    public void putBackends(int[] ids, List<Lb4Backend> backends) {
+        if (ids.length != backends.size()) {
+            throw new IllegalArgumentException(ids.length + " backend ids for " + backends.size() + " backends");
+        }
+        if (ids.length == 1) {
+            this.backends.put(ids[0], backends.getFirst());
         } else {
-            backends.putAll(byId);
+            this.backends.putAll(ids.length, (i, key, value) -> {
+                Codec.UINT32.encode(ids[i], key);
+                Lb4Backend.CODEC.encode(backends.get(i), value);
+            });
         }
     }
 
@@ -74,7 +82,8 @@ public final class ServiceMaps implements AutoCloseable {
      * @param previousSlotCount how many slots this service had before (0 when new or when it was a Maglev service)
      */
     public void putService(Lb4Key frontend, Lb4Service service, List<Integer> slotBackendIds, int previousSlotCount) {
-        frontends.write(List.of(FrontendWrite.slots(frontend, service, slotBackendIds, previousSlotCount, true)));
+        frontends.write(List.of(FrontendWrite.slots(frontend, service,
+                slotBackendIds.stream().mapToInt(Integer::intValue).toArray(), previousSlotCount, true)));
     }
 
     /**

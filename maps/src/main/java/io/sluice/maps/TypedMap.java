@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,23 +83,42 @@ public final class TypedMap<K, V> implements AutoCloseable {
         if (entries.isEmpty()) {
             return;
         }
-        int n = entries.size();
+        Iterator<Map.Entry<K, V>> next = entries.entrySet().iterator();
+        putAll(entries.size(), (index, k, v) -> {
+            Map.Entry<K, V> e = next.next();
+            keyCodec.encode(e.getKey(), k);
+            valueCodec.encode(e.getValue(), v);
+        });
+    }
+
+    /** Writes one entry of a batch: its key and value, in this map's C layouts, into the segments it is given. */
+    @FunctionalInterface
+    public interface EntryEncoder {
+        /** Encodes entry {@code index} (called for 0, 1, ... in order) into {@code key} and {@code value}. */
+        void encode(int index, MemorySegment key, MemorySegment value);
+    }
+
+    /**
+     * Writes {@code count} entries with one batch syscall, each encoded by {@code entries}: no key or value object per
+     * entry for a caller that holds them in primitive form.
+     */
+    public void putAll(int count, EntryEncoder entries) {
+        if (count == 0) {
+            return;
+        }
         long keySize = map.keySize();
         long valueSize = map.valueBufferSize();
         try (Arena batch = Arena.ofConfined()) {
-            MemorySegment keys = batch.allocate(keySize * n, 8);
-            MemorySegment values = batch.allocate(valueSize * n, 8);
+            MemorySegment keys = batch.allocate(keySize * count, 8);
+            MemorySegment values = batch.allocate(valueSize * count, 8);
             clearScratch();
-            long i = 0;
-            for (Map.Entry<K, V> e : entries.entrySet()) {
+            for (int i = 0; i < count; i++) {
                 // Encoded into the reused segments and copied: a slice per entry was two segment objects a put.
-                keyCodec.encode(e.getKey(), key);
+                entries.encode(i, key, value);
                 MemorySegment.copy(key, 0, keys, i * keySize, keySize);
-                valueCodec.encode(e.getValue(), value);
                 MemorySegment.copy(value, 0, values, i * valueSize, valueSize);
-                i++;
             }
-            map.updateBatch(keys, values, n, UpdateFlag.ANY);
+            map.updateBatch(keys, values, count, UpdateFlag.ANY);
         }
     }
 

@@ -3,7 +3,6 @@ package io.sluice.agent.services;
 import io.sluice.maps.DatapathConstants;
 import io.sluice.maps.Lb4Service;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * What the maps hold for one frontend: its {@code lb4_services} entry, the backends it points at and, for a Maglev
@@ -35,17 +34,6 @@ record ProgrammedFrontend(Lb4Service service, int[] backendIds, long maglevDiges
             }
         }
         return new ProgrammedFrontend(service, Arrays.copyOf(sorted, distinct), digest(table));
-    }
-
-    /** The backend ids boxed, for the map writers' API (built on each call: only when a frontend is written). */
-    List<Integer> backendIdList() {
-        // A loop rather than a boxed stream: no pipeline objects per frontend, and FrontendWrite's List.copyOf keeps
-        // List.of's list as it is (a stream's toList allows nulls, so it was copied once more).
-        Integer[] boxed = new Integer[backendIds.length];
-        for (int i = 0; i < boxed.length; i++) {
-            boxed[i] = backendIds[i];
-        }
-        return List.of(boxed);
     }
 
     @Override

@@ -52,6 +52,7 @@ import java.util.Set;
 import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.IntArrayList;
 import org.agrona.collections.IntHashSet;
 import org.agrona.collections.Long2LongHashMap;
 import org.slf4j.Logger;
@@ -345,7 +346,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         // The batch's new ids are in the files before any map refers to them (one put per 64 ids).
         frontendIds.persist();
         backendIds.persist();
-        int operations = writeBackends(plan.backends);
+        int operations = writeBackends(plan.backends.ids.toIntArray(), plan.backends.backends);
         operations += writeFrontends(plan);
         for (Map.Entry<ServiceKey, Lb4Key> claim : plan.unchanged) {
             claimFrontend(claim.getKey(), claim.getValue());
@@ -425,20 +426,21 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     }
 
     /** Writes new or changed backends with one batch syscall, before any slot or table points at them. */
-    private int writeBackends(Map<Integer, Lb4Backend> backends) {
-        if (backends.isEmpty()) {
+    private int writeBackends(int[] ids, List<Lb4Backend> backends) {
+        if (ids.length == 0) {
             return 0;
         }
-        maps.putBackends(backends);
-        count(MapName.LB4_BACKENDS, "update", backends.size());
-        backends.forEach((id, backend) -> {
-            programmedBackends.put(id.intValue(), backend.packed());
-            maybeUnused.add(id.intValue());
-            if (!sweepingBackends.isEmpty() && sweepingBackends.remove(id.intValue())) {
+        maps.putBackends(ids, backends);
+        count(MapName.LB4_BACKENDS, "update", ids.length);
+        for (int i = 0; i < ids.length; i++) {
+            int id = ids[i];
+            programmedBackends.put(id, backends.get(i).packed());
+            maybeUnused.add(id);
+            if (!sweepingBackends.isEmpty() && sweepingBackends.remove(id)) {
                 sweep.backendBack(id); // the same backend back under the id it kept: its new flows stay
             }
-        });
-        return backends.size();
+        }
+        return ids.length;
     }
 
     /**
@@ -490,7 +492,7 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
                     writes.add(FrontendWrite.maglev(p.key(), want.service(), filled, previousSlots));
                     operations += 2;
                 } else {
-                    writes.add(FrontendWrite.slots(p.key(), want.service(), want.backendIdList(), previousSlots,
+                    writes.add(FrontendWrite.slots(p.key(), want.service(), want.backendIds(), previousSlots,
                             p.have() != null && p.have().isMaglev()));
                     operations += 1 + want.backendIds().length;
                 }
@@ -912,9 +914,30 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         }
     }
 
+    /**
+     * Backends to create or replace, each id once (a later put replaces the backend), by int id: a first sync plans
+     * 100,000 of them, and a map of boxed ids held a boxed id and a map entry for each.
+     */
+    private static final class BackendWrites {
+        final IntArrayList ids = new IntArrayList();
+        final List<Lb4Backend> backends = new ArrayList<>();
+        private final Int2IntHashMap indexOfId = new Int2IntHashMap(-1);
+
+        void put(int id, Lb4Backend backend) {
+            int index = indexOfId.get(id);
+            if (index < 0) {
+                indexOfId.put(id, ids.size());
+                ids.addInt(id);
+                backends.add(backend);
+            } else {
+                backends.set(index, backend);
+            }
+        }
+    }
+
     private static final class WritePlan {
-        /** Backends to create or replace, by id. */
-        final Map<Integer, Lb4Backend> backends = new LinkedHashMap<>();
+        /** Backends to create or replace. */
+        final BackendWrites backends = new BackendWrites();
         /** Frontends to write, grouped by Service in the order planned. */
         final Map<Lb4Key, PlannedFrontend> frontends = new LinkedHashMap<>();
         /** Frontends already as wanted, with the Service that claims them. */

@@ -48,6 +48,6 @@ class ProgrammedFrontendTest {
                 .hasSameHashCodeAs(ProgrammedFrontend.slots(SLOTS, slots.clone()));
         assertThat(frontend.equals(ProgrammedFrontend.slots(SLOTS, other))).isEqualTo(Arrays.equals(slots, other));
         assertThat(frontend.slotCount()).isEqualTo(slots.length);
-        assertThat(frontend.backendIdList()).containsExactlyElementsOf(Arrays.stream(slots).boxed().toList());
+        assertThat(frontend.backendIds()).containsExactly(slots);
     }
 }
