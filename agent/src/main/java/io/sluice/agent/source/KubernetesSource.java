@@ -329,11 +329,12 @@ public final class KubernetesSource implements ResourceSource {
      * fabric8's default one is. In-cluster this saves the whole
      * lookup; with a kubeconfig file fabric8's own parse of that file has already done it once (its static
      * {@code Serialization}), and only the second lookup is saved. Watch events of those kinds are read in one pass
-     * ({@link WatchEventSerialization}).
+     * ({@link WatchEventSerialization}); Pods, Nodes and Namespaces with only the fields the agent uses
+     * ({@link SlimModel}).
      */
     public static KubernetesSerialization serialization() {
         KubernetesSerialization serialization = new WatchEventSerialization(JsonMapper.builderWithJackson2Defaults()
-                .addModule(new Jackson2JdkTypesModule()).addMixIn(ObjectMeta.class, ManagedFieldsSkipped.class).build());
+                .addModule(new Jackson2JdkTypesModule()).addMixIn(ObjectMeta.class, ManagedFieldsSkipped.class).addMixIns(SlimModel.MIX_INS).build());
         for (ResourceKind kind : ResourceKind.values()) {
             serialization.registerKubernetesResource(kind.type());
         }
