@@ -17,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -67,6 +68,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *   [-Dsluice.bench.agentJavaOpts='-XX:StartFlightRecording=filename=/tmp/agent.jfr'] (SLUICE_JAVA_OPTS of the agent)
  *   [-Dsluice.bench.managedFields=true] (objects with the managedFields a real API server sends with them)
  *   [-Dsluice.bench.targetRef=true] (each endpoint with the Pod targetRef the endpointslice controller writes)
+ *   [-Dsluice.bench.pods=N] (N Pods as a real API server sends a Deployment's, on another node; default 0)
  *   [-Dsluice.bench.agentLog=true] (prints the agent's log; with agentJavaOpts
  *    '-Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.log.io.fabric8=debug': a timeline of the start)
  * </pre>
@@ -98,6 +100,12 @@ class AgentApiScaleBenchmark {
      * namespace, a uid), stable while the endpoint's address is.
      */
     private static final boolean TARGET_REF = Boolean.getBoolean("sluice.bench.targetRef");
+    /**
+     * {@code -Dsluice.bench.pods=N}: the Pods behind the first N endpoints (their names and addresses), each as a real
+     * API server sends a Deployment's Pod (a container with ports, env, resources, a probe and the service account's
+     * projected volume; status with conditions and a container status), on another node than the agent's.
+     */
+    private static final int PODS = Integer.getInteger("sluice.bench.pods", 0);
     /** The characters of a generated name's random suffix (Kubernetes' own alphabet for them). */
     private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -166,7 +174,7 @@ class AgentApiScaleBenchmark {
             assertThat(pinnedSize(net.pins, MapName.LB4_BACKENDS, Codec.UINT32, Lb4Backend.CODEC)).isEqualTo(SERVICES * ENDPOINTS);
             long rssSynced = vmRssKib(agent.pid());
             System.out.printf("  agent process (%s, --kubeconfig), %d services x %d endpoints from the API (%d objects listed):%n",
-                    launcher, SERVICES, ENDPOINTS, 2 * SERVICES);
+                    launcher, SERVICES, ENDPOINTS, 2 * SERVICES + PODS);
             if (!Double.isNaN(programmed)) { // NaN: a build without the stamp (-Dsluice.bench.compareLauncher)
                 assertThat(programmed).as("launch to the agent's first sync flushed, against launch to ready").isBetween(0.0, total);
             }
@@ -344,7 +352,62 @@ class AgentApiScaleBenchmark {
             api.put(SERVICES_PATH, service(s));
             api.put(SLICES_PATH, slice(s, 0));
         }
+        for (int i = 0; i < PODS; i++) {
+            api.put("/api/v1/pods", pod(i / ENDPOINTS, endpointIp(i / ENDPOINTS, i % ENDPOINTS, 0)));
+        }
         return api;
+    }
+
+    /** The Pod of Service {@code s} at {@code address}, as the API server sends a Deployment's Pod. */
+    private Pod pod(int s, String address) {
+        String app = "svc-" + s;
+        String name = podName(app, address);
+        String uid = UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+        String hash = UUID.nameUUIDFromBytes(app.getBytes(StandardCharsets.UTF_8)).toString().substring(0, 10);
+        String container = (uid + uid).replace("-", "").substring(0, 64);
+        Pod pod = serialization.unmarshal("""
+                {"apiVersion":"v1","kind":"Pod","metadata":{"name":"%1$s","generateName":"%2$s-%3$s-","namespace":"default",
+                 "uid":"%4$s","resourceVersion":"%6$d","creationTimestamp":"2026-11-30T06:00:00Z",
+                 "labels":{"app":"%2$s","pod-template-hash":"%3$s"},"ownerReferences":[{"apiVersion":"apps/v1",
+                 "kind":"ReplicaSet","name":"%2$s-%3$s","uid":"%7$s","controller":true,"blockOwnerDeletion":true}]},
+                 "spec":{"volumes":[{"name":"kube-api-access-x7k2p","projected":{"sources":[{"serviceAccountToken":
+                 {"expirationSeconds":3607,"path":"token"}},{"configMap":{"name":"kube-root-ca.crt","items":[{"key":"ca.crt",
+                 "path":"ca.crt"}]}},{"downwardAPI":{"items":[{"path":"namespace","fieldRef":{"apiVersion":"v1",
+                 "fieldPath":"metadata.namespace"}}]}}],"defaultMode":420}}],
+                 "containers":[{"name":"app","image":"registry.example.com/%2$s:1.4.2","ports":[{"name":"http",
+                 "containerPort":8080,"protocol":"TCP"}],"env":[{"name":"POD_NAME","valueFrom":{"fieldRef":{"apiVersion":"v1",
+                 "fieldPath":"metadata.name"}}},{"name":"LOG_LEVEL","value":"info"}],"resources":{"limits":{"cpu":"500m",
+                 "memory":"256Mi"},"requests":{"cpu":"100m","memory":"128Mi"}},"volumeMounts":[{"name":"kube-api-access-x7k2p",
+                 "readOnly":true,"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount"}],"readinessProbe":{"httpGet":
+                 {"path":"/ready","port":"http","scheme":"HTTP"},"timeoutSeconds":1,"periodSeconds":10,"successThreshold":1,
+                 "failureThreshold":3},"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File",
+                 "imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,
+                 "dnsPolicy":"ClusterFirst","serviceAccountName":"default","serviceAccount":"default","nodeName":"node-2",
+                 "securityContext":{},"schedulerName":"default-scheduler","tolerations":[{"key":"node.kubernetes.io/not-ready",
+                 "operator":"Exists","effect":"NoExecute","tolerationSeconds":300},{"key":"node.kubernetes.io/unreachable",
+                 "operator":"Exists","effect":"NoExecute","tolerationSeconds":300}],"priority":0,"enableServiceLinks":true,
+                 "preemptionPolicy":"PreemptLowerPriority"},
+                 "status":{"phase":"Running","conditions":[{"type":"PodReadyToStartContainers","status":"True",
+                 "lastTransitionTime":"2026-11-30T06:00:02Z"},{"type":"Initialized","status":"True",
+                 "lastTransitionTime":"2026-11-30T06:00:00Z"},{"type":"Ready","status":"True",
+                 "lastTransitionTime":"2026-11-30T06:00:05Z"},{"type":"ContainersReady","status":"True",
+                 "lastTransitionTime":"2026-11-30T06:00:05Z"},{"type":"PodScheduled","status":"True",
+                 "lastTransitionTime":"2026-11-30T06:00:00Z"}],"hostIP":"192.0.2.2","hostIPs":[{"ip":"192.0.2.2"}],
+                 "podIP":"%5$s","podIPs":[{"ip":"%5$s"}],"startTime":"2026-11-30T06:00:00Z","containerStatuses":[{"name":"app",
+                 "state":{"running":{"startedAt":"2026-11-30T06:00:01Z"}},"lastState":{},"ready":true,"restartCount":0,
+                 "image":"registry.example.com/%2$s:1.4.2","imageID":"registry.example.com/%2$s@sha256:%8$s",
+                 "containerID":"containerd://%8$s","started":true}],"qosClass":"Burstable"}}""".formatted(name, app, hash, uid,
+                address, 100 + s, UUID.nameUUIDFromBytes((app + hash).getBytes(StandardCharsets.UTF_8)), container), Pod.class);
+        if (MANAGED_FIELDS) {
+            pod.getMetadata().setManagedFields(List.of(serialization.unmarshal("""
+                    {"manager":"kubelet","operation":"Update","apiVersion":"v1","time":"2026-11-30T06:00:05Z",
+                     "fieldsType":"FieldsV1","subresource":"status","fieldsV1":{"f:status":{"f:conditions":{
+                     "k:{\\"type\\":\\"Ready\\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}},
+                     "f:containerStatuses":{},"f:hostIP":{},"f:hostIPs":{},"f:phase":{},"f:podIP":{},"f:podIPs":{".":{},
+                     "k:{\\"ip\\":\\"%s\\"}":{".":{},"f:ip":{}}},"f:startTime":{}}}}""".formatted(address),
+                    ManagedFieldsEntry.class)));
+        }
+        return pod;
     }
 
     private Service service(int s) {
