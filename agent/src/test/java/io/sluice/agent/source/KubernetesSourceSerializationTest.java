@@ -9,11 +9,7 @@ import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.model.ResourceKind;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -21,7 +17,6 @@ import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -61,27 +56,13 @@ class KubernetesSourceSerializationTest {
     }
 
     /**
-     * The fields of Pods, Nodes and Namespaces the agent reads ({@link SlimModel}), by path ({@code []}: each element of
-     * a list); a listed field is kept whole. Every other field of those kinds is dropped by the agent's parse.
-     */
-    private static final Map<ResourceKind, Set<String>> KEPT = Map.of(
-            ResourceKind.POD, Set.of("apiVersion", "kind", "metadata.name", "metadata.namespace", "metadata.labels",
-                    "metadata.resourceVersion", "spec.nodeName", "spec.hostNetwork", "spec.containers[].ports[].name",
-                    "spec.containers[].ports[].containerPort", "spec.containers[].ports[].protocol", "status.phase",
-                    "status.podIP", "status.podIPs[].ip"),
-            ResourceKind.NODE, Set.of("apiVersion", "kind", "metadata.name", "metadata.resourceVersion",
-                    "status.addresses[].type", "status.addresses[].address"),
-            ResourceKind.NAMESPACE, Set.of("apiVersion", "kind", "metadata.name", "metadata.labels",
-                    "metadata.resourceVersion"));
-
-    /**
      * Every property of every watched kind's model tree set ({@link FullModelObjects}), with fields the model does not
      * know added at random places when {@code unknownFieldsSeed} is not 0, as an object, as the items of its list and
      * in a watch event: the agent's serialization (its mapper settings, the compact list binding, the one-pass watch
      * events) parses each exactly as fabric8's default one parses the same document without {@code managedFields}
      * (which the agent never keeps) and, for Pods, Nodes and Namespaces, without every field the agent does not read
-     * ({@link #KEPT}): the fields it reads come out the same, the others are dropped as if never sent, neither an
-     * error nor kept as unknown properties. A mapper setting that changed how any model class binds fails here.
+     * ({@link AgentReadFields#KEPT}): the fields it reads come out the same, the others are dropped as if never sent,
+     * neither an error nor kept as unknown properties. A mapper setting that changed how any model class binds fails here.
      */
     @Property(tries = 24)
     void everyFieldTheAgentReadsParsesAsFabric8sDefaultParsesItAndNoOtherIsKept(
@@ -95,23 +76,26 @@ class KubernetesSourceSerializationTest {
         assertThat(fabric8.unmarshal(full, kind.type())).as("fabric8's own round trip").isEqualTo(object);
         String json = unknownFieldsSeed == 0 ? full : withUnknownFields(full, new Random(unknownFieldsSeed));
         Class<?> listType = Class.forName(kind.type().getName() + "List");
-        String list = "{\"apiVersion\":\"" + kind.apiVersion() + "\",\"kind\":\"" + kind.apiKind()
-                + "List\",\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[" + json + "," + json + "]}";
-        String read = onlyWhatTheAgentReads(json, kind);
+        String read = AgentReadFields.onlyWhatTheAgentReads(json, kind);
 
         HasMetadata parsed = serialization.unmarshal(json, kind.type());
-        Object parsedList = serialization.unmarshal(list, listType);
+        Object parsedList = serialization.unmarshal(listOf(kind, json), listType);
         WatchEvent parsedEvent = serialization.unmarshal("{\"type\":\"MODIFIED\",\"object\":" + json + "}", WatchEvent.class);
 
-        HasMetadata expected = fabric8.unmarshal(read, kind.type());
-        assertThat(parsed).isEqualTo(expected);
-        assertThat(parsedList).isEqualTo(fabric8.unmarshal("{\"apiVersion\":\"" + kind.apiVersion() + "\",\"kind\":\""
-                + kind.apiKind() + "List\",\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[" + read + "," + read + "]}", listType));
+        assertThat(parsed).isEqualTo(fabric8.unmarshal(read, kind.type()));
+        assertThat(parsedList).isEqualTo(fabric8.unmarshal(listOf(kind, read), listType));
         assertThat(parsedEvent.getObject()).isEqualTo(parsed);
-        if (KEPT.containsKey(kind)) {
+        if (AgentReadFields.KEPT.containsKey(kind)) {
             // Not vacuous: every field the agent reads was in the document, and came out set.
-            assertThat(leavesOf(fabric8.asJson(parsed), "")).as(kind.toString()).containsAll(KEPT.get(kind));
+            assertThat(AgentReadFields.pathsOf(fabric8.asJson(parsed))).as(kind.toString())
+                    .containsAll(AgentReadFields.KEPT.get(kind));
         }
+    }
+
+    /** A list page of {@code kind} with {@code item} twice. */
+    private static String listOf(ResourceKind kind, String item) {
+        return "{\"apiVersion\":\"" + kind.apiVersion() + "\",\"kind\":\"" + kind.apiKind()
+                + "List\",\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[" + item + "," + item + "]}";
     }
 
     /** {@code json} with fields no model has ({@code unknownN}, a string value) added to objects picked at random. */
@@ -125,67 +109,6 @@ class KubernetesSourceSerializationTest {
         node.forEach(child -> addUnknownFields(child, random, added));
         if (node instanceof ObjectNode object && random.nextInt(4) == 0) {
             object.put("unknown" + added[0]++, "u");
-        }
-    }
-
-    /**
-     * {@code json} without {@code managedFields} (of the object and of every nested ObjectMeta), and of a kind in
-     * {@link #KEPT} only with the fields listed there.
-     */
-    private static String onlyWhatTheAgentReads(String json, ResourceKind kind) {
-        JsonNode tree = new ObjectMapper().readTree(json);
-        removeManagedFields(tree);
-        Set<String> kept = KEPT.get(kind);
-        if (kept != null) {
-            keepOnly(tree, "", kept);
-        }
-        return tree.toString();
-    }
-
-    private static void removeManagedFields(JsonNode node) {
-        if (node instanceof ObjectNode object) {
-            object.remove("managedFields");
-        }
-        node.forEach(KubernetesSourceSerializationTest::removeManagedFields);
-    }
-
-    /** Removes from {@code node} (at {@code path}) every field that is neither in {@code kept} nor on the way to one. */
-    private static void keepOnly(JsonNode node, String path, Set<String> kept) {
-        if (node instanceof ArrayNode array) {
-            array.forEach(element -> keepOnly(element, path + "[]", kept));
-        } else if (node instanceof ObjectNode object) {
-            for (String name : List.copyOf(object.propertyNames())) {
-                String field = path.isEmpty() ? name : path + "." + name;
-                if (kept.contains(field)) {
-                    continue;
-                }
-                if (kept.stream().anyMatch(k -> k.startsWith(field + ".") || k.startsWith(field + "[]"))) {
-                    keepOnly(object.get(name), field, kept);
-                } else {
-                    object.remove(name);
-                }
-            }
-        }
-    }
-
-    /** The paths (as in {@link #KEPT}) of the fields in {@code json} that have a value other than null. */
-    private static Set<String> leavesOf(String json, String path) {
-        Set<String> leaves = new HashSet<>();
-        collectPaths(new ObjectMapper().readTree(json), path, leaves);
-        return leaves;
-    }
-
-    private static void collectPaths(JsonNode node, String path, Set<String> paths) {
-        if (node instanceof ArrayNode array) {
-            array.forEach(element -> collectPaths(element, path + "[]", paths));
-        } else if (node instanceof ObjectNode object) {
-            object.properties().forEach(e -> {
-                if (!e.getValue().isNull()) {
-                    String field = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-                    paths.add(field);
-                    collectPaths(e.getValue(), field, paths);
-                }
-            });
         }
     }
 
