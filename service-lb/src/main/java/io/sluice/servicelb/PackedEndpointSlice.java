@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -214,7 +213,7 @@ public final class PackedEndpointSlice extends EndpointSlice {
      * The address {@code text} writes when it is a dotted quad exactly as {@link IpAddress#ipv4Text} writes it (no leading
      * zeros, no sign, nothing around), as a long in [0, 2^32); -1 for any other text, which keeps its own string.
      */
-    static long parseCanonical(String text) {
+    static long parseCanonical(CharSequence text) {
         int length = text.length();
         if (length < 7 || length > 15) {
             return -1;
@@ -248,7 +247,7 @@ public final class PackedEndpointSlice extends EndpointSlice {
      * which is all it takes for two longs to give the same text back; if so, puts them in {@code into[at]} and
      * {@code into[at + 1]}, most significant first.
      */
-    private static boolean parseCanonicalUuid(String uid, long[] into, int at) {
+    private static boolean parseCanonicalUuid(CharSequence uid, long[] into, int at) {
         if (uid == null || uid.length() != 36) {
             return false;
         }
@@ -278,8 +277,16 @@ public final class PackedEndpointSlice extends EndpointSlice {
     }
 
     /** Whether {@code name} may be one of podNames' parts: a name of something, without the separator. */
-    private static boolean isPodNamePart(String name) {
-        return name != null && !name.isEmpty() && name.indexOf(POD_NAME_SEPARATOR) < 0;
+    private static boolean isPodNamePart(CharSequence name) {
+        if (name == null || name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) == POD_NAME_SEPARATOR) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int conditionCode(EndpointConditions conditions) {
@@ -304,18 +311,35 @@ public final class PackedEndpointSlice extends EndpointSlice {
 
     /**
      * Collects the endpoints of one IPv4 slice as they are read, while every one has the packed shape; then makes the
-     * slice. Not thread-safe: one per slice being read.
+     * slice. Not thread-safe: one slice at a time; {@link #reset} starts the next, reusing what the last one grew
+     * (the slice copies what it keeps), so that a binder reading thousands of slices does not grow new arrays for each.
      */
     public static final class Packer {
+        /** Up to this many distinct names are looked up by a scan of {@link #names}, without {@link #indexes}. */
+        private static final int SCANNED_NAMES = 8;
         private long[] packed = new long[16];
         private int count;
-        private final List<String> names = new ArrayList<>();
-        private final Map<String, Integer> indexes = new HashMap<>();
+        private String[] names = new String[SCANNED_NAMES];
+        private int nameCount;
+        /** Each name's 1-based index, once there are more than {@link #SCANNED_NAMES}; else null. */
+        private Map<String, Integer> indexes;
         /** podNames as it grows: the namespace first (set by the first Pod reference), then the names. */
-        private StringBuilder podNames;
+        private final StringBuilder podNames = new StringBuilder();
+        /** The Pod references' namespace, null before the first. */
         private String podNamespace;
-        private long[] podUids = new long[0];
+        private long[] podUids = new long[32];
         private int podCount;
+
+        /** Forgets the endpoints added, for the next slice. */
+        public void reset() {
+            count = 0;
+            Arrays.fill(names, 0, nameCount, null);
+            nameCount = 0;
+            indexes = null;
+            podNames.setLength(0);
+            podNamespace = null;
+            podCount = 0;
+        }
 
         /**
          * As {@link #add(String, EndpointConditions, String, String, ObjectReference)} for an endpoint without a
@@ -339,43 +363,73 @@ public final class PackedEndpointSlice extends EndpointSlice {
          */
         public boolean add(String address, EndpointConditions conditions, String nodeName, String zone,
                            ObjectReference targetRef) {
+            if (targetRef == null) {
+                return add(address, conditions, nodeName, zone, null, null, null);
+            }
+            if (!POD.equals(targetRef.getKind()) || targetRef.getApiVersion() != null
+                    || targetRef.getResourceVersion() != null || targetRef.getFieldPath() != null
+                    || targetRef.getAdditionalProperties() == null || !targetRef.getAdditionalProperties().isEmpty()
+                    || targetRef.getNamespace() == null) {
+                return false;
+            }
+            return add(address, conditions, nodeName, zone, targetRef.getNamespace(), targetRef.getName(),
+                    targetRef.getUid());
+        }
+
+        /**
+         * As {@link #add(String, EndpointConditions, String, String, ObjectReference)}, for a binder that has the
+         * address, and a Pod targetRef's name and uid, as text it has not made Strings of: an endpoint whose
+         * targetRef, if any, is of kind {@code Pod} with no other field than those three and its namespace.
+         *
+         * @param podNamespace the Pod targetRef's namespace; null for an endpoint without a targetRef (then
+         *     {@code podName} and {@code podUid} are not read)
+         * @param podName the Pod's name, read only during the call
+         * @param podUid the Pod's uid, read only during the call
+         * @return whether it was added; when not, nothing of it was kept
+         */
+        public boolean add(CharSequence address, EndpointConditions conditions, String nodeName, String zone,
+                           String podNamespace, CharSequence podName, CharSequence podUid) {
             long value = address == null ? -1 : parseCanonical(address);
             int code = value < 0 ? -1 : conditionCode(conditions);
-            int node = code < 0 ? -1 : indexOf(nodeName);
+            if (code < 0 || podNamespace != null && !podFits(podNamespace, podName, podUid)) {
+                return false;
+            }
+            int names = nameCount;
+            int node = indexOf(nodeName);
             int zoneIndex = node < 0 ? -1 : indexOf(zone);
-            if (zoneIndex < 0 || targetRef != null && !addPod(targetRef)) {
+            if (zoneIndex < 0) {
+                forgetNamesAfter(names);
                 return false;
             }
             if (count == packed.length) {
                 packed = Arrays.copyOf(packed, 2 * count);
             }
+            if (podNamespace != null) {
+                if (this.podNamespace == null) {
+                    this.podNamespace = podNamespace;
+                    podNames.append(podNamespace);
+                }
+                podNames.append(POD_NAME_SEPARATOR).append(podName);
+                podCount++; // its uid's longs were parsed into place by podFits
+            }
             packed[count++] = value | (long) code << CONDITIONS_SHIFT | (long) node << NODE_SHIFT
-                    | (long) zoneIndex << ZONE_SHIFT | (targetRef == null ? 0 : POD_REF);
+                    | (long) zoneIndex << ZONE_SHIFT | (podNamespace == null ? 0 : POD_REF);
             return true;
         }
 
-        /** Adds {@code ref}'s name and uid if it is a Pod reference of the packed shape. */
-        private boolean addPod(ObjectReference ref) {
-            String namespace = ref.getNamespace();
-            if (!POD.equals(ref.getKind()) || ref.getApiVersion() != null || ref.getResourceVersion() != null
-                    || ref.getFieldPath() != null || ref.getAdditionalProperties() == null
-                    || !ref.getAdditionalProperties().isEmpty() || !isPodNamePart(ref.getName())
-                    || !isPodNamePart(namespace) || podNamespace != null && !podNamespace.equals(namespace)) {
+        /**
+         * Whether a Pod reference of these parts has the packed shape; if so its uid's longs are in place for the
+         * next reference, to be kept by counting it.
+         */
+        private boolean podFits(String namespace, CharSequence name, CharSequence uid) {
+            if (!isPodNamePart(name) || !isPodNamePart(namespace)
+                    || podNamespace != null && !podNamespace.equals(namespace)) {
                 return false;
             }
             if (2 * podCount == podUids.length) {
-                podUids = Arrays.copyOf(podUids, Math.max(16, 4 * podCount));
+                podUids = Arrays.copyOf(podUids, 4 * podCount);
             }
-            if (!parseCanonicalUuid(ref.getUid(), podUids, 2 * podCount)) {
-                return false;
-            }
-            if (podNames == null) {
-                podNamespace = namespace;
-                podNames = new StringBuilder(namespace);
-            }
-            podNames.append(POD_NAME_SEPARATOR).append(ref.getName());
-            podCount++;
-            return true;
+            return parseCanonicalUuid(uid, podUids, 2 * podCount);
         }
 
         /** Whether a slice of {@code addressType} may be packed: only IPv4 slices are. */
@@ -405,9 +459,9 @@ public final class PackedEndpointSlice extends EndpointSlice {
                 throw new IllegalArgumentException("only IPv4 slices are packed, not " + addressType);
             }
             return new PackedEndpointSlice(addressType, apiVersion, kind, metadata, ports,
-                    Arrays.copyOf(packed, count), names.isEmpty() ? NO_NAMES : names.toArray(NO_NAMES),
-                    podNames == null ? null : podNames.toString(),
-                    podNames == null ? null : Arrays.copyOf(podUids, 2 * podCount));
+                    Arrays.copyOf(packed, count), nameCount == 0 ? NO_NAMES : Arrays.copyOf(names, nameCount),
+                    podCount == 0 ? null : podNames.toString(),
+                    podCount == 0 ? null : Arrays.copyOf(podUids, 2 * podCount));
         }
 
         /** 1 + the index of {@code name} in the table, added if new; 0 for null; -1 when the table is full. */
@@ -415,16 +469,45 @@ public final class PackedEndpointSlice extends EndpointSlice {
             if (name == null) {
                 return 0;
             }
-            Integer index = indexes.get(name);
-            if (index != null) {
-                return index;
+            if (indexes == null) {
+                for (int i = 0; i < nameCount; i++) {
+                    if (names[i].equals(name)) {
+                        return i + 1;
+                    }
+                }
+            } else {
+                Integer index = indexes.get(name);
+                if (index != null) {
+                    return index;
+                }
             }
-            if (names.size() == MAX_NAMES) {
+            if (nameCount == MAX_NAMES) {
                 return -1;
             }
-            names.add(name);
-            indexes.put(name, names.size());
-            return names.size();
+            if (nameCount == names.length) {
+                names = Arrays.copyOf(names, 2 * nameCount);
+            }
+            names[nameCount++] = name;
+            if (indexes != null) {
+                indexes.put(name, nameCount);
+            } else if (nameCount > SCANNED_NAMES) {
+                indexes = new HashMap<>();
+                for (int i = 0; i < nameCount; i++) {
+                    indexes.put(names[i], i + 1);
+                }
+            }
+            return nameCount;
+        }
+
+        /** Drops the names added after the first {@code kept} (those of an endpoint that was refused). */
+        private void forgetNamesAfter(int kept) {
+            for (int i = kept; i < nameCount; i++) {
+                if (indexes != null) {
+                    indexes.remove(names[i]);
+                }
+                names[i] = null;
+            }
+            nameCount = kept;
         }
     }
 }

@@ -105,6 +105,51 @@ class PackedEndpointSliceTest {
         assertThat(pack(specs)).isEqualTo(packed).hasSameHashCodeAs(packed);
     }
 
+    /**
+     * A packer reset after another slice (packed, or refused partway) packs the next exactly as a new one does, and
+     * takes an address, a Pod's name and uid as any text (the binder's copied chars) as it takes them as Strings.
+     */
+    @Property(tries = 300)
+    void aResetPackerPacksAsANewOne(@ForAll("endpointLists") List<Spec> before,
+                                    @ForAll("endpointLists") List<Spec> specs) {
+        PackedEndpointSlice.Packer packer = new PackedEndpointSlice.Packer();
+        for (Spec spec : before) {
+            if (!packer.add(spec.address(), spec.conditions(), spec.nodeName(), spec.zone(), spec.targetRef())) {
+                break;
+            }
+        }
+        packer.reset();
+        assertThat(packer.count()).isZero();
+        boolean refused = false;
+        for (Spec spec : specs) {
+            ObjectReference ref = spec.targetRef();
+            boolean podShaped = ref != null && "Pod".equals(ref.getKind()) && ref.getNamespace() != null
+                    && ref.getApiVersion() == null && ref.getResourceVersion() == null && ref.getFieldPath() == null
+                    && Map.of().equals(ref.getAdditionalProperties());
+            boolean added = ref != null && !podShaped
+                    ? packer.add(spec.address(), spec.conditions(), spec.nodeName(), spec.zone(), ref)
+                    : packer.add(text(spec.address()), spec.conditions(), spec.nodeName(), spec.zone(),
+                            ref == null ? null : ref.getNamespace(), ref == null ? null : text(ref.getName()),
+                            ref == null ? null : text(ref.getUid()));
+            if (!added) {
+                refused = true;
+                break;
+            }
+        }
+        PackedEndpointSlice fresh = pack(specs);
+        assertThat(refused).isEqualTo(fresh == null);
+        if (fresh != null) {
+            PackedEndpointSlice reused = packer.slice("IPv4", "discovery.k8s.io/v1", "EndpointSlice", meta(), PORTS);
+            assertThat(reused).isEqualTo(fresh).hasSameHashCodeAs(fresh).hasToString(fresh.toString());
+            assertThat(reused.getEndpoints()).isEqualTo(plain(specs).getEndpoints());
+        }
+    }
+
+    /** {@code value} as text that is not a String, or null. */
+    private static CharSequence text(String value) {
+        return value == null ? null : new StringBuilder(value);
+    }
+
     @Example
     void addressesOtherThanAPlainDottedQuadAreNotPacked() {
         for (String address : List.of("010.0.0.1", "10.0.0.01", "10.0.0.1 ", " 10.0.0.1", "10.0.0", "10.0.0.1.2",
@@ -267,7 +312,9 @@ class PackedEndpointSliceTest {
         Arbitrary<String> addresses = Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(10, canonical), net.jqwik.api.Tuple.of(5, few), net.jqwik.api.Tuple.of(1, odd));
         Arbitrary<EndpointConditions> conditions = Arbitraries.of(CONDITIONS).injectNull(0.2);
-        Arbitrary<String> nodes = Arbitraries.of("node-a", "node-b", "node-c").injectNull(0.4);
+        // A few nodes, or up to 15 (a slice's names are then looked up in a table instead of by a scan).
+        Arbitrary<String> nodes = Arbitraries.oneOf(Arbitraries.of("node-a", "node-b", "node-c"),
+                Arbitraries.integers().between(0, 14).map(n -> "node-" + n)).injectNull(0.4);
         Arbitrary<String> zones = Arbitraries.of("a", "b").injectNull(0.5);
         Arbitrary<String> podNames = Arbitraries.of("web-x2b9k", "web-7c5d9f8b6d-qz2lm", "w", "web.a-1", "a/b", "");
         Arbitrary<String> uids = Arbitraries.frequencyOf(

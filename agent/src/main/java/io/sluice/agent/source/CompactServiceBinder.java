@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 import org.snakeyaml.engine.v2.nodes.Tag;
 import tools.jackson.core.JsonParser;
@@ -105,13 +106,100 @@ final class CompactServiceBinder {
 
         /** The current scalar's text. */
         String scalar();
+
+        /**
+         * The current scalar's text as chars, {@link #scalarLength} of them from {@link #scalarOffset}, in an array of
+         * the reader's that is valid until the next event (never kept or changed): text that is taken apart or looked
+         * up needs no String. Ask for it first, then for the offset and length.
+         */
+        char[] scalarChars();
+
+        /** Where the text of the array {@link #scalarChars} returned starts. */
+        int scalarOffset();
+
+        /** How many chars the text of the array {@link #scalarChars} returned has. */
+        int scalarLength();
     }
+
+    /**
+     * Text copied out of the reader's buffer ({@link Events#scalarChars}) for the packer, which takes it apart without
+     * a String of it (an endpoint's address, a Pod's name and uid); {@link #toString} makes the String when the
+     * endpoint is not packed after all.
+     */
+    private static final class Chars implements CharSequence {
+        private char[] value = new char[64];
+        private int length;
+
+        void copy(char[] chars, int from, int count) {
+            if (value.length < count) {
+                value = new char[Math.max(count, 2 * value.length)];
+            }
+            System.arraycopy(chars, from, value, 0, count);
+            length = count;
+        }
+
+        @Override
+        public int length() {
+            return length;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (index >= length) {
+                throw new IndexOutOfBoundsException(index);
+            }
+            return value[index];
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return toString().substring(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return new String(value, 0, length);
+        }
+    }
+
+    /**
+     * What reading a slice's endpoints works in, per thread, reused from one slice to the next: the packer and the
+     * text copied for it. A binder reads one slice at a time on its thread.
+     */
+    private static final class Scratch {
+        final PackedEndpointSlice.Packer packer = new PackedEndpointSlice.Packer();
+        /** The endpoint being read's one address, when it came as text other than a plain scalar. */
+        final Chars address = new Chars();
+        /** The endpoint being read's targetRef's name and uid, when they came as text other than plain scalars. */
+        final Chars podName = new Chars();
+        final Chars podUid = new Chars();
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * Per conditions code (as {@link #conditionsCode}), the shared {@link EndpointConditions} instance: an endpoint's
+     * conditions are read into their code, without an object of their own.
+     */
+    private static final AtomicReferenceArray<EndpointConditions> CONDITIONS = new AtomicReferenceArray<>(28);
 
     private final Events events;
     /** The identity an object without {@code apiVersion} and {@code kind} has (a list's item), or null. */
     private final ResourceKind itemKind;
     /** The slice's endpoints when every one has the packed shape; then {@link #endpointList} returned null. */
     private PackedEndpointSlice.Packer packedEndpoints;
+    /** This thread's, once the binder reads a slice's endpoints. */
+    private Scratch scratch;
+    /**
+     * The endpoint being read's targetRef, as {@link #readTargetRef} reads it for the packer: its strings, and its name
+     * and uid as text ({@link Scratch#podName}, {@link Scratch#podUid} when not plain scalars; else Strings, or null).
+     */
+    private String refKind;
+    private String refNamespace;
+    private String refApiVersion;
+    private String refResourceVersion;
+    private String refFieldPath;
+    private CharSequence refName;
+    private CharSequence refUid;
 
     private CompactServiceBinder(Events events, ResourceKind itemKind) {
         this.events = events;
@@ -197,11 +285,11 @@ final class CompactServiceBinder {
             switch (key) {
                 case "apiVersion" -> {
                     seen = once(seen, 0);
-                    apiVersion = requiredString();
+                    apiVersion = requiredSharedText();
                 }
                 case "kind" -> {
                     seen = once(seen, 1);
-                    kind = requiredString();
+                    kind = requiredSharedText();
                 }
                 case "metadata" -> {
                     seen = once(seen, 2);
@@ -218,7 +306,7 @@ final class CompactServiceBinder {
                 case "addressType" -> {
                     seen = once(seen, 5);
                     sliceFields++;
-                    addressType = sharedString(string());
+                    addressType = sharedText();
                 }
                 case "ports" -> {
                     seen = once(seen, 6);
@@ -287,7 +375,7 @@ final class CompactServiceBinder {
                 }
                 case "namespace" -> {
                     seen = once(seen, 1);
-                    meta.setNamespace(sharedString(string()));
+                    meta.setNamespace(sharedText());
                 }
                 case "labels" -> {
                     seen = once(seen, 2);
@@ -364,11 +452,11 @@ final class CompactServiceBinder {
             switch (key) {
                 case "apiVersion" -> {
                     seen = once(seen, 0);
-                    owner.setApiVersion(sharedString(string()));
+                    owner.setApiVersion(sharedText());
                 }
                 case "kind" -> {
                     seen = once(seen, 1);
-                    owner.setKind(sharedString(string()));
+                    owner.setKind(sharedText());
                 }
                 case "name" -> {
                     seen = once(seen, 2);
@@ -415,7 +503,7 @@ final class CompactServiceBinder {
                 }
                 case "type" -> {
                     seen = once(seen, 2);
-                    spec.setType(sharedString(string()));
+                    spec.setType(sharedText());
                 }
                 case "ports" -> {
                     seen = once(seen, 3);
@@ -427,7 +515,7 @@ final class CompactServiceBinder {
                 }
                 case "sessionAffinity" -> {
                     seen = once(seen, 5);
-                    spec.setSessionAffinity(sharedString(string()));
+                    spec.setSessionAffinity(sharedText());
                 }
                 case "sessionAffinityConfig" -> {
                     seen = once(seen, 6);
@@ -439,11 +527,11 @@ final class CompactServiceBinder {
                 }
                 case "externalTrafficPolicy" -> {
                     seen = once(seen, 8);
-                    spec.setExternalTrafficPolicy(sharedString(string()));
+                    spec.setExternalTrafficPolicy(sharedText());
                 }
                 case "internalTrafficPolicy" -> {
                     seen = once(seen, 9);
-                    spec.setInternalTrafficPolicy(sharedString(string()));
+                    spec.setInternalTrafficPolicy(sharedText());
                 }
                 case "ipFamilies" -> {
                     seen = once(seen, 10);
@@ -451,7 +539,7 @@ final class CompactServiceBinder {
                 }
                 case "ipFamilyPolicy" -> {
                     seen = once(seen, 11);
-                    spec.setIpFamilyPolicy(sharedString(string()));
+                    spec.setIpFamilyPolicy(sharedText());
                 }
                 case "loadBalancerIP" -> {
                     seen = once(seen, 12);
@@ -517,7 +605,7 @@ final class CompactServiceBinder {
                 }
                 case "protocol" -> {
                     seen = once(seen, 3);
-                    port.setProtocol(sharedString(string()));
+                    port.setProtocol(sharedText());
                 }
                 case "nodePort" -> {
                     seen = once(seen, 4);
@@ -525,7 +613,7 @@ final class CompactServiceBinder {
                 }
                 case "appProtocol" -> {
                     seen = once(seen, 5);
-                    port.setAppProtocol(sharedString(string()));
+                    port.setAppProtocol(sharedText());
                 }
                 default -> throw NOT_MINE;
             }
@@ -641,7 +729,7 @@ final class CompactServiceBinder {
                 }
                 case "protocol" -> {
                     seen = once(seen, 1);
-                    status.setProtocol(sharedString(string()));
+                    status.setProtocol(sharedText());
                 }
                 case "error" -> {
                     seen = once(seen, 2);
@@ -669,11 +757,11 @@ final class CompactServiceBinder {
                 }
                 case "protocol" -> {
                     seen = once(seen, 2);
-                    port.setProtocol(sharedString(string()));
+                    port.setProtocol(sharedText());
                 }
                 case "appProtocol" -> {
                     seen = once(seen, 3);
-                    port.setAppProtocol(sharedString(string()));
+                    port.setAppProtocol(sharedText());
                 }
                 default -> throw NOT_MINE;
             }
@@ -688,7 +776,9 @@ final class CompactServiceBinder {
      */
     private List<Endpoint> endpointList() {
         startSequence();
-        PackedEndpointSlice.Packer packer = new PackedEndpointSlice.Packer();
+        scratch = SCRATCH.get();
+        PackedEndpointSlice.Packer packer = scratch.packer;
+        packer.reset();
         List<Endpoint> endpoints = null; // once one endpoint is not of the packed shape
         for (int type; (type = events.next()) != SEQUENCE_END; ) {
             if (type != MAPPING_START || events.decorated()) {
@@ -715,19 +805,21 @@ final class CompactServiceBinder {
     /** The next endpoint; null when it has the packed shape and {@code packer} (if not null) took it. */
     private Endpoint endpoint(PackedEndpointSlice.Packer packer) {
         List<String> addresses = List.of();
+        boolean oneAddress = false; // the one address is in scratch.address, not yet a String
         EndpointConditions conditions = null;
         String nodeName = null;
         String zone = null;
         String hostname = null;
         EndpointHints hints = null;
-        ObjectReference targetRef = null;
+        boolean hasTargetRef = false; // read into the ref fields
         Map<String, String> topology = Map.of();
         int seen = 0;
         for (String key; (key = key()) != null; ) {
             switch (key) {
                 case "addresses" -> {
                     seen = once(seen, 0);
-                    addresses = stringList();
+                    addresses = packer != null ? addressesOrOne() : stringList();
+                    oneAddress = addresses == null;
                 }
                 case "conditions" -> {
                     seen = once(seen, 1);
@@ -735,11 +827,11 @@ final class CompactServiceBinder {
                 }
                 case "nodeName" -> {
                     seen = once(seen, 2);
-                    nodeName = sharedString(string());
+                    nodeName = sharedText();
                 }
                 case "zone" -> {
                     seen = once(seen, 3);
-                    zone = sharedString(string());
+                    zone = sharedText();
                 }
                 case "hostname" -> {
                     seen = once(seen, 4);
@@ -751,7 +843,8 @@ final class CompactServiceBinder {
                 }
                 case "targetRef" -> {
                     seen = once(seen, 6);
-                    targetRef = objectReference();
+                    readTargetRef();
+                    hasTargetRef = true;
                 }
                 case "deprecatedTopology" -> {
                     seen = once(seen, 7);
@@ -760,38 +853,112 @@ final class CompactServiceBinder {
                 default -> throw NOT_MINE;
             }
         }
-        if (packer != null && addresses.size() == 1 && hostname == null && hints == null && topology.isEmpty()
-                && packer.add(addresses.getFirst(), conditions, nodeName, zone, targetRef)) {
-            return null;
+        if (packer != null && (oneAddress || addresses.size() == 1) && hostname == null && hints == null
+                && topology.isEmpty()) {
+            CharSequence one = oneAddress ? scratch.address : addresses.getFirst();
+            boolean packed = hasTargetRef
+                    ? podShaped() && packer.add(one, conditions, nodeName, zone, refNamespace, refName, refUid)
+                    : packer.add(one, conditions, nodeName, zone, null, null, null);
+            if (packed) {
+                return null;
+            }
         }
+        if (oneAddress) {
+            addresses = List.of(scratch.address.toString());
+        }
+        ObjectReference targetRef = hasTargetRef ? targetRefObject() : null;
         Endpoint endpoint = new Endpoint(addresses, conditions, topology, hints, hostname, nodeName, targetRef, zone);
         endpoint.setAdditionalProperties(Map.of());
         return endpoint;
     }
 
+    /**
+     * An endpoint's addresses: null when there is one, of text other than a plain scalar, copied into
+     * {@link Scratch#address} (the packer takes it apart without a String); else as {@link #stringList}.
+     */
+    private List<String> addressesOrOne() {
+        startSequence();
+        int type = events.next();
+        if (type == SEQUENCE_END) {
+            return List.of();
+        }
+        if (type != SCALAR || events.decorated()) {
+            throw NOT_MINE;
+        }
+        if (events.scalarStyle() == PLAIN) {
+            String first = currentString();
+            if (first == null) {
+                throw NOT_MINE; // as stringList
+            }
+            return restOfStringList(first);
+        }
+        char[] chars = events.scalarChars();
+        scratch.address.copy(chars, events.scalarOffset(), events.scalarLength());
+        int next = events.next();
+        if (next == SEQUENCE_END) {
+            return null;
+        }
+        // Two or more: the usual list, the first made a String after all.
+        ArrayList<String> values = new ArrayList<>();
+        values.add(scratch.address.toString());
+        for (; next != SEQUENCE_END; next = events.next()) {
+            if (next != SCALAR || events.decorated()) {
+                throw NOT_MINE;
+            }
+            String value = currentString();
+            if (value == null) {
+                throw NOT_MINE;
+            }
+            values.add(value);
+        }
+        return List.copyOf(values);
+    }
+
+    /** {@link #CONDITIONS}' index of a combination: 1 + 9 * ready + 3 * serving + terminating, each 0 null, 1 true, 2 false. */
+    private static int conditionsCode(Boolean ready, Boolean serving, Boolean terminating) {
+        return 1 + 9 * part(ready) + 3 * part(serving) + part(terminating);
+    }
+
+    private static int part(Boolean condition) {
+        return condition == null ? 0 : condition ? 1 : 2;
+    }
+
+    /** An endpoint's conditions: the shared instance of their combination, made once. */
     private EndpointConditions endpointConditions() {
         startMapping();
-        EndpointConditions conditions = new EndpointConditions();
+        Boolean ready = null;
+        Boolean serving = null;
+        Boolean terminating = null;
         int seen = 0;
         for (String key; (key = key()) != null; ) {
             switch (key) {
                 case "ready" -> {
                     seen = once(seen, 0);
-                    conditions.setReady(bool());
+                    ready = bool();
                 }
                 case "serving" -> {
                     seen = once(seen, 1);
-                    conditions.setServing(bool());
+                    serving = bool();
                 }
                 case "terminating" -> {
                     seen = once(seen, 2);
-                    conditions.setTerminating(bool());
+                    terminating = bool();
                 }
                 default -> throw NOT_MINE;
             }
         }
-        conditions.setAdditionalProperties(Map.of());
-        return sharedLeafOf(conditions);
+        int code = conditionsCode(ready, serving, terminating);
+        EndpointConditions known = CONDITIONS.get(code);
+        if (known == null) {
+            EndpointConditions conditions = new EndpointConditions();
+            conditions.setReady(ready);
+            conditions.setServing(serving);
+            conditions.setTerminating(terminating);
+            conditions.setAdditionalProperties(Map.of());
+            known = sharedLeafOf(conditions);
+            CONDITIONS.compareAndSet(code, null, known);
+        }
+        return known;
     }
 
     private EndpointHints endpointHints() {
@@ -841,43 +1008,72 @@ final class CompactServiceBinder {
         return name;
     }
 
-    private ObjectReference objectReference() {
+    /**
+     * Reads an endpoint's targetRef into the ref fields instead of an object: its name and uid as text when they are
+     * not plain scalars, for the packer to take apart ({@link #targetRefObject} makes the object when the endpoint is
+     * not packed).
+     */
+    private void readTargetRef() {
         startMapping();
-        ObjectReference ref = new ObjectReference();
+        refKind = null;
+        refNamespace = null;
+        refApiVersion = null;
+        refResourceVersion = null;
+        refFieldPath = null;
+        refName = null;
+        refUid = null;
         int seen = 0;
         for (String key; (key = key()) != null; ) {
             switch (key) {
                 case "kind" -> {
                     seen = once(seen, 0);
-                    ref.setKind(sharedString(string()));
+                    refKind = sharedText();
                 }
                 case "name" -> {
                     seen = once(seen, 1);
-                    ref.setName(string());
+                    refName = textInto(scratch.podName);
                 }
                 case "namespace" -> {
                     seen = once(seen, 2);
-                    ref.setNamespace(sharedString(string()));
+                    refNamespace = sharedText();
                 }
                 case "uid" -> {
                     seen = once(seen, 3);
-                    ref.setUid(string());
+                    refUid = textInto(scratch.podUid);
                 }
                 case "apiVersion" -> {
                     seen = once(seen, 4);
-                    ref.setApiVersion(sharedString(string()));
+                    refApiVersion = sharedText();
                 }
                 case "resourceVersion" -> {
                     seen = once(seen, 5);
-                    ref.setResourceVersion(string());
+                    refResourceVersion = string();
                 }
                 case "fieldPath" -> {
                     seen = once(seen, 6);
-                    ref.setFieldPath(string());
+                    refFieldPath = string();
                 }
                 default -> throw NOT_MINE;
             }
         }
+    }
+
+    /** Whether the targetRef {@link #readTargetRef} read may be packed: a Pod's, with nothing but namespace, name and uid. */
+    private boolean podShaped() {
+        return "Pod".equals(refKind) && refNamespace != null && refApiVersion == null && refResourceVersion == null
+                && refFieldPath == null;
+    }
+
+    /** The targetRef {@link #readTargetRef} read, as fabric8's object: what the compactor leaves of fabric8's parse. */
+    private ObjectReference targetRefObject() {
+        ObjectReference ref = new ObjectReference();
+        ref.setKind(refKind);
+        ref.setName(refName == null ? null : refName.toString());
+        ref.setNamespace(refNamespace);
+        ref.setUid(refUid == null ? null : refUid.toString());
+        ref.setApiVersion(refApiVersion);
+        ref.setResourceVersion(refResourceVersion);
+        ref.setFieldPath(refFieldPath);
         ref.setAdditionalProperties(Map.of());
         return ref;
     }
@@ -956,12 +1152,40 @@ final class CompactServiceBinder {
         throw NOT_MINE;
     }
 
-    private String requiredString() {
-        String text = string();
+    /** A string field's value as {@link ModelCompactor#sharedString} shares it; null for null. */
+    private String sharedText() {
+        if (events.next() != SCALAR || events.decorated()) {
+            throw NOT_MINE;
+        }
+        if (events.scalarStyle() == PLAIN) {
+            return sharedString(currentString());
+        }
+        char[] chars = events.scalarChars();
+        return ModelCompactor.sharedString(chars, events.scalarOffset(), events.scalarLength());
+    }
+
+    private String requiredSharedText() {
+        String text = sharedText();
         if (text == null) {
             throw NOT_MINE;
         }
         return text;
+    }
+
+    /**
+     * A string field's value as {@link #string} reads it, but copied into {@code into} when it is not a plain scalar
+     * (no String made); null for null.
+     */
+    private CharSequence textInto(Chars into) {
+        if (events.next() != SCALAR || events.decorated()) {
+            throw NOT_MINE;
+        }
+        if (events.scalarStyle() == PLAIN) {
+            return currentString();
+        }
+        char[] chars = events.scalarChars();
+        into.copy(chars, events.scalarOffset(), events.scalarLength());
+        return into;
     }
 
     /** A plain non-negative integer of at most {@code digits} digits as text, or null for null. */
@@ -1023,8 +1247,15 @@ final class CompactServiceBinder {
 
     private List<String> stringList() {
         startSequence();
+        return restOfStringList(null);
+    }
+
+    /**
+     * The rest of a sequence of strings, as an immutable list after {@code first}, its first element read already
+     * (null when none was).
+     */
+    private List<String> restOfStringList(String first) {
         ArrayList<String> values = null;
-        String first = null;
         for (int type; (type = events.next()) != SEQUENCE_END; ) {
             if (type != SCALAR || events.decorated()) {
                 throw NOT_MINE;

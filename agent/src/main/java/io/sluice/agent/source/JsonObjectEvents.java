@@ -27,6 +27,9 @@ final class JsonObjectEvents implements CompactServiceBinder.Events {
     /** Events read of the frame after the object (document and stream end). */
     private int ended;
     private int style;
+    /** The current scalar's token (a property name, a string, a number, true, false or null). */
+    private JsonToken scalarToken;
+    /** The current scalar's text once asked for, else null: a String is made only for a scalar the binder keeps. */
     private String scalar;
 
     private JsonObjectEvents(JsonParser parser, int frame, int depth) {
@@ -89,17 +92,17 @@ final class JsonObjectEvents implements CompactServiceBinder.Events {
                 depth--;
                 yield LibYamlParser.SEQUENCE_END;
             }
-            case PROPERTY_NAME -> scalar(LibYamlParser.DOUBLE_QUOTED, parser.currentName());
-            case VALUE_STRING -> scalar(LibYamlParser.DOUBLE_QUOTED, parser.getString());
+            case PROPERTY_NAME, VALUE_STRING -> scalar(LibYamlParser.DOUBLE_QUOTED, token);
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE, VALUE_NULL ->
-                    scalar(LibYamlParser.PLAIN, parser.getString());
+                    scalar(LibYamlParser.PLAIN, token);
             default -> LibYamlParser.ALIAS;
         };
     }
 
-    private int scalar(int style, String text) {
+    private int scalar(int style, JsonToken token) {
         this.style = style;
-        this.scalar = text;
+        this.scalarToken = token;
+        this.scalar = null;
         return LibYamlParser.SCALAR;
     }
 
@@ -123,6 +126,24 @@ final class JsonObjectEvents implements CompactServiceBinder.Events {
 
     @Override
     public String scalar() {
+        if (scalar == null) {
+            scalar = scalarToken == JsonToken.PROPERTY_NAME ? parser.currentName() : parser.getString();
+        }
         return scalar;
+    }
+
+    @Override
+    public char[] scalarChars() {
+        return parser.getStringCharacters();
+    }
+
+    @Override
+    public int scalarOffset() {
+        return parser.getStringOffset();
+    }
+
+    @Override
+    public int scalarLength() {
+        return parser.getStringLength();
     }
 }

@@ -25,6 +25,9 @@ final class LibYamlEvents implements CompactServiceBinder.Events, AutoCloseable 
     private int type;
     private boolean freed;
     private byte[] scratch = new byte[64];
+    /** The current scalar's text as chars, for {@link #scalarChars}. */
+    private char[] chars = new char[64];
+    private int charCount;
 
     /** A cursor before the first event of {@code utf8} (LibYAML must be {@linkplain LibYamlParser#available() available}). */
     LibYamlEvents(byte[] utf8) {
@@ -90,6 +93,45 @@ final class LibYamlEvents implements CompactServiceBinder.Events, AutoCloseable 
         }
         MemorySegment.copy(LibYaml.NATIVE, JAVA_BYTE, event.get(JAVA_LONG, LibYamlParser.SCALAR_VALUE), scratch, 0, n);
         return new String(scratch, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** The current scalar's text, decoded into a buffer of this cursor's (valid until the next event). */
+    @Override
+    public char[] scalarChars() {
+        int n = Math.toIntExact(event.get(JAVA_LONG, LibYamlParser.SCALAR_LENGTH));
+        if (chars.length < n) {
+            chars = new char[Math.max(n, 2 * chars.length)];
+        }
+        long at = event.get(JAVA_LONG, LibYamlParser.SCALAR_VALUE);
+        int i = 0;
+        for (; i < n; i++) {
+            byte b = LibYaml.NATIVE.get(JAVA_BYTE, at + i);
+            if (b < 0) {
+                break; // not ASCII: decoded as UTF-8 below
+            }
+            chars[i] = (char) b;
+        }
+        if (i < n) {
+            String text = scalar();
+            if (chars.length < text.length()) {
+                chars = new char[text.length()];
+            }
+            text.getChars(0, text.length(), chars, 0);
+            n = text.length();
+        }
+        charCount = n;
+        return chars;
+    }
+
+    @Override
+    public int scalarOffset() {
+        return 0;
+    }
+
+    /** The length of the text {@link #scalarChars} decoded last. */
+    @Override
+    public int scalarLength() {
+        return charCount;
     }
 
     private void release() throws Throwable {

@@ -50,6 +50,14 @@ final class ModelCompactor {
     static final int MAX_SHARED = 4096;
     private static final ConcurrentHashMap<String, String> SHARED_STRINGS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<Object, Object> SHARED_LEAVES = new ConcurrentHashMap<>();
+    /** Slots of {@link #RECENT_SHARED}: a power of two. */
+    private static final int RECENT_SLOTS = 256;
+    /**
+     * Strings {@link #sharedString(char[], int, int)} gave lately, by a hash of their text (one per slot, the last
+     * one wins): a binder's repeated text finds its String without one being made to look it up. Racy on purpose:
+     * a String is immutable and safely published through its final fields, and a lost write is only a miss.
+     */
+    private static final String[] RECENT_SHARED = new String[RECENT_SLOTS];
 
     /** Per model class, its String fields whose values repeat (see {@link #REPEATED_STRINGS}). */
     private static final ClassValue<Field[]> REPEATED_STRING_FIELDS = fieldTable(
@@ -89,6 +97,34 @@ final class ModelCompactor {
      */
     static String sharedString(String value) {
         return value == null ? null : shared(SHARED_STRINGS, value);
+    }
+
+    /**
+     * As {@link #sharedString(String)} for the text {@code chars[from, from + length)}, making no String when the same
+     * text was shared lately (the namespaces, kinds, node names and protocols that every object of a list repeats).
+     */
+    static String sharedString(char[] chars, int from, int length) {
+        int hash = 0;
+        for (int i = from; i < from + length; i++) {
+            hash = 31 * hash + chars[i];
+        }
+        int slot = (hash ^ hash >>> 16) & RECENT_SLOTS - 1;
+        String recent = RECENT_SHARED[slot];
+        if (recent != null && recent.length() == length && hash == recent.hashCode() && sameText(recent, chars, from)) {
+            return recent;
+        }
+        String shared = sharedString(new String(chars, from, length));
+        RECENT_SHARED[slot] = shared;
+        return shared;
+    }
+
+    private static boolean sameText(String text, char[] chars, int from) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) != chars[from + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

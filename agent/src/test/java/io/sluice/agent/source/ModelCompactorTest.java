@@ -32,6 +32,30 @@ import org.junit.jupiter.api.Test;
 class ModelCompactorTest {
     private final KubernetesSerialization fabric8 = new KubernetesSerialization();
 
+    /**
+     * Text looked up as chars (where a binder has it in its reader's buffer) comes back as the String the shared table
+     * gives for it, equal to it, whatever surrounds it in the buffer and whatever was looked up before. (Few distinct
+     * texts: the table takes no new string after {@link ModelCompactor#MAX_SHARED}, and other tests of this JVM count
+     * on it taking theirs.)
+     */
+    @Property(tries = 300)
+    void textAsCharsIsSharedAsItsString(@ForAll @net.jqwik.api.constraints.Size(max = 8) List<
+                                                @net.jqwik.api.constraints.StringLength(max = 3)
+                                                @net.jqwik.api.constraints.CharRange(from = 'a', to = 'c') String> texts,
+                                        @ForAll @net.jqwik.api.constraints.IntRange(max = 5) int margin) {
+        for (String text : texts) {
+            char[] buffer = new char[text.length() + 2 * margin];
+            java.util.Arrays.fill(buffer, 'x');
+            text.getChars(0, text.length(), buffer, margin);
+            String shared = ModelCompactor.sharedString(buffer, margin, text.length());
+            assertThat(shared).isEqualTo(text);
+            String first = ModelCompactor.sharedString(new String(text));
+            if (first == ModelCompactor.sharedString(new String(text))) { // held by the table (not full: see MAX_SHARED)
+                assertThat(shared).isSameAs(first);
+            }
+        }
+    }
+
     @Property(tries = 200)
     void aCompactedServiceReadsTheSame(@ForAll("services") Service generated) {
         Service service = fabric8.unmarshal(fabric8.asYaml(generated));
