@@ -186,6 +186,9 @@ public final class KubernetesSource implements ResourceSource {
         if (map == null || map.isEmpty()) {
             return map == null ? null : Map.of();
         }
+        if (map.getClass() == ONE_ENTRY_MAP) {
+            return map; // Map.of's already, as the compact binder leaves one label (no walk of its entry set to see so)
+        }
         for (Map.Entry<String, String> e : map.entrySet()) {
             if (e.getKey() == null || e.getValue() == null) {
                 return map; // Map.copyOf refuses nulls
@@ -193,6 +196,9 @@ public final class KubernetesSource implements ResourceSource {
         }
         return Map.copyOf(map);
     }
+
+    /** The class of {@code Map.of(k, v)}: immutable, without nulls. */
+    private static final Class<?> ONE_ENTRY_MAP = Map.of("", "").getClass();
 
     /** Publishes informer notifications; runs on fabric8's handler threads and must not block. */
     private record Handler(ResourceKind kind, EventChannel channel, LongAdder unchanged, Generation generation)
