@@ -924,12 +924,17 @@ class AgentScaleBenchmark {
         throw new IllegalStateException("no VmRSS for " + pid);
     }
 
-    /** VmRSS split as the kernel counts it: anonymous (heap, stacks, malloc), file-backed (jars, AOT cache, mapped files), shared. */
+    /**
+     * VmRSS split as the kernel counts it: anonymous (heap, stacks, malloc), file-backed (jars, AOT cache, mapped files),
+     * shared; and its peak so far (VmHWM: what a pod's memory limit must hold, the start's heap before HeapTrim included).
+     */
     static String rssParts(long pid) throws Exception {
         List<String> parts = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("RssAnon:") || line.startsWith("RssFile:") || line.startsWith("RssShmem:")) {
-                parts.add(line.substring(3, line.indexOf(':')) + " " + Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024);
+            if (line.startsWith("RssAnon:") || line.startsWith("RssFile:") || line.startsWith("RssShmem:")
+                    || line.startsWith("VmHWM:")) {
+                String name = line.startsWith("VmHWM:") ? "peak" : line.substring(3, line.indexOf(':'));
+                parts.add(name + " " + Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024);
             }
         }
         return String.join(", ", parts) + " MiB";
