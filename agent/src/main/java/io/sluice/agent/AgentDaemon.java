@@ -9,6 +9,7 @@ import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.http.StatusHttpServer;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.source.ApiReachability;
+import io.sluice.agent.source.ArrivingListPages;
 import io.sluice.agent.source.Kubeconfig;
 import io.sluice.agent.source.KubernetesSource;
 import io.sluice.agent.source.ManifestDirectorySource;
@@ -77,8 +78,10 @@ public final class AgentDaemon implements AutoCloseable {
                 Config apiConfig = config.sourceMode() == AgentConfig.SourceMode.KUBECONFIG
                         ? Kubeconfig.read(config.kubeconfig(), serialization) : Config.autoConfigure(null);
                 ApiReachability reachability = new ApiReachability();
-                client = reachability.installOn(new KubernetesClientBuilder().withConfig(apiConfig)
-                        .withKubernetesSerialization(serialization)).build();
+                ArrivingListPages pages = new ArrivingListPages(serialization);
+                client = new KubernetesClientBuilder().withConfig(apiConfig).withKubernetesSerialization(serialization)
+                        .withHttpClientBuilderConsumer(http -> pages.addTo(reachability.addTo(http)))
+                        .build();
                 source = new KubernetesSource(client, reachability);
             }
             default -> throw new IllegalStateException("source mode " + config.sourceMode());

@@ -7,11 +7,13 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.event.EventQueue;
 import io.sluice.agent.metrics.AgentMetrics;
 import io.sluice.agent.model.ObjectKey;
 import io.sluice.agent.model.ResourceKind;
 import io.sluice.agent.source.ApiReachability;
+import io.sluice.agent.source.ArrivingListPages;
 import io.sluice.agent.source.KubernetesSource;
 import io.sluice.agent.testsupport.Await;
 import io.sluice.agent.testsupport.RecordingReconciler;
@@ -96,15 +98,17 @@ class KubernetesSourceListPagesTest {
     }
 
     /**
-     * Through the agent's serialization (as the agent's client parses), each listed EndpointSlice of the common shape
-     * is held packed, and so is the watch's next version of one: each equal to the slice the server holds, less its
-     * managedFields.
+     * Through the agent's serialization and its pages parsed as they arrive (as the agent's client reads them), each
+     * listed EndpointSlice of the common shape is held packed, and so is the watch's next version of one: each equal to
+     * the slice the server holds, less its managedFields.
      */
     @Test
     void withTheAgentsSerializationListedAndWatchedSlicesAreHeldPackedAsTheServerHoldsThem() throws Exception {
+        KubernetesSerialization serialization = KubernetesSource.serialization();
+        ArrivingListPages pages = new ArrivingListPages(serialization);
         try (ListWatchApiServer api = ListWatchApiServer.start();
              KubernetesClient client = new KubernetesClientBuilder().withConfig(api.loopbackClientConfig())
-                     .withKubernetesSerialization(KubernetesSource.serialization()).build()) {
+                     .withKubernetesSerialization(serialization).withHttpClientBuilderConsumer(pages::addTo).build()) {
             String path = "/apis/discovery.k8s.io/v1/endpointslices";
             api.collection(path, "EndpointSliceList", "discovery.k8s.io/v1");
             List<EndpointSlice> slices = new ArrayList<>();
@@ -116,6 +120,7 @@ class KubernetesSourceListPagesTest {
             KubernetesSource source = new KubernetesSource(client, EnumSet.of(ResourceKind.ENDPOINT_SLICE), Duration.ZERO);
             try {
                 StateWriter writer = syncedWriter(source);
+                assertThat(pages.pages()).as("list pages parsed as they arrived").isEqualTo((SERVICES + 499) / 500);
                 for (EndpointSlice slice : slices) {
                     assertThat(writer.store().get(new ObjectKey(ResourceKind.ENDPOINT_SLICE, "default", slice.getMetadata().getName())))
                             .isInstanceOf(PackedEndpointSlice.class).isEqualTo(withoutManagedFields(slice));

@@ -1,6 +1,7 @@
 package io.sluice.agent.source;
 
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,7 +25,12 @@ public final class ApiReachability implements Interceptor {
 
     /** Adds this interceptor to the HTTP client of the clients that {@code builder} builds; returns the builder. */
     public KubernetesClientBuilder installOn(KubernetesClientBuilder builder) {
-        return builder.withHttpClientBuilderConsumer(http -> http.addOrReplaceInterceptor(NAME, this));
+        return builder.withHttpClientBuilderConsumer(this::addTo);
+    }
+
+    /** Adds this interceptor to {@code http}; returns it (the client builder takes one such consumer). */
+    public HttpClient.Builder addTo(HttpClient.Builder http) {
+        return http.addOrReplaceInterceptor(NAME, this);
     }
 
     @Override

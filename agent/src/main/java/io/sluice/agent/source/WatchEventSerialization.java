@@ -47,7 +47,9 @@ import tools.jackson.databind.ObjectReader;
  * packed), without fabric8's bean deserializers, its {@code managedFields}, or the store's reflective compaction
  * ({@link ModelCompactor}) of what they built: those were most of the vert.x event loop's CPU in the agent's start,
  * and their garbage outgrew the young generation. Any page with something it does not bind (another field, an
- * unusual item, a document that fails here) is read again from its start by fabric8's parse, as a whole.
+ * unusual item, a document that fails here) is read again from its start by fabric8's parse, as a whole. A page that
+ * {@link ArrivingListPages} kept as it arrived comes as a token naming it ({@link ArrivingPage#claim}), and is read
+ * from where it was kept.
  *
  * <p>Thread-safe: mappers and readers are.
  */
@@ -95,18 +97,33 @@ final class WatchEventSerialization extends KubernetesSerialization {
         ResourceKind kind = type.getType() == ServiceList.class ? ResourceKind.SERVICE
                 : type.getType() == EndpointSliceList.class ? ResourceKind.ENDPOINT_SLICE : null;
         if (kind != null && in.markSupported()) {
-            in.mark(Integer.MAX_VALUE);
-            KubernetesResourceList<?> list = compactListOf(in, kind);
-            if (list != null) {
-                @SuppressWarnings("unchecked") // the list class type names
-                T typed = (T) list;
-                return typed;
-            }
+            ArrivingPage page;
             try {
-                in.reset();
+                page = ArrivingPage.claim(in);
             } catch (IOException e) {
-                throw new UncheckedIOException("rereading a list page", e);
+                throw new UncheckedIOException("reading a list page", e);
             }
+            return page != null ? page.list(bytes -> listOf(bytes, kind, type)) : listOf(in, kind, type);
+        }
+        return super.unmarshal(in, type);
+    }
+
+    /**
+     * The list page of {@code kind} (Services or EndpointSlices, {@code type}'s) in {@code in}, which supports mark: each
+     * item compact, or, when the compact binder declines anything in it, as fabric8's parse reads it from the start.
+     */
+    private <T> T listOf(InputStream in, ResourceKind kind, TypeReference<T> type) {
+        in.mark(Integer.MAX_VALUE);
+        KubernetesResourceList<?> list = compactListOf(in, kind);
+        if (list != null) {
+            @SuppressWarnings("unchecked") // the list class type names
+            T typed = (T) list;
+            return typed;
+        }
+        try {
+            in.reset();
+        } catch (IOException e) {
+            throw new UncheckedIOException("rereading a list page", e);
         }
         return super.unmarshal(in, type);
     }

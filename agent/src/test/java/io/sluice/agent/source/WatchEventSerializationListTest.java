@@ -90,15 +90,8 @@ class WatchEventSerializationListTest {
     @Property(tries = 1500)
     void anyItemIsReadAsFabric8ReadsIt(@ForAll("anyDocuments") String document, @ForAll boolean services,
                                        @ForAll @IntRange(min = 0, max = 2) int position) {
-        String item;
-        try {
-            Object tree = new Load(LoadSettings.builder().build()).loadFromString(document);
-            Assume.that(tree instanceof Map<?, ?>);
-            item = JSON.writeValueAsString(tree);
-        } catch (RuntimeException notJson) {
-            Assume.that(false);
-            return;
-        }
+        String item = jsonObjectOf(document);
+        Assume.that(item != null);
         List<String> items = new ArrayList<>(List.of(usualItem(services, "a"), usualItem(services, "b")));
         items.add(position, item);
         String page = page(services, items);
@@ -259,13 +252,23 @@ class WatchEventSerializationListTest {
 
     // ---- pages and the two parses -----------------------------------------------------------------------------------
 
-    private static String page(boolean services, List<String> items) {
+    /** The manifest {@code document} as one JSON object, or null when it is not one. */
+    static String jsonObjectOf(String document) {
+        try {
+            Object tree = new Load(LoadSettings.builder().build()).loadFromString(document);
+            return tree instanceof Map<?, ?> ? JSON.writeValueAsString(tree) : null;
+        } catch (RuntimeException notJson) {
+            return null;
+        }
+    }
+
+    static String page(boolean services, List<String> items) {
         return "{\"kind\":\"" + (services ? "ServiceList" : "EndpointSliceList") + "\",\"apiVersion\":\""
                 + (services ? "v1" : "discovery.k8s.io/v1") + "\",\"metadata\":{\"resourceVersion\":\"42\",\"continue\":\"c\"},"
                 + "\"items\":[" + String.join(",", items) + "]}";
     }
 
-    private static String usualItem(boolean services, String name) {
+    static String usualItem(boolean services, String name) {
         return services ? "{\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"n\",\"resourceVersion\":\"1\"},"
                 + "\"spec\":{\"clusterIP\":\"10.96.0.1\",\"ports\":[{\"port\":80,\"protocol\":\"TCP\"}]}}"
                 : KubernetesSourceManagedFieldsTest.sliceJson("1", 2, 1).replace("web-abcde", name);
@@ -287,7 +290,7 @@ class WatchEventSerializationListTest {
         return list;
     }
 
-    private static TypeReference<KubernetesResourceList<?>> listType(boolean services) {
+    static TypeReference<KubernetesResourceList<?>> listType(boolean services) {
         return new TypeReference<>() {
             @Override
             public Type getType() {
