@@ -15,14 +15,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Services and EndpointSlices held in memory, synced once started unless a test clears {@link #synced} until its
- * list is complete; the test publishes changes on {@link #channel}.
+ * Services and EndpointSlices (or the kinds a test names) held in memory, synced once started unless a test clears
+ * {@link #synced} until its list is complete; the test publishes changes on {@link #channel}.
  */
 final class InMemoryServiceSource implements ResourceSource {
+    private final String name;
+    private final Set<ResourceKind> kinds;
     private final Map<ResourceKind, Map<String, HasMetadata>> objects = new ConcurrentHashMap<>();
     private final AtomicLong version = new AtomicLong();
     volatile EventChannel channel;
     volatile boolean synced = true;
+
+    InMemoryServiceSource() {
+        this("test", EnumSet.of(ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE));
+    }
+
+    InMemoryServiceSource(String name, Set<ResourceKind> kinds) {
+        this.name = name;
+        this.kinds = kinds;
+    }
 
     void put(HasMetadata object) {
         object.getMetadata().setResourceVersion(Long.toString(version.incrementAndGet()));
@@ -39,12 +50,12 @@ final class InMemoryServiceSource implements ResourceSource {
 
     @Override
     public String name() {
-        return "test";
+        return name;
     }
 
     @Override
     public Set<ResourceKind> kinds() {
-        return EnumSet.of(ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE);
+        return kinds;
     }
 
     @Override

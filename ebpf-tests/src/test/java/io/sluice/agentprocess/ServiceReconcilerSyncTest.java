@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -281,6 +282,46 @@ class ServiceReconcilerSyncTest {
         }
     }
 
+    @Example
+    void aServiceWithoutEndpointsIsWrittenOnceTheEndpointSlicesAreListedThoughAnotherKindIsNot() throws Exception {
+        Assume.that(pod != null);
+        Path state = Files.createTempDirectory("sluice-sync-state-");
+        try {
+            InMemoryServiceSource source = notSyncedSource();
+            // NetworkPolicies whose list the API server refuses (RBAC): the store does not sync.
+            InMemoryServiceSource policies = new InMemoryServiceSource("policies", EnumSet.of(ResourceKind.NETWORK_POLICY));
+            policies.synced = false;
+            try (Agent agent = new Agent(pod, state, List.of(source, policies))) {
+                Service withEndpoints = dualStack("first", "10.97.3.1", "fd00::3:1");
+                Service withoutEndpoints = dualStack("empty", "10.97.3.2", "fd00::3:2");
+                for (Service s : List.of(withEndpoints, withoutEndpoints)) {
+                    source.put(s);
+                    source.publish(s, false);
+                }
+                source.put(slice("first", 0, Set.of(1, 2))); // only in the list's snapshot
+                agent.runUntilIdle();
+                assertThat(programmed(agent.maps)).as("before the EndpointSlices are listed").isEmpty();
+
+                source.synced = true;
+                agent.runUntilIdle();
+                assertThat(agent.writer.status().ready()).as("ready without the NetworkPolicies").isFalse();
+                assertThat(programmed(agent.maps).values())
+                        .as("EndpointSlices listed, NetworkPolicies not: the Service without endpoints rejects")
+                        .containsExactlyInAnyOrder("flags=0 [10.98.0.1:8080, 10.98.0.2:8080]", "flags=0 []");
+                assertThat(agent.ipv6Refusals()).as("translations: each Service once").isEqualTo(2);
+
+                Service later = dualStack("later", "10.97.3.3", "fd00::3:3");
+                source.put(later);
+                source.publish(later, false);
+                agent.runUntilIdle();
+                assertThat(programmed(agent.maps).values()).as("a Service without endpoints that comes afterwards")
+                        .containsExactlyInAnyOrder("flags=0 [10.98.0.1:8080, 10.98.0.2:8080]", "flags=0 []", "flags=0 []");
+            }
+        } finally {
+            Topology.deleteTree(state);
+        }
+    }
+
     private static Service dualStack(String name, String ipv4, String ipv6) {
         return new ServiceBuilder().withNewMetadata().withNamespace(NAMESPACE).withName(name).endMetadata()
                 .withNewSpec().withClusterIP(ipv4).withClusterIPs(ipv4, ipv6).withIpFamilies("IPv4", "IPv6")
@@ -462,14 +503,18 @@ class ServiceReconcilerSyncTest {
         final StableIdAllocator backendIds;
 
         Agent(BpfObject pod, Path state, InMemoryServiceSource source) {
+            this(pod, state, List.of(source));
+        }
+
+        Agent(BpfObject pod, Path state, List<InMemoryServiceSource> sources) {
             maps = ServiceMaps.of(pod);
             StableIdAllocator frontendIds = ServiceIds.openFrontendIds(state);
             backendIds = ServiceIds.openBackendIds(state);
             reconciler = new ServiceReconciler(new ServiceTranslator(CONFIG, NodeContext.parse("node-1", List.of(), List.of())),
                     maps, frontendIds, backendIds, metrics).owning(maps).owning(frontendIds).owning(backendIds);
-            writer = new StateWriter(new EventQueue(1 << 12, metrics), List.of(source), List.of(reconciler), metrics);
+            writer = new StateWriter(new EventQueue(1 << 12, metrics), sources, List.of(reconciler), metrics);
             writer.onStart();
-            source.start(writer.channelOf(source));
+            sources.forEach(source -> source.start(writer.channelOf(source)));
         }
 
         /** Runs the writer until three duty cycles in a row found nothing to do. */

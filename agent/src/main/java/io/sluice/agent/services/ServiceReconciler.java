@@ -159,13 +159,17 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     /** Services whose change touches a held frontend: reconciled when the store is synced. */
     private final Set<ServiceKey> deferredUntilSynced = new HashSet<>();
     /**
-     * Services that came before the first sync with no EndpointSlice in the store and own no frontend yet: reconciled
-     * once a slice of theirs comes, or at the sync. The list brings Services and slices in parallel, the Services'
-     * pages faster, and writing such a Service's frontend without backends and again with them moments later was a
-     * third more translations (and as many frontend writes) in a start of 10,000 Services.
+     * Services that came before the EndpointSlices were first listed with no slice in the store and own no frontend
+     * yet: reconciled once a slice of theirs comes, or when the EndpointSlice kind (or the store) is synced. The list
+     * brings Services and slices in parallel, the Services' pages faster, and writing such a Service's frontend
+     * without backends and again with them moments later was a third more translations (and as many frontend writes)
+     * in a start of 10,000 Services. Not until the whole store's sync: a kind whose list stays refused (RBAC on
+     * NetworkPolicies, say) would keep a Service without endpoints unwritten, its clients' packets leaving the node
+     * instead of being refused.
      */
     private final Set<ServiceKey> awaitingSlices = new HashSet<>();
-    private boolean storeSynced;
+    /** Whether the EndpointSlices were listed once: from then on a Service without a slice in the store has none. */
+    private boolean slicesListed;
 
     /**
      * @param frontendIds ids of frontends (= {@code lb4_service.service_id}), persisted
@@ -246,14 +250,18 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
     }
 
     @Override
+    public void onKindSynced(ResourceKind kind, Store store) {
+        if (kind == ResourceKind.ENDPOINT_SLICE) {
+            stopAwaitingSlices(store);
+        }
+    }
+
+    @Override
     public void onStoreSynced(Store store) {
-        this.store = store;
+        stopAwaitingSlices(store); // also when no source delivers EndpointSlices
         heldUntilSynced = Set.of();
-        storeSynced = true;
         dirty.addAll(deferredUntilSynced);
         deferredUntilSynced.clear();
-        dirty.addAll(awaitingSlices);
-        awaitingSlices.clear();
         // Every Service in the store was passed to onChange (the writer's contract) and a translation reads only the
         // Service and its slices, each change of which marks it dirty: every Service is dirty or was reconciled from
         // what the store holds now. Translating them all again here cost ~0.5 s at the end of a 10,000 Service start
@@ -296,9 +304,16 @@ public final class ServiceReconciler implements Reconciler, AutoCloseable {
         return operations;
     }
 
+    private void stopAwaitingSlices(Store store) {
+        this.store = store;
+        slicesListed = true;
+        dirty.addAll(awaitingSlices);
+        awaitingSlices.clear();
+    }
+
     /** Whether {@code key} waits for its first EndpointSlice (see {@link #awaitingSlices}) instead of being written now. */
     private boolean awaitsSlices(ServiceKey key) {
-        return !storeSynced && !frontendsOf.containsKey(key) && !store.hasEndpointSlices(key.namespace(), key.name());
+        return !slicesListed && !frontendsOf.containsKey(key) && !store.hasEndpointSlices(key.namespace(), key.name());
     }
 
     private Map<Lb4Key, DesiredEntry> desiredOf(ServiceKey key) {

@@ -1,6 +1,7 @@
 package io.sluice.agent.writer;
 
 import io.sluice.agent.model.ObjectKey;
+import io.sluice.agent.model.ResourceKind;
 
 /**
  * Turns changed objects into map writes. Called only on the writer thread, so an implementation needs no locks.
@@ -36,6 +37,15 @@ public interface Reconciler {
      */
     default int backgroundStep() {
         return 0;
+    }
+
+    /**
+     * The store now holds a synced copy of {@code kind}: its list is complete and every change of it up to now was
+     * passed to {@link #onChange}. Called each time {@code kind} becomes synced (again), before the next flush and
+     * before {@link #onStoreSynced} when it completes the store; other kinds may stay unsynced for long (a list
+     * the API server refuses).
+     */
+    default void onKindSynced(ResourceKind kind, Store store) {
     }
 
     /**

@@ -81,6 +81,8 @@ public final class StateWriter implements Agent {
     private long resyncNanos;
     private boolean allSynced;
     private boolean storeSyncedToNotify;
+    /** Kinds that became synced since the reconcilers were last told ({@link Reconciler#onKindSynced}): bit = ordinal. */
+    private long kindsSyncedToNotify;
     private boolean flushedSinceSynced;
     private boolean syncInProgress = true;
     private boolean firstSyncFlushed;
@@ -177,6 +179,10 @@ public final class StateWriter implements Agent {
         if (!dirty.isEmpty()) {
             work += processDirty();
         }
+        if (kindsSyncedToNotify != 0) {
+            notifyKindsSynced();
+            work++;
+        }
         if (storeSyncedToNotify) {
             storeSyncedToNotify = false;
             for (Reconciler r : reconcilers) {
@@ -218,6 +224,7 @@ public final class StateWriter implements Agent {
                 if (sourceSynced && !b.storeSynced[i]) {
                     resync(b.kinds[i], b.source.snapshot(b.kinds[i]));
                     b.storeSynced[i] = true;
+                    kindsSyncedToNotify |= 1L << b.kinds[i].ordinal();
                     statusStale = true;
                     work++;
                 } else if (!sourceSynced && b.storeSynced[i]) {
@@ -240,6 +247,18 @@ public final class StateWriter implements Agent {
             }
         }
         return work;
+    }
+
+    private void notifyKindsSynced() {
+        for (ResourceKind kind : KINDS) {
+            if ((kindsSyncedToNotify & 1L << kind.ordinal()) != 0) {
+                for (Reconciler r : reconcilers) {
+                    r.onKindSynced(kind, store);
+                }
+            }
+        }
+        kindsSyncedToNotify = 0;
+        flushPending = true;
     }
 
     private void beginSync(long now) {

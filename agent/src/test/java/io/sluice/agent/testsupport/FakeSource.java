@@ -16,13 +16,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #putSilently} changes the cache without an event (what a dropped event leaves behind).
  */
 public final class FakeSource implements ResourceSource {
+    private final String name;
     private final Set<ResourceKind> kinds;
     private final Map<ObjectKey, HasMetadata> cache = new ConcurrentHashMap<>();
     private volatile boolean synced;
     private volatile EventChannel channel;
 
-    public FakeSource(Set<ResourceKind> kinds) {
+    public FakeSource(String name, Set<ResourceKind> kinds) {
+        this.name = name;
         this.kinds = kinds;
+    }
+
+    public FakeSource(Set<ResourceKind> kinds) {
+        this("fake", kinds);
     }
 
     public FakeSource() {
@@ -31,7 +37,7 @@ public final class FakeSource implements ResourceSource {
 
     @Override
     public String name() {
-        return "fake";
+        return name;
     }
 
     @Override

@@ -305,6 +305,55 @@ class StateWriterTest {
     }
 
     @Test
+    void eachKindIsAnnouncedWhenItSyncsAfterItsObjectsReachedTheReconcilersThoughAnotherKindStaysUnsynced() {
+        FakeSource policies = new FakeSource("policies", EnumSet.of(ResourceKind.NETWORK_POLICY));
+        List<String> calls = new ArrayList<>();
+        RecordingReconciler recording = new RecordingReconciler() {
+            @Override
+            public void onChange(ObjectKey key, Store store) {
+                calls.add("change " + key.name());
+            }
+
+            @Override
+            public void onKindSynced(ResourceKind kind, Store store) {
+                calls.add("synced " + kind.name());
+            }
+
+            @Override
+            public void onStoreSynced(Store store) {
+                calls.add("store synced");
+            }
+        };
+        StateWriter writer = new StateWriter(new EventQueue(64, metrics), List.of(source, policies), List.of(recording),
+                metrics);
+        source.start(writer.channelOf(source));
+        policies.start(writer.channelOf(policies));
+        writer.doWork();
+        int flushes = recording.flushes.get();
+
+        source.setSynced(true);
+        writer.doWork();
+        assertThat(calls).containsExactly("synced SERVICE", "synced ENDPOINT_SLICE");
+        assertThat(recording.flushes).as("a flush follows a kind's sync that changed nothing").hasValue(flushes + 1);
+        assertThat(writer.status().ready()).isFalse();
+
+        source.setSynced(false); // a lost watch, back with an object only its list brings
+        writer.doWork();
+        source.putSilently(service("default", "web", "1", 80));
+        source.setSynced(true);
+        calls.clear();
+        writer.doWork();
+        assertThat(calls).containsExactly("change web", "synced SERVICE", "synced ENDPOINT_SLICE");
+        assertThat(writer.status().ready()).isFalse();
+
+        policies.setSynced(true);
+        calls.clear();
+        writer.doWork();
+        assertThat(calls).containsExactly("synced NETWORK_POLICY", "store synced");
+        assertThat(writer.status().ready()).isTrue();
+    }
+
+    @Test
     void theFirstSyncFlushedTimestampIsZeroUntilTheFlushThatMakesTheFirstSyncVisibleAndNeverMovesAfter() {
         StateWriter writer = writer();
         source.put(service("default", "web", "1", 80));
