@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 /** When the agent gives its heap back: the policy on sampled usage, and the thread's first trim. */
 class HeapTrimTest {
     private static final long MIB = 1L << 20;
+    /** Where {@link #promote} drops its garbage, so that the allocation is not optimised away. */
+    private static volatile byte[] garbage;
     private static final long MIN_GROWTH = TrimPolicy.DEFAULT_MIN_GROWTH;
 
     private static long threshold(long baseline) {
@@ -137,10 +139,14 @@ class HeapTrimTest {
         return chunks;
     }
 
-    /** Young collections until what is retained now has reached the old generation. */
+    /**
+     * Young collections until what is retained now has reached the old generation. The garbage comes in small arrays:
+     * the launcher's flags promote whatever is live at a young collection ({@code MaxTenuringThreshold=0}), and a
+     * mebibyte being allocated there each time would add its own growth to the old generation's.
+     */
     private static void promote() {
-        for (int i = 0; i < 64; i++) {
-            retain(1);
+        for (int i = 0; i < 64 * 64; i++) {
+            garbage = new byte[(int) MIB / 64];
         }
     }
 
