@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.http.Interceptor;
+import io.fabric8.kubernetes.client.http.StandardHttpRequest;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.model.ResourceKind;
 import java.net.URI;
@@ -21,7 +22,11 @@ import java.util.regex.Pattern;
  * an HTTP interceptor of fabric8's client that takes the body of such a list request (a GET of the collection, not a
  * watch, whose body fabric8 reads whole to parse it as a list) as the client hands it over. fabric8 keeps a token
  * instead of the bytes and asks the agent's serialization for the list as always; that parses the page from the
- * buffer ({@link WatchEventSerialization}).
+ * buffer ({@link WatchEventSerialization}), whatever type it asks for (a typed or a generic list).
+ *
+ * <p>Not taken: a GET that carries a request content type, which is how fabric8's {@code raw()} asks (its list
+ * requests carry none): {@code raw()} turns the body's bytes into its String without the serialization, so it would
+ * get the token instead of the page.
  *
  * <p>Only a 200 answer is taken: any other (a {@code Status}, a 410 Gone that makes the informer relist) reaches
  * fabric8 byte for byte, and so does any other request. fabric8's informers, its retries and its vert.x client are
@@ -80,9 +85,13 @@ public final class ArrivingListPages implements Interceptor {
         }
     }
 
-    /** Services or EndpointSlices when {@code request} lists them (a GET of the collection, not a watch), else null. */
+    /**
+     * Services or EndpointSlices when {@code request} lists them (a GET of the collection, not a watch, not
+     * {@code raw()}'s), else null.
+     */
     static ResourceKind listedKind(HttpRequest request) {
-        if (!"GET".equals(request.method())) {
+        if (!"GET".equals(request.method())
+                || (request instanceof StandardHttpRequest standard && standard.getContentType() != null)) {
             return null;
         }
         URI uri = request.uri();

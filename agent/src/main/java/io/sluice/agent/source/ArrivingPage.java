@@ -27,7 +27,7 @@ import java.util.function.Function;
  * <p>fabric8 hands the serialization only the body's bytes: it gets a token naming the page instead ({@link #token}),
  * after whatever chunks it had before the interceptor heard the status, which {@link #claim} turns back into the page.
  *
- * <p>Threads: {@link #append} and {@link #end} from the HTTP client's event loop, {@link #list} from whichever thread
+ * <p>Threads: {@link #append} and {@link #fail} from the HTTP client's event loop, {@link #list} from whichever thread
  * fabric8 parses on (the event loop, once the body has ended); all under this page's monitor.
  */
 final class ArrivingPage {
@@ -68,6 +68,13 @@ final class ArrivingPage {
             ArrivingPage page = new ArrivingPage(id);
             UNCLAIMED.put(id, page);
             return page;
+        }
+    }
+
+    /** How many pages fabric8 has not handed back the token of (at most {@link #MAX_UNCLAIMED}). */
+    static int unclaimed() {
+        synchronized (UNCLAIMED) {
+            return UNCLAIMED.size();
         }
     }
 

@@ -39,8 +39,8 @@ import java.util.Map;
  * Services, EndpointSlices and NetworkPolicies are read whole: their readers use most of them, and a policy is
  * validated against everything it says.
  *
- * <p>A field the agent comes to read must be added here (and to {@code KubernetesSourceSerializationTest}'s list of
- * kept fields), or it reads as absent.
+ * <p>A field the agent comes to read must be added here (and to the test list of kept fields,
+ * {@code AgentReadFields.KEPT}), or it reads as absent.
  */
 final class SlimModel {
     /** The mix-ins, by the model class they apply to ({@code MapperBuilder.addMixIns}). */

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceList;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.model.ResourceKind;
+import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +50,8 @@ import tools.jackson.databind.ObjectReader;
  * and their garbage outgrew the young generation. Any page with something it does not bind (another field, an
  * unusual item, a document that fails here) is read again from its start by fabric8's parse, as a whole. A page that
  * {@link ArrivingListPages} kept as it arrived comes as a token naming it ({@link ArrivingPage#claim}), and is read
- * from where it was kept.
+ * from where it was kept; a body read whole that ends in such a token is claimed by every parse of a stream, whatever
+ * type it is parsed as.
  *
  * <p>Thread-safe: mappers and readers are.
  */
@@ -92,20 +94,27 @@ final class WatchEventSerialization extends KubernetesSerialization {
         return super.unmarshal(str, type);
     }
 
+    /**
+     * Also fabric8's {@code unmarshal(InputStream)} and {@code unmarshal(InputStream, Class)}, which come here. A kept
+     * list page's token is claimed whatever the type asked for (a generic list of Services, say): only a list of the
+     * page's kind is read compact, any other type by fabric8's parse of the page's bytes.
+     */
     @Override
     public <T> T unmarshal(InputStream in, TypeReference<T> type) {
         ResourceKind kind = type.getType() == ServiceList.class ? ResourceKind.SERVICE
                 : type.getType() == EndpointSliceList.class ? ResourceKind.ENDPOINT_SLICE : null;
-        if (kind != null && in.markSupported()) {
-            ArrivingPage page;
+        ArrivingPage page = null;
+        if (in instanceof ByteArrayInputStream bytes) { // fabric8's body read whole
             try {
-                page = ArrivingPage.claim(in);
+                page = ArrivingPage.claim(bytes);
             } catch (IOException e) {
                 throw new UncheckedIOException("reading a list page", e);
             }
-            return page != null ? page.list(bytes -> listOf(bytes, kind, type)) : listOf(in, kind, type);
         }
-        return super.unmarshal(in, type);
+        if (page != null) {
+            return page.list(bytes -> kind != null ? listOf(bytes, kind, type) : super.unmarshal(bytes, type));
+        }
+        return kind != null && in.markSupported() ? listOf(in, kind, type) : super.unmarshal(in, type);
     }
 
     /**
