@@ -27,6 +27,21 @@ public final class KernelRequirements {
         return result;
     }
 
+    /**
+     * For tests that {@link KernelTest} cannot mark (jqwik's containers): whether a kernel test can run here; when it
+     * cannot, false, or under CI an {@link IllegalStateException} naming what is missing (kernel tests must run in CI).
+     */
+    public static boolean available() {
+        List<String> gaps = missing();
+        if (gaps.isEmpty()) {
+            return true;
+        }
+        if (KernelTestExtension.isCi()) {
+            throw new IllegalStateException("kernel test cannot run, missing: " + gaps);
+        }
+        return false;
+    }
+
     private static List<String> check() {
         List<String> gaps = new ArrayList<>();
         long uid = effectiveUid();
