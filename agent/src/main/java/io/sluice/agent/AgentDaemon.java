@@ -2,7 +2,6 @@ package io.sluice.agent;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.agent.config.AgentConfig;
 import io.sluice.agent.event.EventQueue;
@@ -78,10 +77,7 @@ public final class AgentDaemon implements AutoCloseable {
                 Config apiConfig = config.sourceMode() == AgentConfig.SourceMode.KUBECONFIG
                         ? Kubeconfig.read(config.kubeconfig(), serialization) : Config.autoConfigure(null);
                 ApiReachability reachability = new ApiReachability();
-                ArrivingListPages pages = new ArrivingListPages(serialization);
-                client = new KubernetesClientBuilder().withConfig(apiConfig).withKubernetesSerialization(serialization)
-                        .withHttpClientBuilderConsumer(http -> pages.addTo(reachability.addTo(http)))
-                        .build();
+                client = KubernetesSource.client(apiConfig, new ArrivingListPages(serialization), reachability);
                 source = new KubernetesSource(client, reachability);
             }
             default -> throw new IllegalStateException("source mode " + config.sourceMode());

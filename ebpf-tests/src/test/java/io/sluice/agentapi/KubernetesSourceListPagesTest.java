@@ -107,8 +107,8 @@ class KubernetesSourceListPagesTest {
         KubernetesSerialization serialization = KubernetesSource.serialization();
         ArrivingListPages pages = new ArrivingListPages(serialization);
         try (ListWatchApiServer api = ListWatchApiServer.start();
-             KubernetesClient client = new KubernetesClientBuilder().withConfig(api.loopbackClientConfig())
-                     .withKubernetesSerialization(serialization).withHttpClientBuilderConsumer(pages::addTo).build()) {
+             KubernetesClient client = KubernetesSource.client(api.loopbackClientConfig(), pages,
+                     new ApiReachability())) {
             String path = "/apis/discovery.k8s.io/v1/endpointslices";
             api.collection(path, "EndpointSliceList", "discovery.k8s.io/v1");
             List<EndpointSlice> slices = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.sluice.agent.source;
 
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
@@ -22,11 +21,6 @@ public final class ApiReachability implements Interceptor {
 
     private final AtomicLong failures = new AtomicLong();
     private volatile String lastFailure;
-
-    /** Adds this interceptor to the HTTP client of the clients that {@code builder} builds; returns the builder. */
-    public KubernetesClientBuilder installOn(KubernetesClientBuilder builder) {
-        return builder.withHttpClientBuilderConsumer(this::addTo);
-    }
 
     /** Adds this interceptor to {@code http}; returns it (the client builder takes one such consumer). */
     public HttpClient.Builder addTo(HttpClient.Builder http) {

@@ -46,6 +46,7 @@ public final class ArrivingListPages implements Interceptor {
             + "|apis/discovery\\.k8s\\.io/v1(?:/namespaces/[^/]+)?/(endpointslices))/?");
     private static final Pattern WATCH = Pattern.compile("(?:^|&)watch=(?:true|1)(?:&|$)");
 
+    private final KubernetesSerialization serialization;
     private final LongAdder pages = new LongAdder();
 
     /**
@@ -57,6 +58,12 @@ public final class ArrivingListPages implements Interceptor {
             throw new IllegalArgumentException("list pages kept as they arrive are parsed only by the agent's "
                     + "serialization (KubernetesSource.serialization()), not " + serialization.getClass().getName());
         }
+        this.serialization = serialization;
+    }
+
+    /** The serialization these pages are kept for, which the client must be built with. */
+    KubernetesSerialization serialization() {
+        return serialization;
     }
 
     /** Adds this interceptor to {@code http}; returns it (the client builder takes one such consumer). */

@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -253,7 +255,7 @@ public final class KubernetesSource implements ResourceSource {
      * A source of {@code kinds} through {@code client}, listing in pages of the size that system property
      * {@value #LIST_PAGE_SIZE_PROPERTY} gives (default {@value #DEFAULT_LIST_PAGE_SIZE}).
      *
-     * @param reachability installed on {@code client} ({@link ApiReachability#installOn}); it tells this source of
+     * @param reachability installed on {@code client} ({@link #client}); it tells this source of
      *                     connection failures, so that an API outage makes the kinds unsynced
      * @param resyncPeriod how often informers replay their cache as updates (dropped as no-ops); zero for never
      * @throws IllegalArgumentException naming {@value #LIST_PAGE_SIZE_PROPERTY} when it is set to no page size
@@ -320,6 +322,17 @@ public final class KubernetesSource implements ResourceSource {
     /** Objects per list request this source asks for; 0 when it lists each kind in one request. */
     public long listPageSize() {
         return listPageSize;
+    }
+
+    /**
+     * The client the agent reads the API with, to {@code config}: the serialization {@code pages} keeps list pages
+     * for (the agent's, {@link #serialization()}), its list pages of Services and EndpointSlices kept as they arrive
+     * by {@code pages}, and {@code reachability} told of connection failures.
+     */
+    public static KubernetesClient client(Config config, ArrivingListPages pages, ApiReachability reachability) {
+        return new KubernetesClientBuilder().withConfig(config).withKubernetesSerialization(pages.serialization())
+                .withHttpClientBuilderConsumer(http -> pages.addTo(reachability.addTo(http)))
+                .build();
     }
 
     /**

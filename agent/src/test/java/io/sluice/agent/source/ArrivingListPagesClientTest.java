@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -31,9 +30,8 @@ class ArrivingListPagesClientTest {
         KubernetesSerialization serialization = KubernetesSource.serialization();
         ArrivingListPages pages = new ArrivingListPages(serialization);
         try (KubernetesClient fabric8 = server.createClient();
-             KubernetesClient agent = new KubernetesClientBuilder().withConfig(new ConfigBuilder(fabric8.getConfiguration())
-                     .withRequestRetryBackoffLimit(0).build()).withKubernetesSerialization(serialization)
-                     .withHttpClientBuilderConsumer(pages::addTo).build()) {
+             KubernetesClient agent = KubernetesSource.client(new ConfigBuilder(fabric8.getConfiguration())
+                     .withRequestRetryBackoffLimit(0).build(), pages, new ApiReachability())) {
             fabric8.resource(service("default", "web", null, 80)).create();
             fabric8.resource(service("shop", "cart", null, 8080)).create();
             fabric8.resource(slice("default", "web-1", "web", null, "10.1.0.1", "10.1.0.2")).create();

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -75,8 +74,8 @@ class KubernetesOutageTest {
         server = serverOn(0);
         int port = server.getPort();
         ApiReachability reachability = new ApiReachability();
-        client = reachability.installOn(new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl("http://127.0.0.1:" + port).withNamespace("default").build())).build();
+        client = KubernetesSource.client(new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + port)
+                .withNamespace("default").build(), new ArrivingListPages(KubernetesSource.serialization()), reachability);
         KubernetesClient admin = server.createClient();
         admin.resource(service("default", "web", null, 80)).create();
         admin.resource(slice("default", "web-abc", "web", null, "10.0.0.1")).create();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -52,12 +51,12 @@ class KubernetesSourceListFailureTest {
         KubernetesSource source = null;
         KubernetesSerialization serialization = KubernetesSource.serialization();
         ArrivingListPages pages = new ArrivingListPages(serialization);
+        ApiReachability reachability = new ApiReachability();
         try (KubernetesClient admin = server.createClient();
-             KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(admin.getConfiguration())
-                     .withRequestRetryBackoffLimit(0).build()).withKubernetesSerialization(serialization)
-                     .withHttpClientBuilderConsumer(pages::addTo).build()) {
+             KubernetesClient client = KubernetesSource.client(new ConfigBuilder(admin.getConfiguration())
+                     .withRequestRetryBackoffLimit(0).build(), pages, reachability)) {
             admin.resource(service("default", "web", null, 80)).create();
-            source = new KubernetesSource(client, new ApiReachability(), EnumSet.of(ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE),
+            source = new KubernetesSource(client, reachability, EnumSet.of(ResourceKind.SERVICE, ResourceKind.ENDPOINT_SLICE),
                     Duration.ZERO, 500);
             KubernetesSource started = source;
             started.start(new EventQueue(4096, new AgentMetrics()).channel(started.name()));
