@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * the flow moved beyond the one in flight. On the socket path (a pod process inside the socket cgroup, connected
  * sockets) the agent destroys the sockets sent to the deleted backend: the socket is disconnected with the error
  * ECONNABORTED pending, so a client that sends first sees EDESTADDRREQ (no longer connected) and ECONNABORTED at its
- * next receive; once it connects again it reaches the remaining backend. Established TCP to the remaining backend and UDP sockets on it never fail.
+ * next receive; once it connects again it reaches the remaining backend. A reply the deleted backend sent before the
+ * deletion and the client had not yet read is still delivered once, after the error. Established TCP to the remaining backend and UDP sockets on it never fail.
  */
 @KernelTest
 class AgentStaleUdpTest {
@@ -199,7 +200,13 @@ class AgentStaleUdpTest {
                             .orElseThrow(() -> new AssertionError("socket " + index + " never failed: " + answers)));
                     int firstRemaining = answers.indexOf(remaining);
                     assertThat(answers.subList(0, firstError)).as("socket %s before", index).containsOnly(flowBackend);
-                    assertThat(answers.subList(firstError, firstRemaining)).as("socket %s: its failures", index)
+                    List<String> failures = answers.subList(firstError, firstRemaining);
+                    // A reply already queued when the socket was destroyed is read after the error, which the kernel
+                    // reports first: the answer to a datagram sent before the deletion, never one sent after it.
+                    if (failures.getLast().equals(flowBackend)) {
+                        failures = failures.subList(0, failures.size() - 1);
+                    }
+                    assertThat(failures).as("socket %s: its failures", index)
                             .hasSizeBetween(1, 2).contains("ECONNABORTED").isSubsetOf("ECONNABORTED", "EDESTADDRREQ");
                     assertThat(answers.subList(firstRemaining, answers.size())).as("socket %s after", index)
                             .hasSizeGreaterThanOrEqualTo(5).containsOnly(remaining);
