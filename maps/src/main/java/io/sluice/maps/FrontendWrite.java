@@ -1,9 +1,16 @@
 package io.sluice.maps;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * One frontend's new entry for {@link ServiceMaps#writeFrontends} (or {@link Service6Maps#writeFrontends}): either
  * its backends in slot order, or a filled Maglev table; and what it had before, so that what it no longer uses is
  * removed after its new entry is in place.
+ *
+ * <p>Equal when the components are, the slots compared by content (a record would compare the array by reference, so
+ * a write rebuilt from its own accessors, which copy the array, would not equal it); the Maglev table by identity,
+ * being a handle of one kernel map.
  *
  * @param frontend          the frontend key ({@link Lb4Key} or {@link Lb6Key})
  * @param service           the new entry; with {@code LB_F_MAGLEV} exactly when {@code maglevTable} is given
@@ -76,5 +83,25 @@ public record FrontendWrite<K>(K frontend, Lb4Service service, int[] slotBackend
 
     boolean isMaglev() {
         return maglevTable != null;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof FrontendWrite<?> w && frontend.equals(w.frontend) && service.equals(w.service)
+                && Arrays.equals(slotBackendIds, w.slotBackendIds) && maglevTable == w.maglevTable
+                && previousSlotCount == w.previousSlotCount && previousMaglev == w.previousMaglev;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(frontend, service, Arrays.hashCode(slotBackendIds), maglevTable,
+                previousSlotCount, previousMaglev);
+    }
+
+    @Override
+    public String toString() {
+        return "FrontendWrite[frontend=" + frontend + ", service=" + service + ", slotBackendIds="
+                + Arrays.toString(slotBackendIds) + ", maglevTable=" + maglevTable + ", previousSlotCount="
+                + previousSlotCount + ", previousMaglev=" + previousMaglev + "]";
     }
 }
