@@ -52,7 +52,7 @@ public final class ServiceMaps implements AutoCloseable {
             this.backends.put(ids[0], backends.getFirst());
         } else {
             this.backends.putAll(ids.length, (i, key, value) -> {
-                Codec.UINT32.encode(ids[i], key);
+                key.set(Layouts.U32, 0, ids[i]); // as the int it is: Codec.UINT32 takes an Integer (16 B an id)
                 Lb4Backend.CODEC.encode(backends.get(i), value);
             });
         }
