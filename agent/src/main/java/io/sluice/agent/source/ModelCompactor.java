@@ -48,16 +48,9 @@ final class ModelCompactor {
             MODEL_PACKAGE + ".discovery.v1.EndpointConditions", MODEL_PACKAGE + ".discovery.v1.EndpointPort");
     /** Most distinct values each sharing table holds; later new values are kept as parsed. */
     static final int MAX_SHARED = 4096;
-    private static final ConcurrentHashMap<String, String> SHARED_STRINGS = new ConcurrentHashMap<>();
+    /** The agent's shared strings: of {@link #compact} and of the binders that build compact objects. */
+    private static final SharedStrings STRINGS = new SharedStrings(MAX_SHARED);
     private static final ConcurrentHashMap<Object, Object> SHARED_LEAVES = new ConcurrentHashMap<>();
-    /** Slots of {@link #RECENT_SHARED}: a power of two. */
-    private static final int RECENT_SLOTS = 256;
-    /**
-     * Strings {@link #sharedString(char[], int, int)} gave lately, by a hash of their text (one per slot, the last
-     * one wins): a binder's repeated text finds its String without one being made to look it up. Racy on purpose:
-     * a String is immutable and safely published through its final fields, and a lost write is only a miss.
-     */
-    private static final String[] RECENT_SHARED = new String[RECENT_SLOTS];
 
     /** Per model class, its String fields whose values repeat (see {@link #REPEATED_STRINGS}). */
     private static final ClassValue<Field[]> REPEATED_STRING_FIELDS = fieldTable(
@@ -96,7 +89,7 @@ final class ModelCompactor {
      * one-entry map's key, for binders that build objects already compact; null stays null.
      */
     static String sharedString(String value) {
-        return value == null ? null : shared(SHARED_STRINGS, value);
+        return value == null ? null : STRINGS.of(value);
     }
 
     /**
@@ -104,27 +97,61 @@ final class ModelCompactor {
      * text was shared lately (the namespaces, kinds, node names and protocols that every object of a list repeats).
      */
     static String sharedString(char[] chars, int from, int length) {
-        int hash = 0;
-        for (int i = from; i < from + length; i++) {
-            hash = 31 * hash + chars[i];
-        }
-        int slot = (hash ^ hash >>> 16) & RECENT_SLOTS - 1;
-        String recent = RECENT_SHARED[slot];
-        if (recent != null && recent.length() == length && hash == recent.hashCode() && sameText(recent, chars, from)) {
-            return recent;
-        }
-        String shared = sharedString(new String(chars, from, length));
-        RECENT_SHARED[slot] = shared;
-        return shared;
+        return STRINGS.of(chars, from, length);
     }
 
-    private static boolean sameText(String text, char[] chars, int from) {
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) != chars[from + i]) {
-                return false;
-            }
+    /**
+     * Equal strings held once: the first {@code capacity} distinct ones looked up are held, any later new one is given
+     * back as it is, so that unusual input cannot grow the table without limit. The agent has one
+     * ({@link #sharedString}); a test makes its own to know what it holds.
+     */
+    static final class SharedStrings {
+        /** Slots of {@link #recent}: a power of two. */
+        private static final int RECENT_SLOTS = 256;
+
+        private final int capacity;
+        private final ConcurrentHashMap<String, String> table = new ConcurrentHashMap<>();
+        /**
+         * Strings {@link #of(char[], int, int)} gave lately, by a hash of their text (one per slot, the last one
+         * wins): a binder's repeated text finds its String without one being made to look it up. Racy on purpose: a
+         * String is immutable and safely published through its final fields, and a lost write is only a miss.
+         */
+        private final String[] recent = new String[RECENT_SLOTS];
+
+        SharedStrings(int capacity) {
+            this.capacity = capacity;
         }
-        return true;
+
+        /** The held string equal to {@code value}; {@code value} itself when it is the first or the table is full. */
+        String of(String value) {
+            return shared(table, capacity, value);
+        }
+
+        /** As {@link #of(String)} for the text {@code chars[from, from + length)}. */
+        String of(char[] chars, int from, int length) {
+            int hash = 0;
+            for (int i = from; i < from + length; i++) {
+                hash = 31 * hash + chars[i];
+            }
+            int slot = (hash ^ hash >>> 16) & RECENT_SLOTS - 1;
+            String lately = recent[slot];
+            if (lately != null && lately.length() == length && hash == lately.hashCode()
+                    && sameText(lately, chars, from)) {
+                return lately;
+            }
+            String shared = of(new String(chars, from, length));
+            recent[slot] = shared;
+            return shared;
+        }
+
+        private static boolean sameText(String text, char[] chars, int from) {
+            for (int i = 0; i < text.length(); i++) {
+                if (text.charAt(i) != chars[from + i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /**
@@ -137,7 +164,7 @@ final class ModelCompactor {
             throw new IllegalArgumentException(leaf.getClass().getName() + " is not a shared leaf class");
         }
         @SuppressWarnings("unchecked") // an equal instance of the same class: equals of fabric8's model checks it
-        T known = (T) shared(SHARED_LEAVES, leaf);
+        T known = (T) shared(SHARED_LEAVES, MAX_SHARED, leaf);
         return known;
     }
 
@@ -214,7 +241,7 @@ final class ModelCompactor {
         }
         for (Field field : REPEATED_STRING_FIELDS.get(object.getClass())) {
             if (get(field, object) instanceof String value) {
-                set(field, object, shared(SHARED_STRINGS, value));
+                set(field, object, STRINGS.of(value));
             }
         }
         for (Field field : FIELDS.get(object.getClass())) {
@@ -224,7 +251,7 @@ final class ModelCompactor {
                     set(field, object, Map.of());
                 } else if (map.size() == 1 && map.entrySet().iterator().next() instanceof Map.Entry<?, ?> only
                         && only.getKey() instanceof String key && only.getValue() instanceof String text) {
-                    set(field, object, Map.of(shared(SHARED_STRINGS, key), text));
+                    set(field, object, Map.of(STRINGS.of(key), text));
                 } else {
                     for (Object v : map.values()) {
                         visit(v, depth + 1);
@@ -302,15 +329,15 @@ final class ModelCompactor {
 
     /** The shared instance equal to {@code value} when it is of a leaf class in {@link #REPEATED_LEAVES}. */
     private static Object sharedLeaf(Object value) {
-        return REPEATED_LEAVES.contains(value.getClass().getName()) ? shared(SHARED_LEAVES, value) : value;
+        return REPEATED_LEAVES.contains(value.getClass().getName()) ? shared(SHARED_LEAVES, MAX_SHARED, value) : value;
     }
 
-    private static <T> T shared(ConcurrentHashMap<T, T> table, T value) {
+    private static <T> T shared(ConcurrentHashMap<T, T> table, int capacity, T value) {
         T known = table.get(value);
         if (known != null) {
             return known;
         }
-        if (table.size() >= MAX_SHARED) {
+        if (table.size() >= capacity) {
             return value;
         }
         known = table.putIfAbsent(value, value);
