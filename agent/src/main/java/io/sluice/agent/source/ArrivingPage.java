@@ -35,7 +35,7 @@ final class ArrivingPage {
     /** Idle buffers kept, each at most the largest page's size. */
     private static final int IDLE_BUFFERS = 4;
     /** Pages whose token fabric8 has not handed back yet; past this the oldest is dropped (its list request fails). */
-    private static final int MAX_UNCLAIMED = 8;
+    static final int MAX_UNCLAIMED = 8;
     /** A body ends in a token when it ends in these bytes and then the page's number (8 bytes). */
     private static final byte[] TOKEN_MAGIC = {0, 's', 'l', 'u', 'i', 'c', 'e', 0};
     private static final int TOKEN_LENGTH = TOKEN_MAGIC.length + Long.BYTES;

@@ -173,6 +173,29 @@ class ArrivingListPagesTest {
         assertThat(interceptor.pages()).isEqualTo(1);
     }
 
+    /**
+     * A page whose token nobody hands back (its list's future cancelled between the body's end and the parse) is held
+     * only until {@link ArrivingPage#MAX_UNCLAIMED} newer pages are unclaimed too: then it is no longer kept (nor its
+     * buffer), and a late claim of it fails saying so. Such pages hold that many buffers at most.
+     */
+    @Test
+    void pagesNobodyClaimsAreHeldOnlyUpToTheBound() throws IOException {
+        List<ArrivingPage> pages = new ArrayList<>();
+        for (int i = 0; i <= ArrivingPage.MAX_UNCLAIMED; i++) {
+            pages.add(ArrivingPage.create());
+            assertThat(ArrivingPage.unclaimed()).isLessThanOrEqualTo(ArrivingPage.MAX_UNCLAIMED);
+        }
+        assertThat(ArrivingPage.unclaimed()).isEqualTo(ArrivingPage.MAX_UNCLAIMED);
+
+        byte[] oldest = pages.getFirst().token();
+        assertThatThrownBy(() -> ArrivingPage.claim(new ByteArrayInputStream(oldest)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("was dropped");
+        for (ArrivingPage page : pages.subList(1, pages.size())) {
+            assertThat(ArrivingPage.claim(new ByteArrayInputStream(page.token()))).isSameAs(page);
+            page.list(in -> null);
+        }
+    }
+
     /** Only a GET of the Services' or EndpointSlices' collection is taken, not a watch, one object or another kind. */
     @Test
     void onlyListsOfServicesAndEndpointSlicesAreTaken() {
