@@ -42,6 +42,11 @@ public final class AgentDaemon implements AutoCloseable {
     private final StateWriter writer;
     private final AgentRunner runner;
     private final CountDownLatch closed = new CountDownLatch(1);
+    /**
+     * The writer's thread as started: alive from {@code start()} on. The runner's own {@code thread()} stays null
+     * until that thread first runs, which on a busy machine comes after the HTTP server already answers.
+     */
+    private Thread writerThread;
     private StatusHttpServer http;
     private HeapTrim heapTrim;
     private boolean closing;
@@ -118,7 +123,7 @@ public final class AgentDaemon implements AutoCloseable {
                 error -> LOG.error("writer duty cycle failed", error), null, writer);
         AgentDaemon daemon = new AgentDaemon(source, client, List.copyOf(reconcilers), metrics, writer, runner);
         try {
-            AgentRunner.startOnThread(runner);
+            daemon.writerThread = AgentRunner.startOnThread(runner);
             daemon.heapTrim = HeapTrim.start(() -> writer.status().ready(), writer::lastEventNanos);
             daemon.http = StatusHttpServer.start(config.metricsBindAddress(), metrics.registry(),
                     daemon::healthProblem, daemon::readinessProblem);
@@ -139,8 +144,8 @@ public final class AgentDaemon implements AutoCloseable {
 
     /** Why the agent is not healthy (writer thread dead or stuck), or null. Any thread. */
     public String healthProblem() {
-        Thread thread = runner.thread();
-        if (runner.isClosed() || thread == null || thread == AgentRunner.TOMBSTONE || !thread.isAlive()) {
+        Thread thread = writerThread;
+        if (runner.isClosed() || thread == null || !thread.isAlive()) {
             return "writer thread is not running";
         }
         long stalledNanos = System.nanoTime() - writer.heartbeatNanos();
