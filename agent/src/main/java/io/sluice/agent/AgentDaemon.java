@@ -46,7 +46,7 @@ public final class AgentDaemon implements AutoCloseable {
      * The writer's thread as started: alive from {@code start()} on. The runner's own {@code thread()} stays null
      * until that thread first runs, which on a busy machine comes after the HTTP server already answers.
      */
-    private Thread writerThread;
+    private volatile Thread writerThread;
     private StatusHttpServer http;
     private HeapTrim heapTrim;
     private boolean closing;

@@ -87,7 +87,7 @@ public record FrontendWrite<K>(K frontend, Lb4Service service, int[] slotBackend
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof FrontendWrite<?> w && frontend.equals(w.frontend) && service.equals(w.service)
+        return other instanceof FrontendWrite<?> w && Objects.equals(frontend, w.frontend) && service.equals(w.service)
                 && Arrays.equals(slotBackendIds, w.slotBackendIds) && maglevTable == w.maglevTable
                 && previousSlotCount == w.previousSlotCount && previousMaglev == w.previousMaglev;
     }
