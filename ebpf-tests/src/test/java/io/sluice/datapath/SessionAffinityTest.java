@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code sessionAffinity: ClientIP} with a 2 s timeout, with real connections: every connection of a client goes
+ * {@code sessionAffinity: ClientIP} with a 5 s timeout, with real connections: every connection of a client goes
  * to one backend while the client keeps connecting within the timeout, and after a pause longer than the timeout
  * the client is balanced again. The socket path knows the client by its network namespace (the node, here), the
  * per-packet path by its source address (a pod).
@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 @KernelTest
 class SessionAffinityTest extends SharedServiceNode {
     private static final String VIP = "198.18.100.30";
-    private static final int TIMEOUT_SECONDS = 2;
+    // Long enough that the gap between two client processes (a Python start, 1.3 s at load 8) never lets it lapse.
+    private static final int TIMEOUT_SECONDS = 5;
     private static final List<Integer> BACKENDS = List.of(1, 2, 3, 4);
 
     private Lb4Key frontend;
